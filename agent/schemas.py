@@ -1,0 +1,202 @@
+"""Every artifact of the coach as a pydantic schema.
+
+Each task has a *request* (what the caller sends), a *draft* (what the model or the offline
+drafter produces; the structured-output schema) and a *result* (draft + the envelope that
+finalize attaches: sources, warnings, engine, degraded, language, prompt version).
+Field descriptions are read by the model: write them as instructions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Language = Literal["en", "nl"]
+Task = Literal["agenda", "smart_goal", "feedback", "development"]
+SourceType = Literal["goal", "conversation", "action_item", "feedback", "development_action", "guidance", "policy"]
+ConversationKind = Literal["one_on_one", "check_in", "review", "development"]
+Criterion = Literal["specific", "measurable", "achievable", "relevant", "time_bound"]
+CRITERIA: tuple[Criterion, ...] = ("specific", "measurable", "achievable", "relevant", "time_bound")
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Source(BaseModel):
+    """A record or passage a claim rests on. Only ids present in the provided data are valid."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: SourceType = Field(description="Kind of record or passage.")
+    id: Id = Field(description="The exact id as given in the data; never made up.")
+
+
+class Envelope(BaseModel):
+    """What finalize attaches to every coach result."""
+
+    language: Language
+    sources: list[Source] = Field(default_factory=list, description="Every record and passage used.")
+    warnings: list[str] = Field(default_factory=list, description="What was removed, repaired or is missing.")
+    engine: Literal["llm", "offline"]
+    degraded: bool = Field(False, description="True when the model failed and the offline draft was served.")
+    degraded_reason: str | None = None
+    prompt_version: str
+    model: str | None = None
+
+
+# --- agenda -------------------------------------------------------------------------------
+
+class AgendaRequest(BaseModel):
+    employee_id: Id
+    kind: ConversationKind = "one_on_one"
+    minutes: int = Field(30, ge=10, le=180, description="Meeting length in minutes.")
+    language: Language | None = None
+    topics: list[ShortText] = Field(default_factory=list, max_length=10, description="The employee's own topics.")
+
+
+class AgendaItem(BaseModel):
+    title: str = Field(min_length=1, max_length=200, description="Short item title.")
+    why: str = Field(min_length=1, max_length=600, description="Why this is on the agenda, grounded in the data.")
+    questions: list[str] = Field(
+        min_length=1, max_length=3, description="1-3 open coaching questions (GROW style), not yes/no questions."
+    )
+    minutes: int = Field(ge=1, le=180, description="Minutes for this item; all items add up to the meeting length.")
+    led_by: Literal["employee", "manager"] = Field(description="Who leads this item.")
+    sources: list[Source] = Field(default_factory=list, description="Records this item is based on.")
+
+
+class AgendaDraft(BaseModel):
+    """A conversation agenda. Employee's own topics first, then carried-over action items."""
+
+    items: list[AgendaItem] = Field(min_length=1, max_length=12)
+    summary: str = Field(max_length=1000, description="Two or three sentences on the focus of this conversation.")
+    little_history: bool = Field(False, description="True when there is little recorded history to build on.")
+
+
+class AgendaResult(AgendaDraft, Envelope):
+    employee_id: str
+    kind: ConversationKind
+    minutes: int
+
+
+# --- SMART goal ---------------------------------------------------------------------------
+
+class CriterionVerdict(BaseModel):
+    criterion: Criterion
+    verdict: Literal["pass", "fail", "unclear"]
+    note: str = Field(min_length=1, max_length=500, description="Why, in one or two sentences.")
+
+
+class ProposedValue(BaseModel):
+    """A number, date or target in the rewrite that the user did not give: a proposal to confirm."""
+
+    value: str = Field(min_length=1, max_length=100, description="The value exactly as it appears in the rewrite.")
+    reason: str = Field(min_length=1, max_length=300, description="Why this value is proposed; ask to confirm.")
+
+
+class SmartGoalRequest(BaseModel):
+    text: str = Field(min_length=3, max_length=2000, description="The goal as drafted by its author.")
+    author_id: Id | None = None
+    parent_goal_id: Id | None = None
+    language: Language | None = None
+
+
+class SmartGoalDraft(BaseModel):
+    criteria: list[CriterionVerdict] = Field(min_length=5, max_length=5, description="One verdict per criterion.")
+    rewrite: str = Field(min_length=1, max_length=1500, description="The goal rewritten; keep the author's wording.")
+    key_results: list[str] = Field(default_factory=list, max_length=5, description="Metric + target (+ baseline).")
+    questions: list[str] = Field(default_factory=list, max_length=6, description="Questions for missing facts.")
+    proposed_values: list[ProposedValue] = Field(
+        default_factory=list, description="Every number or date in the rewrite that is not in the input or records."
+    )
+    parent_goal_id: str | None = Field(None, description="The team or organisation goal this aligns to.")
+
+
+class SmartGoalResult(SmartGoalDraft, Envelope):
+    parent_goal_suggested: bool = Field(False, description="True when the parent was suggested, not given.")
+
+
+# --- feedback -----------------------------------------------------------------------------
+
+IssueKind = Literal["absolute", "personality_label", "vague", "protected_attribute", "missing_situation",
+                    "missing_impact", "other"]
+
+
+class FeedbackIssue(BaseModel):
+    kind: IssueKind
+    words: str = Field(max_length=200, description="The offending words, quoted from the input.")
+    suggestion: str = Field(min_length=1, max_length=400, description="How to phrase it instead.")
+
+
+class SBIParts(BaseModel):
+    situation: str | None = Field(None, max_length=600, description="When and where; null if not in the input.")
+    behaviour: str | None = Field(None, max_length=600, description="What the person did or said, observable.")
+    impact: str | None = Field(None, max_length=600, description="The effect; null if not in the input.")
+
+
+class FeedbackRequest(BaseModel):
+    text: str = Field(min_length=3, max_length=5000, description="The rough feedback notes.")
+    recipient_id: Id | None = None
+    intent: Literal["praise", "constructive", "mixed"] | None = None
+    language: Language | None = None
+
+
+class FeedbackDraft(BaseModel):
+    issues: list[FeedbackIssue] = Field(default_factory=list)
+    sbi: SBIParts
+    rewrite: str = Field(min_length=1, max_length=3000, description="Balanced rewrite; never invent facts.")
+    questions: list[str] = Field(default_factory=list, max_length=6, description="Questions for what is missing.")
+    strengths: list[str] = Field(default_factory=list, max_length=5)
+    growth_areas: list[str] = Field(default_factory=list, max_length=5)
+
+
+class FeedbackResult(FeedbackDraft, Envelope):
+    intent: Literal["praise", "constructive", "mixed"] | None = None
+
+
+# --- development actions ------------------------------------------------------------------
+
+class DevelopmentRequest(BaseModel):
+    employee_id: Id
+    focus: str | None = Field(None, max_length=500)
+    language: Language | None = None
+
+
+class DevelopmentActionDraft(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    category: Literal["experience", "social", "formal"] = Field(description="70-20-10: experience, social, formal.")
+    why: str = Field(min_length=1, max_length=600, description="Which goal or feedback this serves.")
+    success_indicator: str = Field(min_length=1, max_length=400, description="Observable sign it worked.")
+    owner: Literal["employee", "manager"]
+    due: date
+    catalogue_id: str | None = Field(None, description="Id of the catalogue action this is based on, if any.")
+    sources: list[Source] = Field(default_factory=list, description="Goals, feedback or guidance it rests on.")
+
+
+class DevelopmentDraft(BaseModel):
+    actions: list[DevelopmentActionDraft] = Field(min_length=2, max_length=5)
+    summary: str = Field(max_length=1000)
+
+
+class DevelopmentResult(DevelopmentDraft, Envelope):
+    employee_id: str
+
+
+Draft = AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft
+Result = AgendaResult | SmartGoalResult | FeedbackResult | DevelopmentResult
+Request = AgendaRequest | SmartGoalRequest | FeedbackRequest | DevelopmentRequest
+
+DRAFT_SCHEMAS: dict[Task, type[BaseModel]] = {
+    "agenda": AgendaDraft,
+    "smart_goal": SmartGoalDraft,
+    "feedback": FeedbackDraft,
+    "development": DevelopmentDraft,
+}
+RESULT_SCHEMAS: dict[Task, type[BaseModel]] = {
+    "agenda": AgendaResult,
+    "smart_goal": SmartGoalResult,
+    "feedback": FeedbackResult,
+    "development": DevelopmentResult,
+}

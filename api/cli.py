@@ -1,0 +1,171 @@
+"""The `coach` command line: organisations, keys, the demo, the server, knowledge and evals."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from api.cli_knowledge import knowledge_app
+from knowledge.db import init_db, make_engine, session_scope
+from knowledge.keys import create_key, list_keys, revoke_key
+from knowledge.models import Organization
+from knowledge.queries import find_person_by_email, get_org_by_slug
+from knowledge.settings import Settings
+
+app = typer.Typer(help="AI Coach: conversation prep, SMART goals, balanced feedback, development actions.",
+                  no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys (the secret is shown once, only its hash is stored).", no_args_is_help=True)
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(keys_app, name="keys")
+app.add_typer(knowledge_app, name="knowledge")
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=2)
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.effective_database_url)
+    init_db(engine)
+    return engine
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@orgs_app.command("create")
+def orgs_create(
+    slug: Annotated[str, typer.Argument(help="Short id: lowercase letters, digits and dashes.")],
+    name: Annotated[str, typer.Option("--name", help="Display name.")],
+) -> None:
+    """Create an organisation."""
+    if not SLUG_RE.match(slug):
+        raise _fail(f"invalid slug {slug!r}: use 2-64 lowercase letters, digits and dashes")
+    if not name.strip():
+        raise _fail("--name must not be empty")
+    engine = _engine(Settings())
+    try:
+        with session_scope(engine) as session:
+            org = Organization(slug=slug, name=name.strip(), created_at=_now())
+            session.add(org)
+            session.flush()
+            org_id = org.id
+    except IntegrityError:
+        raise _fail(f"organisation {slug!r} already exists") from None
+    typer.echo(f"created organisation {slug} ({org_id})")
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List organisations."""
+    from sqlmodel import select
+
+    engine = _engine(Settings())
+    with session_scope(engine) as session:
+        for org in session.exec(select(Organization).order_by(Organization.slug)).all():
+            typer.echo(f"{org.slug}\t{org.name}\t{org.id}")
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
+    person: Annotated[str | None, typer.Option("--person", help="E-mail of the person the key acts as.")] = None,
+    service: Annotated[str | None, typer.Option("--service", help="Name of the calling service.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"key": ..., "id": ...}.')] = False,
+) -> None:
+    """Create an API key for a person or a service. The key is printed once."""
+    if (person is None) == (service is None):
+        raise _fail("give exactly one of --person EMAIL or --service NAME")
+    if service is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", service):
+        raise _fail("--service: use letters, digits, dot, dash or underscore (max 100)")
+    engine = _engine(Settings())
+    with session_scope(engine) as session:
+        organisation = get_org_by_slug(session, slug=org)
+        if organisation is None:
+            raise _fail(f"no organisation {org!r} (create it with: coach orgs create {org} --name ...)")
+        person_id = None
+        if person is not None:
+            found = find_person_by_email(session, org_id=organisation.id, email=person)
+            if found is None:
+                raise _fail(f"no person with e-mail {person!r} in {org!r}")
+            person_id = found.id
+        key, secret = create_key(
+            session, org_id=organisation.id, person_id=person_id, service_name=service, now=_now()
+        )
+        key_id = key.id
+    if as_json:
+        typer.echo(json.dumps({"key": secret, "id": key_id}))
+    else:
+        typer.echo(f"key id: {key_id}")
+        typer.echo(f"secret (shown once, store it now): {secret}")
+
+
+@keys_app.command("list")
+def keys_list(org: Annotated[str, typer.Option("--org", help="Organisation slug.")]) -> None:
+    """List the keys of an organisation (never their secrets)."""
+    engine = _engine(Settings())
+    with session_scope(engine) as session:
+        organisation = get_org_by_slug(session, slug=org)
+        if organisation is None:
+            raise _fail(f"no organisation {org!r}")
+        for key in list_keys(session, org_id=organisation.id):
+            owner = f"person:{key.person_id}" if key.person_id else f"service:{key.service_name}"
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(f"{key.id}\t{key.prefix}…\t{owner}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (not the secret).")],
+    org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
+) -> None:
+    """Revoke a key; it stops working at once."""
+    engine = _engine(Settings())
+    with session_scope(engine) as session:
+        organisation = get_org_by_slug(session, slug=org)
+        if organisation is None:
+            raise _fail(f"no organisation {org!r}")
+        if revoke_key(session, org_id=organisation.id, key_id=key_id, now=_now()) is None:
+            raise _fail(f"no key {key_id!r} in {org!r}")
+    typer.echo(f"revoked {key_id}")
+
+
+@app.command("demo")
+def demo(
+    language: Annotated[str | None, typer.Option("--language", help="en or nl; default: each person's own.")] = None,
+) -> None:
+    """Seed the demo organisation and run the coach on it."""
+    from api.demo import run_demo
+
+    if language not in (None, "en", "nl"):
+        raise _fail("--language must be en or nl")
+    run_demo(Settings(), language=language, now=_now())
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Run the HTTP API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+def main() -> None:
+    app()

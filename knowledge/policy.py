@@ -1,0 +1,177 @@
+"""The access policy: who may read and write which record. Deny by default.
+
+A :class:`Principal` is built once per request from an API key (or by the CLI), never from
+a request body or from model output. The rules:
+
+* Nobody sees anything of another organisation.
+* HR sees the whole organisation (including anonymous givers and manager-private notes).
+* Everyone sees their own records, except conversations kept private to the manager and
+  feedback kept private to the manager; the giver of anonymous feedback is redacted.
+* A manager sees the records of their direct reports (not of their reports' reports).
+* The people directory (names, roles, teams) and organisation/team goals are visible to
+  everyone in the organisation: they are what cascading goals and peer feedback need.
+* A service key acting on behalf of a person sees exactly what that person sees. A service
+  key acting for nobody may list the directory and write records of its organisation, but
+  reads no one's goals, conversations, feedback or development actions.
+* Writes: HR and services write anything in their org; a manager writes records about their
+  direct reports; everyone writes their own goals and development actions and feedback they
+  give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from knowledge.models import (
+    ActionItem,
+    ApiKey,
+    AuditEvent,
+    Conversation,
+    DevelopmentAction,
+    Feedback,
+    Goal,
+    GoalLevel,
+    Organization,
+    Person,
+    Team,
+    Visibility,
+)
+
+PrincipalRole = Literal["employee", "manager", "hr", "service"]
+
+Record = (
+    Person | Team | Goal | Conversation | ActionItem | Feedback | DevelopmentAction | ApiKey | AuditEvent
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: an organisation, the person acted for (if any), their role, their reports."""
+
+    org_id: str
+    person_id: str | None
+    role: PrincipalRole
+    reports: frozenset[str] = field(default_factory=frozenset)
+    service: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How this principal is named in the audit log."""
+        if self.service and self.person_id:
+            return f"service:{self.service}@{self.person_id}"
+        if self.service:
+            return f"service:{self.service}"
+        return self.person_id or "unknown"
+
+    @property
+    def is_hr(self) -> bool:
+        return self.role == "hr"
+
+    @property
+    def is_bare_service(self) -> bool:
+        return self.service is not None and self.person_id is None
+
+    def sees_person_records(self, person_id: str | None) -> bool:
+        """May this principal read the (non-private) records *about* ``person_id``?"""
+        if person_id is None:
+            return False
+        if self.is_hr:
+            return True
+        return person_id == self.person_id or person_id in self.reports
+
+    def manages(self, person_id: str | None) -> bool:
+        return person_id is not None and person_id in self.reports
+
+
+def principal_for_person(person: Person, reports: frozenset[str], *, service: str | None = None) -> Principal:
+    """The principal acting as ``person`` (optionally through a service key)."""
+    return Principal(
+        org_id=person.org_id,
+        person_id=person.id,
+        role=person.role.value,
+        reports=reports,
+        service=service,
+    )
+
+
+def service_principal(org_id: str, service: str) -> Principal:
+    """A service key acting for nobody in particular."""
+    return Principal(org_id=org_id, person_id=None, role="service", service=service)
+
+
+def can_read(principal: Principal, record: Record, *, conversation: Conversation | None = None) -> bool:
+    """Whether ``principal`` may read ``record``. ``conversation`` is needed for action items."""
+    if getattr(record, "org_id", None) != principal.org_id:
+        return False
+    if isinstance(record, (ApiKey, AuditEvent)):
+        return principal.is_hr
+    if isinstance(record, (Person, Team)):
+        return True
+    if principal.is_bare_service:
+        return False
+    if principal.is_hr:
+        return True
+    me = principal.person_id
+    if isinstance(record, Goal):
+        if record.level != GoalLevel.individual:
+            return True
+        return principal.sees_person_records(record.owner_person_id)
+    if isinstance(record, Conversation):
+        if principal.manages(record.employee_id) or record.manager_id == me:
+            return True
+        return record.employee_id == me and record.visibility == Visibility.shared
+    if isinstance(record, ActionItem):
+        if conversation is None or conversation.id != record.conversation_id:
+            return False
+        return can_read(principal, conversation)
+    if isinstance(record, Feedback):
+        if record.giver_id is not None and record.giver_id == me:
+            return True
+        if principal.manages(record.recipient_id):
+            return True
+        return record.recipient_id == me and record.visibility == Visibility.shared
+    if isinstance(record, DevelopmentAction):
+        return principal.sees_person_records(record.person_id)
+    return False
+
+
+def giver_visible(principal: Principal, feedback: Feedback) -> bool:
+    """Whether the giver of ``feedback`` may be shown to ``principal`` (anonymity)."""
+    if not feedback.anonymous:
+        return True
+    return principal.is_hr or (principal.person_id is not None and principal.person_id == feedback.giver_id)
+
+
+def redact_feedback(principal: Principal, feedback: Feedback) -> Feedback:
+    """A copy of ``feedback`` with the giver removed where anonymity requires it."""
+    if giver_visible(principal, feedback):
+        return feedback
+    return feedback.model_copy(update={"giver_id": None})
+
+
+def can_write(principal: Principal, record: Record, *, conversation: Conversation | None = None) -> bool:
+    """Whether ``principal`` may create or change ``record`` (deny by default)."""
+    if getattr(record, "org_id", None) != principal.org_id:
+        return False
+    if principal.is_hr or principal.service is not None:
+        return not isinstance(record, (ApiKey, AuditEvent)) or principal.is_hr
+    me = principal.person_id
+    if isinstance(record, Goal):
+        return record.level == GoalLevel.individual and (
+            record.owner_person_id == me or principal.manages(record.owner_person_id)
+        )
+    if isinstance(record, Conversation):
+        return principal.manages(record.employee_id) and record.manager_id == me
+    if isinstance(record, ActionItem):
+        return conversation is not None and can_write(principal, conversation)
+    if isinstance(record, Feedback):
+        return record.giver_id == me and record.recipient_id != me
+    if isinstance(record, DevelopmentAction):
+        return record.person_id == me or principal.manages(record.person_id)
+    return False
+
+
+def can_admin_org(principal: Principal, org: Organization) -> bool:
+    """HR of the organisation manages keys, prompts and documents."""
+    return principal.is_hr and principal.org_id == org.id

@@ -1,0 +1,332 @@
+"""Keyword-only, typed read functions. Every one takes the principal and enforces the policy.
+
+The SQL narrows to rows the principal could see (own org; own and direct reports' records,
+or the whole org for HR); :func:`knowledge.policy.can_read` then re-checks each row, so the
+visibility rules live in one place and the SQL is only an optimisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import Session, col, select
+
+from knowledge.models import (
+    ActionItem,
+    Conversation,
+    ConversationKind,
+    DevelopmentAction,
+    Feedback,
+    Goal,
+    GoalLevel,
+    GoalStatus,
+    Organization,
+    Person,
+    Team,
+)
+from knowledge.policy import Principal, can_read, principal_for_person, redact_feedback, service_principal
+
+T = TypeVar("T")
+MAX_LIMIT = 200
+
+
+def _subjects(principal: Principal, column: Any) -> ColumnElement[bool]:
+    """SQL filter: rows about people whose records the principal may see."""
+    if principal.is_hr:
+        return true()
+    if principal.is_bare_service or principal.person_id is None:
+        return false()
+    return col(column).in_({principal.person_id, *principal.reports})
+
+
+def _page(stmt: Any, model: Any, after: str | None, limit: int) -> Any:
+    if after:
+        stmt = stmt.where(col(model.id) > after)
+    return stmt.order_by(col(model.id)).limit(max(1, min(limit, MAX_LIMIT)))
+
+
+# --- principals ---------------------------------------------------------------------------
+
+def direct_reports(session: Session, *, org_id: str, person_id: str) -> frozenset[str]:
+    rows = session.exec(
+        select(Person.id).where(Person.org_id == org_id, Person.manager_id == person_id)
+    ).all()
+    return frozenset(rows)
+
+
+def principal_for(
+    session: Session, *, org_id: str, person_id: str, service: str | None = None
+) -> Principal | None:
+    """The principal acting as ``person_id`` of ``org_id``; None if no such person in that org."""
+    person = session.get(Person, person_id)
+    if person is None or person.org_id != org_id:
+        return None
+    return principal_for_person(
+        person, direct_reports(session, org_id=org_id, person_id=person.id), service=service
+    )
+
+
+def principal_for_service(*, org_id: str, service: str) -> Principal:
+    return service_principal(org_id, service)
+
+
+def get_org_by_slug(session: Session, *, slug: str) -> Organization | None:
+    return session.exec(select(Organization).where(Organization.slug == slug)).first()
+
+
+def find_person_by_email(session: Session, *, org_id: str, email: str) -> Person | None:
+    return session.exec(
+        select(Person).where(Person.org_id == org_id, col(Person.email) == email.strip().lower())
+    ).first()
+
+
+# --- people and teams ---------------------------------------------------------------------
+
+def get_person(session: Session, *, principal: Principal, person_id: str) -> Person | None:
+    person = session.get(Person, person_id)
+    return person if person is not None and can_read(principal, person) else None
+
+
+def list_people(
+    session: Session,
+    *,
+    principal: Principal,
+    team_id: str | None = None,
+    manager_id: str | None = None,
+    email: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> list[Person]:
+    stmt = select(Person).where(Person.org_id == principal.org_id)
+    if team_id is not None:
+        stmt = stmt.where(Person.team_id == team_id)
+    if manager_id is not None:
+        stmt = stmt.where(Person.manager_id == manager_id)
+    if email is not None:
+        stmt = stmt.where(col(Person.email) == email.strip().lower())
+    return [p for p in session.exec(_page(stmt, Person, after, limit)).all() if can_read(principal, p)]
+
+
+def get_team(session: Session, *, principal: Principal, team_id: str) -> Team | None:
+    team = session.get(Team, team_id)
+    return team if team is not None and can_read(principal, team) else None
+
+
+def list_teams(
+    session: Session, *, principal: Principal, after: str | None = None, limit: int = 50
+) -> list[Team]:
+    stmt = select(Team).where(Team.org_id == principal.org_id)
+    return [t for t in session.exec(_page(stmt, Team, after, limit)).all() if can_read(principal, t)]
+
+
+# --- goals --------------------------------------------------------------------------------
+
+def get_goal(session: Session, *, principal: Principal, goal_id: str) -> Goal | None:
+    goal = session.get(Goal, goal_id)
+    return goal if goal is not None and can_read(principal, goal) else None
+
+
+def list_goals(
+    session: Session,
+    *,
+    principal: Principal,
+    owner_person_id: str | None = None,
+    owner_team_id: str | None = None,
+    level: GoalLevel | None = None,
+    status: GoalStatus | None = None,
+    parent_id: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> list[Goal]:
+    shared_levels = col(Goal.level) != GoalLevel.individual
+    if principal.is_bare_service:
+        shared_levels = false()
+    stmt = select(Goal).where(
+        Goal.org_id == principal.org_id,
+        shared_levels | _subjects(principal, Goal.owner_person_id),
+    )
+    if owner_person_id is not None:
+        stmt = stmt.where(Goal.owner_person_id == owner_person_id)
+    if owner_team_id is not None:
+        stmt = stmt.where(Goal.owner_team_id == owner_team_id)
+    if level is not None:
+        stmt = stmt.where(Goal.level == level)
+    if status is not None:
+        stmt = stmt.where(Goal.status == status)
+    if parent_id is not None:
+        stmt = stmt.where(Goal.parent_id == parent_id)
+    return [g for g in session.exec(_page(stmt, Goal, after, limit)).all() if can_read(principal, g)]
+
+
+# --- conversations and action items -------------------------------------------------------
+
+def _conversation_scope(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_hr:
+        return true()
+    if principal.is_bare_service or principal.person_id is None:
+        return false()
+    return _subjects(principal, Conversation.employee_id) | (Conversation.manager_id == principal.person_id)
+
+
+def get_conversation(session: Session, *, principal: Principal, conversation_id: str) -> Conversation | None:
+    conv = session.get(Conversation, conversation_id)
+    return conv if conv is not None and can_read(principal, conv) else None
+
+
+def list_conversations(
+    session: Session,
+    *,
+    principal: Principal,
+    employee_id: str | None = None,
+    kind: ConversationKind | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> list[Conversation]:
+    stmt = select(Conversation).where(Conversation.org_id == principal.org_id, _conversation_scope(principal))
+    if employee_id is not None:
+        stmt = stmt.where(Conversation.employee_id == employee_id)
+    if kind is not None:
+        stmt = stmt.where(Conversation.kind == kind)
+    rows = session.exec(_page(stmt, Conversation, after, limit)).all()
+    return [c for c in rows if can_read(principal, c)]
+
+
+def latest_conversations(
+    session: Session,
+    *,
+    principal: Principal,
+    employee_id: str,
+    limit: int = 5,
+    before: datetime | None = None,
+) -> list[Conversation]:
+    """The employee's most recent conversations the principal may see, newest first."""
+    stmt = select(Conversation).where(
+        Conversation.org_id == principal.org_id,
+        Conversation.employee_id == employee_id,
+        _conversation_scope(principal),
+    )
+    if before is not None:
+        stmt = stmt.where(col(Conversation.held_at) < before)
+    stmt = stmt.order_by(col(Conversation.held_at).desc(), col(Conversation.id)).limit(max(1, min(limit, MAX_LIMIT)))
+    return [c for c in session.exec(stmt).all() if can_read(principal, c)]
+
+
+def list_action_items(
+    session: Session,
+    *,
+    principal: Principal,
+    conversation_id: str | None = None,
+    employee_id: str | None = None,
+    open_only: bool = False,
+    limit: int = MAX_LIMIT,
+) -> list[tuple[ActionItem, Conversation]]:
+    """Action items with their conversation, oldest conversation first."""
+    stmt = (
+        select(ActionItem, Conversation)
+        .join(Conversation, col(ActionItem.conversation_id) == col(Conversation.id))
+        .where(Conversation.org_id == principal.org_id, _conversation_scope(principal))
+    )
+    if conversation_id is not None:
+        stmt = stmt.where(ActionItem.conversation_id == conversation_id)
+    if employee_id is not None:
+        stmt = stmt.where(Conversation.employee_id == employee_id)
+    if open_only:
+        stmt = stmt.where(col(ActionItem.done).is_(False))
+    stmt = stmt.order_by(col(Conversation.held_at), col(ActionItem.id)).limit(max(1, min(limit, MAX_LIMIT)))
+    return [
+        (item, conv)
+        for item, conv in session.exec(stmt).all()
+        if can_read(principal, item, conversation=conv)
+    ]
+
+
+# --- feedback -----------------------------------------------------------------------------
+
+def _feedback_scope(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_hr:
+        return true()
+    if principal.is_bare_service or principal.person_id is None:
+        return false()
+    return _subjects(principal, Feedback.recipient_id) | (Feedback.giver_id == principal.person_id)
+
+
+def get_feedback(session: Session, *, principal: Principal, feedback_id: str) -> Feedback | None:
+    fb = session.get(Feedback, feedback_id)
+    if fb is None or not can_read(principal, fb):
+        return None
+    return redact_feedback(principal, fb)
+
+
+def list_feedback(
+    session: Session,
+    *,
+    principal: Principal,
+    recipient_id: str | None = None,
+    giver_id: str | None = None,
+    since: datetime | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> list[Feedback]:
+    """Feedback the principal may read, with anonymous givers redacted."""
+    stmt = select(Feedback).where(Feedback.org_id == principal.org_id, _feedback_scope(principal))
+    if recipient_id is not None:
+        stmt = stmt.where(Feedback.recipient_id == recipient_id)
+    if since is not None:
+        stmt = stmt.where(col(Feedback.created_at) >= since)
+    rows = session.exec(_page(stmt, Feedback, after, limit)).all()
+    out = [redact_feedback(principal, f) for f in rows if can_read(principal, f)]
+    # Filter by giver only after redaction, so the filter cannot reveal anonymous givers.
+    if giver_id is not None:
+        out = [f for f in out if f.giver_id == giver_id]
+    return out
+
+
+def recent_feedback(
+    session: Session, *, principal: Principal, recipient_id: str, limit: int = 10
+) -> list[Feedback]:
+    """The newest feedback about ``recipient_id`` the principal may read, newest first."""
+    stmt = (
+        select(Feedback)
+        .where(
+            Feedback.org_id == principal.org_id,
+            Feedback.recipient_id == recipient_id,
+            _feedback_scope(principal),
+        )
+        .order_by(col(Feedback.created_at).desc(), col(Feedback.id))
+        .limit(max(1, min(limit, MAX_LIMIT)))
+    )
+    return [redact_feedback(principal, f) for f in session.exec(stmt).all() if can_read(principal, f)]
+
+
+# --- development actions ------------------------------------------------------------------
+
+def get_development_action(
+    session: Session, *, principal: Principal, action_id: str
+) -> DevelopmentAction | None:
+    act = session.get(DevelopmentAction, action_id)
+    return act if act is not None and can_read(principal, act) else None
+
+
+def list_development_actions(
+    session: Session,
+    *,
+    principal: Principal,
+    person_id: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> list[DevelopmentAction]:
+    stmt = select(DevelopmentAction).where(
+        DevelopmentAction.org_id == principal.org_id, _subjects(principal, DevelopmentAction.person_id)
+    )
+    if person_id is not None:
+        stmt = stmt.where(DevelopmentAction.person_id == person_id)
+    rows = session.exec(_page(stmt, DevelopmentAction, after, limit)).all()
+    return [a for a in rows if can_read(principal, a)]
+
+
+def visible(principal: Principal, records: Sequence[T]) -> list[T]:
+    """Filter arbitrary records through the policy (used to re-check search hits)."""
+    return [r for r in records if can_read(principal, r)]  # type: ignore[arg-type]

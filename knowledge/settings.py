@@ -1,0 +1,64 @@
+"""The one settings class. Read it at entry points (CLI, app factory) and pass it down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of the coach. Every field can be set as ``COACH_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
+
+    data_dir: Path = Field(Path(".coach"), description="Folder holding the SQLite database and Chroma files.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default SQLite under data_dir. Use postgresql+psycopg://... at scale."
+    )
+    chroma_url: str | None = Field(None, description="URL of a Chroma server; default: embedded Chroma under data_dir.")
+
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("COACH_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("COACH_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible endpoint.")
+    model_timeout_s: float = Field(30.0, gt=0, description="Timeout of one model HTTP call, in seconds.")
+    model_max_retries: int = Field(2, ge=0, le=5, description="Retries of one model call (429/5xx/timeouts).")
+    structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] = Field(
+        "auto", description="How to ask the model for structured output; auto falls back across methods."
+    )
+
+    embedding: Literal["offline", "openai"] = Field("offline", description="Embedding backend.")
+    embedding_model: str = Field("text-embedding-3-small", description="Model for embedding=openai.")
+
+    judge_model: str | None = Field(None, description="Model for the eval judge (separate from the coach).")
+    judge_base_url: str | None = None
+    judge_api_key: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_body_bytes: int = Field(256_000, gt=0, description="Largest accepted request body.")
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when a model endpoint is configured; otherwise the offline drafter answers."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'coach.db').as_posix()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.db"

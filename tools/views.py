@@ -1,0 +1,151 @@
+"""What the agent sees of the records: small, read-only views plus the gathered evidence.
+
+Views carry ids so that every claim can cite its source. Text fields hold user-written data:
+the prompts wrap them as data, never as instructions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.schemas import Language, Source, SourceType, Task
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PersonView(View):
+    id: str
+    name: str
+    role: Literal["employee", "manager", "hr"]
+    language: Language
+    job_title: str | None = None
+    team_id: str | None = None
+    manager_id: str | None = None
+
+
+class KeyResultView(View):
+    metric: str
+    baseline: float | None = None
+    target: float | None = None
+    current: float | None = None
+    unit: str | None = None
+
+
+class GoalView(View):
+    id: str
+    level: Literal["organization", "team", "individual"]
+    title: str
+    description: str = ""
+    status: Literal["on_track", "at_risk", "off_track", "done"]
+    progress: int
+    key_results: list[KeyResultView] = Field(default_factory=list)
+    parent_id: str | None = None
+    owner_person_id: str | None = None
+    owner_team_id: str | None = None
+    start_date: date | None = None
+    due_date: date | None = None
+
+
+class ActionItemView(View):
+    id: str
+    conversation_id: str
+    text: str
+    owner: Literal["employee", "manager", "other"] | None = None
+    due: date | None = None
+    done: bool = False
+
+
+class ConversationView(View):
+    id: str
+    kind: Literal["one_on_one", "check_in", "review", "development"]
+    held_at: datetime
+    notes: str = ""
+    employee_topics: list[str] = Field(default_factory=list)
+    private_to_manager: bool = False
+    action_items: list[ActionItemView] = Field(default_factory=list)
+
+
+class FeedbackView(View):
+    id: str
+    kind: Literal["praise", "constructive", "360"]
+    text: str
+    created_at: datetime
+    giver_name: str | None = Field(None, description="None when anonymous to this reader.")
+    anonymous: bool = False
+
+
+class DevelopmentActionView(View):
+    id: str
+    title: str
+    category: Literal["experience", "social", "formal"]
+    goal_id: str | None = None
+    due: date | None = None
+    status: Literal["planned", "in_progress", "done", "dropped"]
+    success_indicator: str | None = None
+
+
+class PassageView(View):
+    """A guidance (shipped corpus) or policy (the org's documents) passage."""
+
+    id: str
+    source_type: Literal["guidance", "policy"]
+    doc_key: str
+    title: str
+    heading: str = ""
+    language: Language
+    text: str
+    score: float = 0.0
+
+
+class CatalogueActionView(View):
+    """A development action from the shipped catalogue (the only actions the coach may suggest)."""
+
+    id: str
+    category: Literal["experience", "social", "formal"]
+    skills: list[str]
+    keywords_nl: list[str] = Field(default_factory=list)
+    title: dict[str, str]
+    description: dict[str, str]
+    success_indicator: dict[str, str]
+    typical_weeks: int
+    source: str
+
+
+class Evidence(View):
+    """Everything gather returned for one task and one principal. The only citable ids."""
+
+    task: Task
+    language: Language
+    now: datetime
+    subject: PersonView | None = Field(None, description="The employee the task is about, if any.")
+    goals: list[GoalView] = Field(default_factory=list, description="The subject's own goals.")
+    parent_goals: list[GoalView] = Field(default_factory=list, description="Team/organisation goals above them.")
+    conversations: list[ConversationView] = Field(default_factory=list, description="Newest first.")
+    open_action_items: list[ActionItemView] = Field(default_factory=list, description="Not done yet, oldest first.")
+    feedback: list[FeedbackView] = Field(default_factory=list, description="Newest first.")
+    development_actions: list[DevelopmentActionView] = Field(default_factory=list)
+    guidance: list[PassageView] = Field(default_factory=list)
+    catalogue: list[CatalogueActionView] = Field(default_factory=list)
+
+    def known_sources(self) -> set[tuple[SourceType, str]]:
+        """Every (type, id) a draft may cite for this principal."""
+        known: set[tuple[SourceType, str]] = set()
+        for g in [*self.goals, *self.parent_goals]:
+            known.add(("goal", g.id))
+        for c in self.conversations:
+            known.add(("conversation", c.id))
+            known.update(("action_item", a.id) for a in c.action_items)
+        known.update(("action_item", a.id) for a in self.open_action_items)
+        known.update(("feedback", f.id) for f in self.feedback)
+        known.update(("development_action", d.id) for d in self.development_actions)
+        for p in self.guidance:
+            known.add((p.source_type, p.id))
+        return known
+
+    def is_known(self, source: Source) -> bool:
+        return (source.type, source.id) in self.known_sources()
