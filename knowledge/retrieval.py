@@ -1,0 +1,203 @@
+"""Guidance search for the agent: the shipped corpus plus the organisation's own policies.
+
+:func:`search_guidance` is the single entry point. It combines two rankings with reciprocal
+rank fusion (RRF):
+
+* **dense**: nearest neighbours of the query embedding in the ``guidance`` collection (all
+  organisations share it) and in the ``policy`` collection filtered to the caller's org;
+* **lexical**: BM25 over the same candidate texts, so that names of frameworks and policy
+  terms ("GROW", "SBI", "verlofregeling") that an embedding blurs still count.
+
+``python -m benchmarks.retrieval`` measures both and the fusion on the labelled query set.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.store import Store, StoredChunk, field_is
+
+SourceType = Literal["guidance", "policy"]
+SearchMode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60
+"""Rank offset of reciprocal rank fusion; 60 is the usual choice and flattens top-rank noise."""
+DENSE_CANDIDATES = 40
+"""Dense neighbours taken from each collection before fusion."""
+
+_STOPWORDS = frozenset(
+    # English
+    "a an and are as at be been but by can do does for from has have how i if in into is it its "
+    "me my of on or our should so than that the their them then there these they this to was "
+    "we what when where which who why will with you your about after before more most not no "
+    # Dutch
+    "aan al als bij dan dat de die dit doe doen een en er geen het hoe ik in is je jij kan kun "
+    "kunnen maar me met mijn moet na naar niet nog of om onze ons op over te tegen toe tot uit "
+    "van voor wat wanneer was we welke wie wij wordt worden zal ze zich zijn zo".split()
+)
+
+
+class Passage(BaseModel):
+    """A retrieved passage of coaching guidance or of an organisation's policy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="Chunk id; cite it as {'type': source_type, 'id': id}.")
+    source_type: SourceType
+    doc_key: str = Field(description="Guide key (same for both languages) or policy document key.")
+    title: str
+    heading: str
+    language: Literal["en", "nl"]
+    text: str
+    score: float = Field(description="Relevance, higher is better; comparable within one result list.")
+
+
+# --- lexical ----------------------------------------------------------------------------------
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case, accent-free word tokens without stop words, with a light suffix stemmer."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return [_stem(t) for t in re.findall(r"[a-z0-9]+", folded) if t not in _STOPWORDS and len(t) > 1]
+
+
+def _stem(token: str) -> str:
+    # Crude but symmetric (queries and texts get the same treatment): merge plural and
+    # inflected forms of both languages, e.g. goals/goal, doelen/doel, gesprekken/gesprek.
+    for suffix in ("ingen", "ing", "en", "es", "s", "e"):
+        if len(token) - len(suffix) >= 4 and token.endswith(suffix):
+            token = token[: -len(suffix)]
+            break
+    if len(token) >= 4 and token[-1] == token[-2]:
+        token = token[:-1]  # gesprekk(en) -> gesprek
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class _Bm25:
+    """Okapi BM25 over a small candidate set (a few hundred chunks), rebuilt per search."""
+
+    docs: list[Counter[str]]
+    lengths: list[int]
+    idf: dict[str, float]
+    avg_len: float
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> _Bm25:
+        docs = [Counter(tokenize(t)) for t in texts]
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(doc.keys())
+        n = len(docs)
+        idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in df.items()}
+        lengths = [sum(d.values()) for d in docs]
+        return cls(docs, lengths, idf, (sum(lengths) / n) if n else 0.0)
+
+    def scores(self, query: str, k1: float = 1.2, b: float = 0.75) -> list[float]:
+        terms = [t for t in dict.fromkeys(tokenize(query)) if t in self.idf]
+        out = []
+        for doc, length in zip(self.docs, self.lengths, strict=True):
+            score = 0.0
+            for term in terms:
+                tf = doc.get(term, 0)
+                if tf:
+                    norm = k1 * (1 - b + b * length / (self.avg_len or 1))
+                    score += self.idf[term] * tf * (k1 + 1) / (tf + norm)
+            out.append(score)
+        return out
+
+
+# --- search -----------------------------------------------------------------------------------
+
+def _guidance_where(language: str | None):  # type: ignore[no-untyped-def]
+    return field_is("language", language) if language else None
+
+
+def _passage(chunk_id: str, text: str, meta: dict[str, object], score: float) -> Passage:
+    return Passage(
+        id=chunk_id,
+        source_type="policy" if meta.get("source_type") == "policy" else "guidance",
+        doc_key=str(meta.get("doc_key", "")),
+        title=str(meta.get("title", "")),
+        heading=str(meta.get("heading", "")),
+        language="nl" if meta.get("language") == "nl" else "en",
+        text=text,
+        score=score,
+    )
+
+
+def _candidates(store: Store, *, org_id: str, language: str | None) -> list[StoredChunk]:
+    return store.get("guidance", where=_guidance_where(language)) + store.get(
+        "policy", where=field_is("org_id", org_id)
+    )
+
+
+def search_guidance(
+    store: Store,
+    *,
+    org_id: str,
+    query: str,
+    k: int = 5,
+    language: str | None = None,
+    mode: SearchMode = "hybrid",
+    max_per_doc: int = 2,
+) -> list[Passage]:
+    """The ``k`` passages that best answer ``query``: shipped guidance and ``org_id``'s policies.
+
+    ``language`` ("en"/"nl") restricts the shipped guidance, which exists in both languages, to
+    the reader's language; policies are searched in whatever language they were written, so a
+    Dutch question still finds an English-only policy. At most ``max_per_doc`` passages come
+    from one guide or document (both language versions of a guide count as one).
+    """
+    if not query.strip() or k <= 0:
+        return []
+    if language is not None and language not in ("en", "nl"):
+        raise ValueError(f"language must be 'en' or 'nl', not {language!r}")
+    rankings: list[list[tuple[str, str, dict[str, object], float]]] = []
+    if mode in ("hybrid", "dense"):
+        dense = store.query(
+            "guidance", text=query, k=DENSE_CANDIDATES, where=_guidance_where(language)
+        ) + store.query("policy", text=query, k=DENSE_CANDIDATES, where=field_is("org_id", org_id))
+        dense.sort(key=lambda h: h.score, reverse=True)
+        rankings.append([(h.id, h.text, dict(h.metadata), h.score) for h in dense])
+    if mode in ("hybrid", "lexical"):
+        pool = _candidates(store, org_id=org_id, language=language)
+        bm25 = _Bm25.build([_lexical_text(c) for c in pool])
+        scored = [(s, c) for s, c in zip(bm25.scores(query), pool, strict=True) if s > 0]
+        scored.sort(key=lambda sc: sc[0], reverse=True)
+        rankings.append([(c.id, c.text, dict(c.metadata), s) for s, c in scored[:DENSE_CANDIDATES]])
+
+    if len(rankings) == 1:
+        ranked = rankings[0]
+    else:
+        fused: dict[str, float] = {}
+        items: dict[str, tuple[str, str, dict[str, object], float]] = {}
+        for ranking in rankings:
+            for rank, item in enumerate(ranking):
+                fused[item[0]] = fused.get(item[0], 0.0) + 1.0 / (RRF_K + rank + 1)
+                items.setdefault(item[0], item)
+        ranked = [(*items[i][:3], score) for i, score in sorted(fused.items(), key=lambda kv: -kv[1])]
+
+    out: list[Passage] = []
+    per_doc: Counter[tuple[object, object]] = Counter()
+    for chunk_id, text, meta, score in ranked:
+        doc = (meta.get("source_type"), meta.get("doc_key"))
+        if per_doc[doc] >= max_per_doc:
+            continue
+        per_doc[doc] += 1
+        out.append(_passage(chunk_id, text, meta, score))
+        if len(out) == k:
+            break
+    return out
+
+
+def _lexical_text(chunk: StoredChunk) -> str:
+    meta = chunk.metadata
+    return f"{meta.get('title', '')} {meta.get('heading', '')} {chunk.text}"

@@ -1,0 +1,246 @@
+"""The retrieval store: Chroma behind one small class.
+
+Three collections, one per kind of text:
+
+* ``guidance``: the shipped coaching corpus (shared by every organisation);
+* ``policy``: HR policy documents, each chunk tagged with its ``org_id``;
+* ``records``: conversation notes and feedback, tagged with org, subject, author and visibility.
+
+Chroma never embeds anything itself (its default embedding function downloads a model at
+first use): :class:`Store` embeds with the :class:`~knowledge.embeddings.Embedder` it was
+opened with and records that embedder's name in each collection's metadata. Opening a
+collection built by another embedder raises :class:`EmbeddingMismatchError`; vectors of two
+models are never mixed. Collections are looked up on every call (no cached handles), so a
+re-index by another process or replica is picked up at once.
+
+``where`` filters are plain dicts built fresh by the caller on every call, with
+:func:`all_of`, :func:`any_of`, :func:`field_is` and :func:`field_in`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
+
+from knowledge.embeddings import Embedder, make_embedder
+from knowledge.settings import Settings
+
+CollectionKind = Literal["guidance", "policy", "records"]
+COLLECTION_KINDS: tuple[CollectionKind, ...] = ("guidance", "policy", "records")
+COLLECTION_NAMES: dict[CollectionKind, str] = {
+    "guidance": "coach_guidance",
+    "policy": "coach_policies",
+    "records": "coach_records",
+}
+EMBEDDING_KEY = "embedding_model"
+REINDEX_COMMAND = "coach knowledge reindex"
+
+MetadataValue = str | int | float | bool
+Metadata = Mapping[str, MetadataValue]
+Where = dict[str, Any]
+
+
+class EmbeddingMismatchError(RuntimeError):
+    """A collection was built by another embedding model than the one configured."""
+
+    def __init__(self, collection: str, stored: str, configured: str) -> None:
+        self.collection = collection
+        self.stored = stored
+        self.configured = configured
+        super().__init__(
+            f"Chroma collection {collection!r} was built with embedding model {stored!r}, but the "
+            f"configured model is {configured!r}; vectors of different models cannot be compared. "
+            f"Run `{REINDEX_COMMAND}` to rebuild the store with the configured model "
+            "(or configure the model that built it)."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """One stored text with its metadata."""
+
+    id: str
+    text: str
+    metadata: dict[str, MetadataValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A nearest-neighbour result; ``score`` is the cosine similarity (higher is closer)."""
+
+    id: str
+    text: str
+    metadata: dict[str, MetadataValue]
+    score: float
+
+
+# --- filters --------------------------------------------------------------------------------
+
+def field_is(key: str, value: MetadataValue) -> Where:
+    return {key: {"$eq": value}}
+
+
+def field_in(key: str, values: Sequence[MetadataValue] | set[str] | frozenset[str]) -> Where:
+    """``key`` is one of ``values`` (which must not be empty: Chroma rejects ``$in: []``)."""
+    if not values:
+        raise ValueError(f"field_in({key!r}) needs at least one value")
+    return {key: {"$in": sorted(values)}}  # type: ignore[type-var]
+
+
+def all_of(*clauses: Where | None) -> Where | None:
+    parts = [c for c in clauses if c]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def any_of(*clauses: Where | None) -> Where | None:
+    parts = [c for c in clauses if c]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+# --- the store ------------------------------------------------------------------------------
+
+class Store:
+    """Embeds and stores texts, and finds them again by meaning, one collection per kind."""
+
+    def __init__(self, client: ClientAPI, embedder: Embedder) -> None:
+        self._client = client
+        self.embedder = embedder
+
+    def _collection(self, kind: CollectionKind) -> Collection:
+        name = COLLECTION_NAMES[kind]
+        collection = self._client.get_or_create_collection(
+            name,
+            embedding_function=None,
+            metadata={EMBEDDING_KEY: self.embedder.name},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        stored = (collection.metadata or {}).get(EMBEDDING_KEY)
+        if stored != self.embedder.name:
+            raise EmbeddingMismatchError(name, str(stored), self.embedder.name)
+        return collection
+
+    def check(self) -> None:
+        """Raise :class:`EmbeddingMismatchError` now if any collection needs a re-index."""
+        for kind in COLLECTION_KINDS:
+            self._collection(kind)
+
+    def reset(self, kind: CollectionKind) -> None:
+        """Drop the collection and create it empty for this store's embedder (re-index)."""
+        try:
+            self._client.delete_collection(COLLECTION_NAMES[kind])
+        except NotFoundError:
+            pass
+        self._collection(kind)
+
+    def upsert(
+        self,
+        kind: CollectionKind,
+        *,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        metadatas: Sequence[Metadata],
+        embed_texts: Sequence[str] | None = None,
+    ) -> None:
+        """Store ``texts`` under ``ids``; ``embed_texts`` (default ``texts``) is what gets embedded."""
+        if not (len(ids) == len(texts) == len(metadatas)):
+            raise ValueError("ids, texts and metadatas must have the same length")
+        if embed_texts is not None and len(embed_texts) != len(texts):
+            raise ValueError("embed_texts must match texts")
+        if not ids:
+            return
+        collection = self._collection(kind)
+        vectors = self.embedder.embed_documents(list(embed_texts if embed_texts is not None else texts))
+        collection.upsert(
+            ids=list(ids),
+            documents=list(texts),
+            metadatas=[dict(m) for m in metadatas],
+            embeddings=vectors,  # type: ignore[arg-type]
+        )
+
+    def query(self, kind: CollectionKind, *, text: str, k: int, where: Where | None = None) -> list[Hit]:
+        """The ``k`` stored texts closest to ``text`` among those matching ``where``."""
+        if k <= 0:
+            return []
+        collection = self._collection(kind)
+        result = collection.query(
+            query_embeddings=[self.embedder.embed_query(text)],  # type: ignore[arg-type]
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = result["ids"][0]
+        docs = (result["documents"] or [[]])[0]
+        metas = (result["metadatas"] or [[]])[0]
+        dists = (result["distances"] or [[]])[0]
+        return [
+            Hit(id=i, text=d or "", metadata=dict(m or {}), score=1.0 - float(dist))
+            for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def get(
+        self, kind: CollectionKind, *, where: Where | None = None, ids: Sequence[str] | None = None
+    ) -> list[StoredChunk]:
+        """Stored texts by ``ids`` and/or ``where`` (all of the collection when both are None)."""
+        if ids is not None and not ids:
+            return []
+        result = self._collection(kind).get(
+            ids=list(ids) if ids is not None else None, where=where, include=["documents", "metadatas"]
+        )
+        docs = result["documents"] or [""] * len(result["ids"])
+        metas = result["metadatas"] or [{}] * len(result["ids"])
+        return [
+            StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
+            for i, d, m in zip(result["ids"], docs, metas, strict=True)
+        ]
+
+    def ids(self, kind: CollectionKind, *, where: Where | None = None) -> set[str]:
+        """The ids of the stored texts matching ``where``."""
+        return set(self._collection(kind).get(where=where, include=[])["ids"])
+
+    def count(self, kind: CollectionKind, *, where: Where | None = None) -> int:
+        if where is None:
+            return self._collection(kind).count()
+        return len(self.ids(kind, where=where))
+
+    def delete(
+        self, kind: CollectionKind, *, ids: Sequence[str] | None = None, where: Where | None = None
+    ) -> None:
+        """Delete by ``ids`` or by ``where``; refuses to delete everything by accident."""
+        if ids is None and where is None:
+            raise ValueError("delete needs ids or a where filter; use reset() to empty a collection")
+        if ids is not None and not ids:
+            return
+        self._collection(kind).delete(ids=list(ids) if ids is not None else None, where=where)
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    """An embedded persistent Chroma client, or an HTTP client when ``chroma_url`` is set."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlsplit(settings.chroma_url)
+        ssl = url.scheme == "https"
+        return chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if ssl else 8000),
+            ssl=ssl,
+            settings=chroma_settings,
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def open_store(settings: Settings, embedder: Embedder | None = None) -> Store:
+    """The store the settings point at, embedding with ``embedder`` (default: the configured one)."""
+    return Store(make_client(settings), embedder or make_embedder(settings))
