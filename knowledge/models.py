@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PydField
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, UniqueConstraint, event
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -134,7 +134,10 @@ class Team(SQLModel, table=True):
     id: str = Field(default_factory=lambda: new_id("team"), primary_key=True)
     org_id: str = Field(foreign_key="organization.id", index=True)
     name: str = Field(max_length=200)
-    manager_id: str | None = Field(default=None, foreign_key="person.id")
+    # use_alter: team.manager_id and person.team_id point at each other; create this FK last.
+    manager_id: str | None = Field(
+        default=None, sa_column=Column(ForeignKey("person.id", use_alter=True, name="fk_team_manager"))
+    )
     created_at: datetime = _ts()
 
 
@@ -151,6 +154,13 @@ class Person(SQLModel, table=True):
     language: Language = Language.en
     job_title: str | None = Field(default=None, max_length=200)
     created_at: datetime = _ts()
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _normalise_email(_mapper: Any, _conn: Any, person: Person) -> None:
+    """E-mail addresses are compared case-insensitively: store them trimmed and lower-case."""
+    person.email = person.email.strip().lower()
 
 
 class Goal(SQLModel, table=True):

@@ -274,14 +274,15 @@ def list_feedback(
     stmt = select(Feedback).where(Feedback.org_id == principal.org_id, _feedback_scope(principal))
     if recipient_id is not None:
         stmt = stmt.where(Feedback.recipient_id == recipient_id)
+    if giver_id is not None:
+        stmt = stmt.where(Feedback.giver_id == giver_id)
+        # The filter must not reveal who wrote anonymous feedback.
+        if not (principal.is_hr or giver_id == principal.person_id):
+            stmt = stmt.where(col(Feedback.anonymous).is_(False))
     if since is not None:
         stmt = stmt.where(col(Feedback.created_at) >= since)
     rows = session.exec(_page(stmt, Feedback, after, limit)).all()
-    out = [redact_feedback(principal, f) for f in rows if can_read(principal, f)]
-    # Filter by giver only after redaction, so the filter cannot reveal anonymous givers.
-    if giver_id is not None:
-        out = [f for f in out if f.giver_id == giver_id]
-    return out
+    return [redact_feedback(principal, f) for f in rows if can_read(principal, f)]
 
 
 def recent_feedback(

@@ -100,3 +100,13 @@ def test_slug_is_unique(engine: Engine) -> None:
     build_world(engine)
     with pytest.raises(IntegrityError), session_scope(engine) as s:
         s.add(Organization(slug="org-a", name="again", created_at=datetime.now(UTC)))
+
+
+def test_emails_are_stored_lower_case(engine: Engine) -> None:
+    w = build_world(engine)
+    with session_scope(engine) as s:
+        s.add(Person(org_id=w.org_b, name="Case", email="  Case.Sensitive@B.Example "))
+    with Session(engine) as s:
+        from knowledge.queries import find_person_by_email
+        found = find_person_by_email(s, org_id=w.org_b, email="CASE.sensitive@b.example")
+        assert found is not None and found.email == "case.sensitive@b.example"
