@@ -61,7 +61,8 @@ def split_sections(body: str, *, levels: Iterable[int] = (2,), max_chars: int = 
     """
     cut_levels = set(levels)
     sections: list[Section] = []
-    heading, lines = "", []
+    heading = ""
+    lines: list[str] = []
     in_fence = False
     for line in body.splitlines():
         if line.lstrip().startswith(("```", "~~~")):

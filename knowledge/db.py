@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel, create_engine
 
+from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
 from knowledge import models as _models  # noqa: F401  (registers the tables)
 
 

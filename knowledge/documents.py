@@ -56,6 +56,7 @@ class PolicyDocument(SQLModel, table=True):
     title: str = Field(max_length=300)
     filename: str | None = Field(default=None, max_length=300)
     language: Language
+    format: str = Field(default="markdown", max_length=16, description="markdown or text.")
     content_hash: str = Field(max_length=64, description="SHA-256 of the source text.")
     content: str = Field(sa_column=Column(Text, nullable=False), description="The source text.")
     chunk_count: int = Field(ge=0)
@@ -166,7 +167,7 @@ def ingest_text(
     text: str,
     now: datetime,
     markdown: bool = True,
-    language: Language | None = None,
+    language: Language | Literal["en", "nl"] | None = None,
 ) -> IngestResult:
     """Ingest (or replace) the document ``name`` of ``org_id`` from its text.
 
@@ -182,20 +183,21 @@ def ingest_text(
         raise ValueError(f"{name}: document is empty")
     if language is None and meta.get("language") in ("en", "nl"):
         language = Language(meta["language"])
-    lang = language or guess_language(body)
+    lang = Language(language) if language is not None else guess_language(body)
     title = _title(meta, body, key) if markdown else key.replace("-", " ").capitalize()
     chunks = chunk_document(org_id=org_id, doc_id=doc_id, body=body, markdown=markdown)
     digest = text_hash(text)
+    fmt = "markdown" if markdown else "text"
 
     doc = session.get(PolicyDocument, doc_id)
     if doc is None:
         status: Literal["created", "updated", "unchanged"] = "created"
         doc = PolicyDocument(
             id=doc_id, org_id=org_id, key=key, title=title, filename=Path(name).name[:300],
-            language=lang, content_hash=digest, content=text, chunk_count=len(chunks),
+            language=lang, format=fmt, content_hash=digest, content=text, chunk_count=len(chunks),
             created_at=now, updated_at=now,
         )
-    elif doc.content_hash == digest and doc.title == title and doc.language == lang:
+    elif (doc.content_hash, doc.title, doc.language, doc.format) == (digest, title, lang, fmt):
         status = "unchanged"
     else:
         status = "updated"
@@ -204,6 +206,7 @@ def ingest_text(
             store.delete("policy", where=field_is("doc_id", doc_id))
         doc.title, doc.language, doc.content_hash, doc.content = title, lang, digest, text
         doc.filename, doc.chunk_count, doc.updated_at = Path(name).name[:300], len(chunks), now
+        doc.format = fmt
     added, removed = _store_chunks(store, doc, chunks)
     if status != "unchanged":
         session.add(doc)
@@ -267,7 +270,7 @@ def reindex_documents(session: Session, store: Store, *, org_id: str | None = No
     """Re-embed the stored documents (of one org, or all); returns the number of chunks."""
     total = 0
     for doc in list_documents(session, org_id=org_id):
-        markdown = Path(doc.filename or "").suffix.lower() not in TEXT_SUFFIXES
+        markdown = doc.format != "text"
         _, body = split_front_matter(doc.content) if markdown else ({}, doc.content)
         chunks = chunk_document(org_id=doc.org_id, doc_id=doc.id, body=body, markdown=markdown)
         store.delete("policy", where=field_is("doc_id", doc.id))

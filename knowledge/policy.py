@@ -118,7 +118,9 @@ def can_read(principal: Principal, record: Record, *, conversation: Conversation
             return True
         return principal.sees_person_records(record.owner_person_id)
     if isinstance(record, Conversation):
-        if principal.manages(record.employee_id) or record.manager_id == me:
+        # Only the *current* direct manager: a manager who moved on loses access, even to
+        # conversations they held themselves (the records belong to the employee).
+        if principal.manages(record.employee_id):
             return True
         return record.employee_id == me and record.visibility == Visibility.shared
     if isinstance(record, ActionItem):
@@ -147,7 +149,8 @@ def redact_feedback(principal: Principal, feedback: Feedback) -> Feedback:
     """A copy of ``feedback`` with the giver removed where anonymity requires it."""
     if giver_visible(principal, feedback):
         return feedback
-    return feedback.model_copy(update={"giver_id": None})
+    # A new, detached object: a model_copy would share the ORM state of the stored row.
+    return Feedback.model_validate({**feedback.model_dump(), "giver_id": None})
 
 
 def can_write(principal: Principal, record: Record, *, conversation: Conversation | None = None) -> bool:

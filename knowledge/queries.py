@@ -168,7 +168,7 @@ def _conversation_scope(principal: Principal) -> ColumnElement[bool]:
         return true()
     if principal.is_bare_service or principal.person_id is None:
         return false()
-    return _subjects(principal, Conversation.employee_id) | (Conversation.manager_id == principal.person_id)
+    return _subjects(principal, Conversation.employee_id)
 
 
 def get_conversation(session: Session, *, principal: Principal, conversation_id: str) -> Conversation | None:

@@ -21,17 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
-
-import chromadb
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import NotFoundError
 
 from knowledge.embeddings import Embedder, make_embedder
 from knowledge.settings import Settings
+
+if TYPE_CHECKING:  # chromadb takes about a second to import: only when a store is opened
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 CollectionKind = Literal["guidance", "policy", "records"]
 COLLECTION_KINDS: tuple[CollectionKind, ...] = ("guidance", "policy", "records")
@@ -111,6 +109,10 @@ def any_of(*clauses: Where | None) -> Where | None:
 
 # --- the store ------------------------------------------------------------------------------
 
+def _metadata(raw: Mapping[str, object] | None) -> dict[str, MetadataValue]:
+    return {k: v for k, v in (raw or {}).items() if isinstance(v, str | int | float | bool)}
+
+
 class Store:
     """Embeds and stores texts, and finds them again by meaning, one collection per kind."""
 
@@ -138,6 +140,8 @@ class Store:
 
     def reset(self, kind: CollectionKind) -> None:
         """Drop the collection and create it empty for this store's embedder (re-index)."""
+        from chromadb.errors import NotFoundError
+
         try:
             self._client.delete_collection(COLLECTION_NAMES[kind])
         except NotFoundError:
@@ -185,7 +189,7 @@ class Store:
         metas = (result["metadatas"] or [[]])[0]
         dists = (result["distances"] or [[]])[0]
         return [
-            Hit(id=i, text=d or "", metadata=dict(m or {}), score=1.0 - float(dist))
+            Hit(id=i, text=d or "", metadata=_metadata(m), score=1.0 - float(dist))
             for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
         ]
 
@@ -201,7 +205,7 @@ class Store:
         docs = result["documents"] or [""] * len(result["ids"])
         metas = result["metadatas"] or [{}] * len(result["ids"])
         return [
-            StoredChunk(id=i, text=d or "", metadata=dict(m or {}))
+            StoredChunk(id=i, text=d or "", metadata=_metadata(m))
             for i, d, m in zip(result["ids"], docs, metas, strict=True)
         ]
 
@@ -227,6 +231,9 @@ class Store:
 
 def make_client(settings: Settings) -> ClientAPI:
     """An embedded persistent Chroma client, or an HTTP client when ``chroma_url`` is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlsplit(settings.chroma_url)

@@ -207,3 +207,31 @@ def test_action_item_needs_its_own_conversation(world: World, sqlite_engine: Eng
         assert item is not None and shared is not None
         # Pairing an item with a conversation it does not belong to must not open it up.
         assert not can_read(me, item, conversation=shared)
+
+
+def test_manager_who_moved_on_loses_access(world: World, sqlite_engine: Engine) -> None:
+    with Session(sqlite_engine) as s:
+        emp = s.get(Person, world.employee)
+        assert emp is not None
+        emp.manager_id = world.other_manager
+        s.add(emp)
+        s.commit()
+        old = principal(s, world, "manager")
+        new = principal(s, world, "other_manager")
+        for conv_id in (world.conversation, world.private_conversation):
+            assert q.get_conversation(s, principal=old, conversation_id=conv_id) is None
+            assert q.get_conversation(s, principal=new, conversation_id=conv_id) is not None
+        assert q.list_action_items(s, principal=old, employee_id=world.employee) == []
+
+
+def test_redacted_feedback_is_detached_from_the_stored_row(world: World, sqlite_engine: Engine) -> None:
+    with Session(sqlite_engine) as s:
+        me = principal(s, world, "self")
+        fb = q.get_feedback(s, principal=me, feedback_id=world.anonymous_feedback)
+        assert fb is not None and fb.giver_id is None
+        assert fb not in s
+        s.commit()
+    with Session(sqlite_engine) as s:
+        from knowledge.models import Feedback
+        stored = s.get(Feedback, world.anonymous_feedback)
+        assert stored is not None and stored.giver_id == world.giver

@@ -1,0 +1,467 @@
+"""The record index: conversation notes and feedback, searchable by meaning, never past the policy.
+
+What is indexed
+    ``Conversation.notes`` and ``Feedback.text``, cut into passages, in the ``records``
+    collection. Each vector carries ``org_id``, ``record_type``, ``record_id``, ``subject_id``
+    (the employee / recipient), ``author_id`` (the manager / giver; absent for feedback
+    without giver), ``visibility``, ``anonymous`` and a ``content_hash`` of all of these plus
+    the text, so re-indexing an unchanged record embeds nothing.
+
+How search stays inside the policy (:func:`search_records`)
+    1. Chroma pre-filters by organisation and by the subjects the principal may see (own
+       shared records, direct reports' records, records the principal wrote; everything
+       for HR). This is only an optimisation that keeps the top-k from filling with
+       passages that would be dropped.
+    2. Every hit is loaded again from the database through :mod:`knowledge.queries`
+       (``get_conversation`` / ``get_feedback``), which apply :func:`knowledge.policy.can_read`
+       and redact anonymous givers. A hit the principal may not read is dropped, whatever
+       the store's metadata says, so a stale or wrong vector can never leak a record.
+
+How the index is kept in step with the database (:func:`attach_record_index`)
+    One call at start-up, ``attach_record_index(engine, store)``, installs SQLAlchemy session
+    events for every session bound to that engine, so no write path has to remember it:
+
+    * ``after_flush`` notes each Conversation or Feedback that was added, changed or deleted,
+      and each deleted Person, with a snapshot of what to index (taken while the session can
+      still read);
+    * ``after_commit`` applies the notes to the store: upserts changed passages, removes the
+      vectors of deleted records and of deleted people (every record *about* them). Nothing
+      is written to the store for a transaction that rolls back;
+    * ``do_orm_execute`` notices bulk ``update(...)``/``delete(...)`` statements on those
+      tables, whose rows the session never sees; after their commit the index is brought in
+      step with the database by :func:`sync_org` for every organisation (embedding only what
+      changed).
+
+    A store failure after a commit is logged (ids only, never HR text) and the pending
+    changes are retried after the next commit on that engine; the database write is not
+    undone. Raw SQL (``connection.execute(text(...))``) bypasses the ORM and these events:
+    call :func:`sync_org` afterwards, or run ``coach knowledge reindex``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+from chromadb.errors import ChromaError
+from openai import OpenAIError
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from knowledge.models import Conversation, Feedback, Organization, Person
+from knowledge.policy import Principal
+from knowledge.queries import get_conversation, get_feedback
+from knowledge.store import EmbeddingMismatchError, Hit, Store, Where, all_of, any_of, field_in, field_is
+
+logger = logging.getLogger(__name__)
+
+RecordType = Literal["conversation", "feedback"]
+PASSAGE_CHARS = 1000
+MAX_CANDIDATES = 100
+_BATCH = 256
+_STORE_ERRORS = (ChromaError, EmbeddingMismatchError, OpenAIError, httpx.HTTPError, OSError)
+
+
+class RecordHit(BaseModel):
+    """A conversation or feedback record found by meaning, already checked against the policy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_type: RecordType
+    record_id: str
+    person_id: str = Field(description="Whom the record is about: the employee or the recipient.")
+    text: str = Field(description="The passage of the record that matched.")
+    score: float = Field(description="Cosine similarity of the best passage; higher is closer.")
+    record: Conversation | Feedback = Field(
+        description="The record as the principal may see it (anonymous givers redacted)."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the index stores for one record: a snapshot, independent of any session."""
+
+    record_type: RecordType
+    record_id: str
+    org_id: str
+    subject_id: str
+    author_id: str | None
+    visibility: str
+    anonymous: bool
+    text: str
+
+    @classmethod
+    def of(cls, record: Conversation | Feedback) -> IndexEntry:
+        if isinstance(record, Conversation):
+            return cls(
+                "conversation", record.id, record.org_id, record.employee_id, record.manager_id,
+                str(record.visibility), False, record.notes or "",
+            )
+        return cls(
+            "feedback", record.id, record.org_id, record.recipient_id, record.giver_id,
+            str(record.visibility), bool(record.anonymous), record.text or "",
+        )
+
+    @property
+    def content_hash(self) -> str:
+        payload = json.dumps(
+            [self.record_type, self.org_id, self.subject_id, self.author_id, self.visibility,
+             self.anonymous, self.text],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def metadata(self, part: int) -> dict[str, str | int | bool]:
+        meta: dict[str, str | int | bool] = {
+            "org_id": self.org_id,
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "subject_id": self.subject_id,
+            "visibility": self.visibility,
+            "anonymous": self.anonymous,
+            "content_hash": self.content_hash,
+            "part": part,
+        }
+        if self.author_id:
+            meta["author_id"] = self.author_id
+        return meta
+
+    def passages(self) -> list[str]:
+        """The text cut at paragraphs into pieces of at most about :data:`PASSAGE_CHARS`."""
+        text = self.text.strip()
+        if not text:
+            return []
+        pieces: list[str] = []
+        current = ""
+        for para in re.split(r"\n\s*\n", text):
+            para = para.strip()
+            while len(para) > PASSAGE_CHARS:  # one very long paragraph: cut it at a space
+                cut = para.rfind(" ", 0, PASSAGE_CHARS)
+                cut = cut if cut > PASSAGE_CHARS // 2 else PASSAGE_CHARS
+                if current:
+                    pieces.append(current)
+                    current = ""
+                pieces.append(para[:cut].strip())
+                para = para[cut:].strip()
+            if current and len(current) + len(para) + 2 > PASSAGE_CHARS:
+                pieces.append(current)
+                current = ""
+            current = f"{current}\n\n{para}" if current else para
+        if current:
+            pieces.append(current)
+        return pieces
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def index_entries(store: Store, entries: Iterable[IndexEntry]) -> int:
+    """Store the entries; entries whose content hash is already stored are skipped.
+
+    Returns the number of records (re-)embedded.
+    """
+    batch: list[IndexEntry] = []
+    changed = 0
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) == _BATCH:
+            changed += _index_batch(store, batch)
+            batch = []
+    return changed + (_index_batch(store, batch) if batch else 0)
+
+
+def _index_batch(store: Store, entries: list[IndexEntry]) -> int:
+    by_id = {e.record_id: e for e in entries}
+    stored: dict[str, set[str]] = {}
+    for chunk in store.get("records", where=field_in("record_id", list(by_id))):
+        stored.setdefault(str(chunk.metadata.get("record_id")), set()).add(
+            str(chunk.metadata.get("content_hash"))
+        )
+    changed = [e for e in by_id.values() if stored.get(e.record_id) != {e.content_hash}]
+    stale = [e.record_id for e in changed if e.record_id in stored]
+    if stale:
+        store.delete("records", where=field_in("record_id", stale))
+    ids: list[str] = []
+    texts: list[str] = []
+    metas: list[dict[str, str | int | bool]] = []
+    for entry in changed:
+        for part, text in enumerate(entry.passages()):
+            ids.append(f"{entry.record_id}:{part}")
+            texts.append(text)
+            metas.append(entry.metadata(part))
+    store.upsert("records", ids=ids, texts=texts, metadatas=metas)
+    return len(changed)
+
+
+def index_records(store: Store, records: Iterable[Conversation | Feedback]) -> int:
+    """Index (or re-index) these records; unchanged ones are skipped. Returns how many changed."""
+    return index_entries(store, [IndexEntry.of(r) for r in records])
+
+
+def remove_records(store: Store, record_ids: Iterable[str]) -> None:
+    """Remove the vectors of these conversations / feedback records."""
+    ids = sorted(set(record_ids))
+    if ids:
+        store.delete("records", where=field_in("record_id", ids))
+
+
+def remove_person(store: Store, *, org_id: str, person_id: str) -> None:
+    """Remove the vectors of every record about ``person_id`` (their notes and feedback)."""
+    store.delete("records", where=all_of(field_is("org_id", org_id), field_is("subject_id", person_id)))
+
+
+def _org_records(session: Session, org_id: str) -> list[Conversation | Feedback]:
+    convs = session.exec(select(Conversation).where(Conversation.org_id == org_id)).all()
+    fbs = session.exec(select(Feedback).where(Feedback.org_id == org_id)).all()
+    return [*convs, *fbs]
+
+
+class SyncStats(BaseModel):
+    indexed: int = 0
+    removed: int = 0
+
+
+def sync_org(session: Session, store: Store, *, org_id: str) -> SyncStats:
+    """Bring ``org_id``'s vectors in step with the database; embeds only changed records."""
+    records = _org_records(session, org_id)
+    live = {r.id for r in records}
+    stored = {
+        str(c.metadata.get("record_id"))
+        for c in store.get("records", where=field_is("org_id", org_id))
+    }
+    orphans = stored - live
+    remove_records(store, orphans)
+    return SyncStats(indexed=index_records(store, records), removed=len(orphans))
+
+
+def reindex_org(session: Session, store: Store, *, org_id: str) -> int:
+    """Drop and rebuild every vector of ``org_id``; returns the number of records indexed."""
+    store.delete("records", where=field_is("org_id", org_id))
+    return index_records(store, _org_records(session, org_id))
+
+
+def reindex_all(session: Session, store: Store) -> int:
+    """Empty the ``records`` collection (with the store's embedder) and index every organisation."""
+    store.reset("records")
+    org_ids = session.exec(select(Organization.id).order_by(col(Organization.id))).all()
+    return sum(reindex_org(session, store, org_id=org_id) for org_id in org_ids)
+
+
+# --- searching --------------------------------------------------------------------------------
+
+def _scope(principal: Principal) -> Where | None:
+    """Chroma filter mirroring :func:`knowledge.policy.can_read` for notes and feedback."""
+    if principal.is_hr:
+        return None
+    me = principal.person_id
+    assert me is not None
+    return any_of(
+        field_in("subject_id", sorted(principal.reports)) if principal.reports else None,
+        field_is("author_id", me),
+        all_of(field_is("subject_id", me), field_is("visibility", "shared")),
+    )
+
+
+def search_records(
+    session: Session,
+    store: Store,
+    *,
+    principal: Principal,
+    query: str,
+    k: int = 5,
+    person_id: str | None = None,
+) -> list[RecordHit]:
+    """Notes and feedback closest in meaning to ``query`` that ``principal`` may read.
+
+    ``person_id`` narrows to records about that person. Each record appears once, with its
+    best passage, and only after :mod:`knowledge.queries` re-loaded it for ``principal``.
+    """
+    if not query.strip() or k <= 0:
+        return []
+    if principal.is_bare_service or (principal.person_id is None and not principal.is_hr):
+        return []
+    where = all_of(
+        field_is("org_id", principal.org_id),
+        _scope(principal),
+        field_is("subject_id", person_id) if person_id else None,
+    )
+    hits = store.query("records", text=query, k=min(MAX_CANDIDATES, k * 4), where=where)
+    best: dict[str, Hit] = {}
+    for hit in hits:  # sorted by score: the first passage of a record is its best
+        best.setdefault(str(hit.metadata.get("record_id")), hit)
+
+    out: list[RecordHit] = []
+    for record_id, hit in best.items():
+        record: Conversation | Feedback | None
+        if hit.metadata.get("record_type") == "conversation":
+            record = get_conversation(session, principal=principal, conversation_id=record_id)
+            text = record.notes if record is not None else ""
+            person = record.employee_id if record is not None else ""
+        else:
+            record = get_feedback(session, principal=principal, feedback_id=record_id)
+            text = record.text if record is not None else ""
+            person = record.recipient_id if record is not None else ""
+        if record is None:
+            continue
+        if person_id is not None and person != person_id:
+            continue
+        # The passage comes from the store; if the record changed since, show current text only.
+        passage = hit.text if hit.text and hit.text in text else text[:PASSAGE_CHARS]
+        out.append(
+            RecordHit(
+                record_type="conversation" if isinstance(record, Conversation) else "feedback",
+                record_id=record_id, person_id=person, text=passage, score=hit.score, record=record,
+            )
+        )
+        if len(out) == k:
+            break
+    return out
+
+
+# --- keeping in step --------------------------------------------------------------------------
+
+@dataclass
+class _Pending:
+    """Changes noted during a transaction (or left over from a failed sync)."""
+
+    upserts: dict[str, IndexEntry] = field(default_factory=dict)
+    deletes: set[str] = field(default_factory=set)
+    people: set[tuple[str, str]] = field(default_factory=set)
+    resync: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.upserts or self.deletes or self.people or self.resync)
+
+    def merge(self, later: _Pending) -> None:
+        for record_id in later.deletes:
+            self.upserts.pop(record_id, None)
+        for record_id in later.upserts:
+            self.deletes.discard(record_id)
+        self.upserts.update(later.upserts)
+        self.deletes |= later.deletes
+        self.people |= later.people
+        self.resync = self.resync or later.resync
+
+
+_INDEXED = (Conversation, Feedback)
+
+
+class RecordIndexSync:
+    """Keeps the ``records`` collection in step with one engine's commits; see the module doc."""
+
+    def __init__(self, engine: Engine, store: Store) -> None:
+        self.engine = engine
+        self.store = store
+        self._key = f"coach.record_index.{id(self)}"
+        self._lock = threading.RLock()
+        self._backlog = _Pending()
+        self._listeners: list[tuple[str, Callable[..., None]]] = [
+            ("after_flush", self._after_flush),
+            ("do_orm_execute", self._on_execute),
+            ("after_commit", self._after_commit),
+            ("after_rollback", self._after_rollback),
+        ]
+        for name, fn in self._listeners:
+            event.listen(OrmSession, name, fn)
+
+    def detach(self) -> None:
+        """Stop following the engine (tests, shutdown)."""
+        for name, fn in self._listeners:
+            if event.contains(OrmSession, name, fn):
+                event.remove(OrmSession, name, fn)
+
+    @property
+    def backlog(self) -> int:
+        """Number of changes waiting after a failed store sync (0 when in step)."""
+        with self._lock:
+            b = self._backlog
+            return len(b.upserts) + len(b.deletes) + len(b.people) + int(b.resync)
+
+    def _mine(self, session: OrmSession) -> bool:
+        bind = session.bind
+        if isinstance(bind, Connection):
+            bind = bind.engine
+        return bind is self.engine
+
+    def _pending(self, session: OrmSession) -> _Pending:
+        pending = session.info.get(self._key)
+        if pending is None:
+            pending = session.info[self._key] = _Pending()
+        return pending  # type: ignore[no-any-return]
+
+    def _after_flush(self, session: OrmSession, _context: Any) -> None:
+        if not self._mine(session):
+            return
+        noted = _Pending()
+        for obj in (*session.new, *session.dirty):
+            if isinstance(obj, _INDEXED):
+                noted.upserts[obj.id] = IndexEntry.of(obj)
+        for obj in session.deleted:
+            if isinstance(obj, _INDEXED):
+                noted.deletes.add(obj.id)
+            elif isinstance(obj, Person):
+                noted.people.add((obj.org_id, obj.id))
+        if noted:
+            self._pending(session).merge(noted)
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        if not (state.is_update or state.is_delete) or not self._mine(state.session):
+            return
+        mapper = state.bind_mapper
+        if mapper is None:
+            return
+        if issubclass(mapper.class_, _INDEXED) or (state.is_delete and issubclass(mapper.class_, Person)):
+            self._pending(state.session).resync = True
+
+    def _after_rollback(self, session: OrmSession) -> None:
+        session.info.pop(self._key, None)
+
+    def _after_commit(self, session: OrmSession) -> None:
+        if not self._mine(session):
+            return
+        pending: _Pending | None = session.info.pop(self._key, None)
+        with self._lock:
+            work = self._backlog
+            self._backlog = _Pending()
+            if pending:
+                work.merge(pending)
+            if not work:
+                return
+            try:
+                self._apply(work)
+            except _STORE_ERRORS:
+                logger.exception(
+                    "record index: store sync failed; %d upserts, %d deletes kept for retry",
+                    len(work.upserts), len(work.deletes),
+                )
+                self._backlog = work
+
+    def _apply(self, work: _Pending) -> None:
+        remove_records(self.store, work.deletes)
+        for org_id, person_id in sorted(work.people):
+            remove_person(self.store, org_id=org_id, person_id=person_id)
+        index_entries(self.store, work.upserts.values())
+        if work.resync:
+            # A bulk statement changed rows the session never saw; compare everything.
+            # The committing session cannot emit SQL here, so read through a new one.
+            with Session(self.engine) as fresh:
+                for org_id in fresh.exec(select(Organization.id)).all():
+                    sync_org(fresh, self.store, org_id=org_id)
+
+
+def attach_record_index(engine: Engine, store: Store) -> RecordIndexSync:
+    """Keep ``store``'s record index in step with every commit of a session bound to ``engine``.
+
+    Call once where the engine is created (app lifespan, CLI); keep the handle to
+    :meth:`RecordIndexSync.detach` it.
+    """
+    return RecordIndexSync(engine, store)
