@@ -1,0 +1,181 @@
+"""Deterministic checks on a draft, and the last-resort repair after the revise rounds.
+
+``run_checks`` is pure: same draft, request and evidence, same report. The eval suite reuses it
+(and :func:`lint_feedback_text`, :func:`lint_goal_text`) as scorers. Check codes:
+
+* grounding: ``unknown_source``;
+* agenda: ``minutes_sum``, ``no_employee_led_item``, ``topic_missing``, ``topic_not_first``,
+  ``action_item_not_carried``, ``goal_at_risk_not_surfaced``, ``feedback_not_surfaced``,
+  ``too_many_questions``, ``no_questions``, ``closed_question``, ``review_not_looking_back``,
+  ``development_not_looking_forward``, ``little_history_wrong``, ``record_text_copied`` (warning);
+* SMART: ``criteria_incomplete``, ``criterion_duplicate``, ``unsupported_verdict``,
+  ``verdict_too_strict`` (warning), ``rewrite_not_measurable``, ``rewrite_not_time_bound``,
+  ``invented_number``, ``proposed_value_unused`` (warning), ``missing_question_for_fact``,
+  ``unknown_parent_goal``;
+* feedback: ``absolute``, ``personality_label``, ``protected_attribute``, ``vague_praise``,
+  ``invented_situation``, ``invented_impact``, ``missing_question_for_fact``,
+  ``missing_strengths``, ``missing_growth_areas`` (errors for mixed intent, else warnings),
+  ``unreported_issue``, ``issue_not_in_input`` (warning);
+* development: ``action_count``, ``due_in_past``, ``missing_success_indicator``,
+  ``catalogue_unknown``, ``invented_resource``, ``category_mismatch`` (warning),
+  ``not_tied_to_evidence``, ``category_mix``;
+* language: ``language_mismatch`` (error for the whole draft, warning for a single field).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+# The offline drafter imports the check modules; importing it as a module (not its names)
+# keeps the cycle harmless whichever package is imported first.
+import agent.offline as offline
+from agent.checks.agenda import check_agenda, repair_agenda
+from agent.checks.citations import check_citations, drop_unknown_sources
+from agent.checks.development import check_development, repair_development
+from agent.checks.feedback import check_feedback, lint_feedback_text, repair_feedback
+from agent.checks.report import CheckIssue, CheckReport, issue, term, warning
+from agent.checks.smart import check_smart, lint_goal_text, repair_smart
+from agent.lexicon import detect_language
+from agent.schemas import (
+    AgendaDraft,
+    AgendaRequest,
+    DevelopmentDraft,
+    DevelopmentRequest,
+    Draft,
+    FeedbackDraft,
+    FeedbackRequest,
+    Request,
+    SmartGoalDraft,
+    SmartGoalRequest,
+    Task,
+)
+from tools.views import Evidence
+
+__all__ = [
+    "CheckIssue",
+    "CheckReport",
+    "check_language",
+    "lint_feedback_text",
+    "lint_goal_text",
+    "repair",
+    "run_checks",
+    "user_texts",
+]
+
+T = TypeVar("T")
+
+_OWN_WORDS = ("rewrite", "strengths", "growth_areas")
+"""Fields that quote the author's notes or goal, so they may be in the author's language."""
+
+
+def _as(value: object, cls: type[T], what: str) -> T:
+    if not isinstance(value, cls):
+        raise TypeError(f"{what} must be {cls.__name__}, got {type(value).__name__}")
+    return value
+
+
+def run_checks(task: Task, draft: Draft, request: Request, evidence: Evidence) -> CheckReport:
+    """Every check that applies to ``task``: grounding, the task's rules, and the language."""
+    issues = check_citations(draft, evidence)
+    if task == "agenda":
+        issues += check_agenda(_as(draft, AgendaDraft, "draft"), _as(request, AgendaRequest, "request"), evidence)
+    elif task == "smart_goal":
+        issues += check_smart(_as(draft, SmartGoalDraft, "draft"), _as(request, SmartGoalRequest, "request"),
+                              evidence)
+    elif task == "feedback":
+        issues += check_feedback(_as(draft, FeedbackDraft, "draft"), _as(request, FeedbackRequest, "request"),
+                                 evidence)
+    elif task == "development":
+        issues += check_development(_as(draft, DevelopmentDraft, "draft"),
+                                    _as(request, DevelopmentRequest, "request"), evidence)
+    else:
+        raise ValueError(f"unknown task {task!r}")
+    issues += check_language(task, draft, request, evidence)
+    return CheckReport(issues=issues)
+
+
+def user_texts(task: Task, draft: Draft, request: Request) -> list[tuple[str, str]]:
+    """``(path, text)`` of every string in ``draft`` that the coach wrote for a person to read.
+
+    For SMART goals and feedback the rewrite, strengths and growth areas keep the author's own
+    wording, so they only count when the author wrote in the requested language (see
+    :func:`check_language`).
+    """
+    if isinstance(draft, AgendaDraft):
+        out = [("summary", draft.summary)]
+        for i, item in enumerate(draft.items):
+            out += [(f"items[{i}].title", item.title), (f"items[{i}].why", item.why)]
+            out += [(f"items[{i}].questions[{j}]", q) for j, q in enumerate(item.questions)]
+        return out
+    if isinstance(draft, SmartGoalDraft):
+        out = [(f"criteria[{i}].note", v.note) for i, v in enumerate(draft.criteria)]
+        out += [(f"questions[{i}]", q) for i, q in enumerate(draft.questions)]
+        out += [(f"proposed_values[{i}].reason", p.reason) for i, p in enumerate(draft.proposed_values)]
+        return [*out, ("rewrite", draft.rewrite)]
+    if isinstance(draft, FeedbackDraft):
+        out = [(f"issues[{i}].suggestion", x.suggestion) for i, x in enumerate(draft.issues)]
+        out += [(f"questions[{i}]", q) for i, q in enumerate(draft.questions)]
+        out += [(f"strengths[{i}]", s) for i, s in enumerate(draft.strengths)]
+        out += [(f"growth_areas[{i}]", s) for i, s in enumerate(draft.growth_areas)]
+        return [*out, ("rewrite", draft.rewrite)]
+    if isinstance(draft, DevelopmentDraft):
+        out = [("summary", draft.summary)]
+        for i, a in enumerate(draft.actions):
+            out += [(f"actions[{i}].title", a.title), (f"actions[{i}].why", a.why),
+                    (f"actions[{i}].success_indicator", a.success_indicator)]
+        return out
+    raise TypeError(f"not a draft: {type(draft).__name__}")
+
+
+def check_language(task: Task, draft: Draft, request: Request, evidence: Evidence) -> list[CheckIssue]:
+    """``language_mismatch``: an error when the draft as a whole is in the other language, a
+    warning for a single field that clearly is. Uses a stopword-ratio detector."""
+    target = evidence.language
+    author_text = getattr(request, "text", None)
+    # The rewrite keeps the author's wording: it only counts when they wrote in the target language.
+    own_words_ok = author_text is None or detect_language(author_text, min_hits=1) in (None, target)
+    fields = [(p, t) for p, t in user_texts(task, draft, request) if own_words_ok or not p.startswith(_OWN_WORDS)]
+    name = {"en": "English", "nl": "Dutch"}[target]
+    whole = detect_language(" ".join(t for _, t in fields))
+    if whole is not None and whole != target:
+        return [issue("language_mismatch", f"The draft is not in {name}. Write every user-facing string "
+                                           f"in {name}.", "")]
+    return [
+        issue("language_mismatch", f"{path} is not in {name}; write it in {name}.", path, "warning")
+        for path, text in fields
+        if detect_language(text, min_hits=4) not in (None, target)
+    ]
+
+
+def repair(
+    task: Task, draft: Draft, request: Request, evidence: Evidence, report: CheckReport
+) -> tuple[Draft, list[str]]:
+    """Deterministic last resort after the revise rounds: fix or drop what still fails.
+
+    ``report`` is the last check report of ``draft``. Unknown citations are removed; each task's
+    rules are repaired with the offline draft as the source of missing parts; a draft in the
+    wrong language is replaced by the offline draft. Returns the repaired draft and warnings in
+    ``evidence.language``. A draft whose report is ok is returned unchanged.
+    """
+    if report.ok:
+        return draft, []
+    lang = evidence.language
+    fallback = offline.draft_offline(task, request, evidence)
+    if any(i.code == "language_mismatch" and i.severity == "error" for i in report.issues):
+        return fallback, [warning("offline_served", lang, reason=term("wrong_language", lang))]
+    draft, warnings = drop_unknown_sources(draft, evidence)
+    fixed: Draft
+    if task == "agenda":
+        fixed, more = repair_agenda(_as(draft, AgendaDraft, "draft"), _as(request, AgendaRequest, "request"),
+                                    evidence, _as(fallback, AgendaDraft, "fallback"))
+    elif task == "smart_goal":
+        fixed, more = repair_smart(_as(draft, SmartGoalDraft, "draft"), _as(request, SmartGoalRequest, "request"),
+                                   evidence, _as(fallback, SmartGoalDraft, "fallback"))
+    elif task == "feedback":
+        fixed, more = repair_feedback(_as(draft, FeedbackDraft, "draft"), _as(request, FeedbackRequest, "request"),
+                                      evidence, _as(fallback, FeedbackDraft, "fallback"))
+    else:
+        fixed, more = repair_development(_as(draft, DevelopmentDraft, "draft"),
+                                         _as(request, DevelopmentRequest, "request"), evidence,
+                                         _as(fallback, DevelopmentDraft, "fallback"))
+    return fixed, warnings + more

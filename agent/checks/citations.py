@@ -1,0 +1,69 @@
+"""Grounding: every cited source must be one the gather step returned for this principal."""
+
+from __future__ import annotations
+
+from agent.checks.report import CheckIssue, issue, warning
+from agent.schemas import AgendaDraft, DevelopmentDraft, Draft, Source
+from tools.views import Evidence
+
+
+def cited(draft: Draft) -> list[tuple[str, Source]]:
+    """Every ``(path, source)`` cited in ``draft`` (agenda items and development actions)."""
+    if isinstance(draft, AgendaDraft):
+        return [
+            (f"items[{i}].sources[{j}]", s)
+            for i, item in enumerate(draft.items)
+            for j, s in enumerate(item.sources)
+        ]
+    if isinstance(draft, DevelopmentDraft):
+        return [
+            (f"actions[{i}].sources[{j}]", s)
+            for i, action in enumerate(draft.actions)
+            for j, s in enumerate(action.sources)
+        ]
+    return []
+
+
+def check_citations(draft: Draft, evidence: Evidence) -> list[CheckIssue]:
+    """Error ``unknown_source`` for every cited source that is not in ``evidence.known_sources()``."""
+    known = evidence.known_sources()
+    return [
+        issue(
+            "unknown_source",
+            f"Cites {source.type} '{source.id}', which is not in the records provided. "
+            "Cite only ids exactly as given in the data, or remove the citation.",
+            path,
+        )
+        for path, source in cited(draft)
+        if (source.type, source.id) not in known
+    ]
+
+
+def _keep_known(sources: list[Source], evidence: Evidence, warnings: list[str]) -> list[Source]:
+    known = evidence.known_sources()
+    kept: list[Source] = []
+    for s in sources:
+        if (s.type, s.id) in known:
+            if s not in kept:
+                kept.append(s)
+        else:
+            warnings.append(warning("unknown_source", evidence.language, type=s.type, id=s.id))
+    return kept
+
+
+def drop_unknown_sources(draft: Draft, evidence: Evidence) -> tuple[Draft, list[str]]:
+    """``draft`` without citations to unknown sources (and without duplicate citations)."""
+    warnings: list[str] = []
+    if isinstance(draft, AgendaDraft):
+        items = [
+            item.model_copy(update={"sources": _keep_known(item.sources, evidence, warnings)})
+            for item in draft.items
+        ]
+        return draft.model_copy(update={"items": items}), warnings
+    if isinstance(draft, DevelopmentDraft):
+        actions = [
+            a.model_copy(update={"sources": _keep_known(a.sources, evidence, warnings)})
+            for a in draft.actions
+        ]
+        return draft.model_copy(update={"actions": actions}), warnings
+    return draft, warnings

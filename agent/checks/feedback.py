@@ -1,0 +1,340 @@
+"""Feedback linter: behaviour not personality, no absolutes or protected attributes, SBI not invented."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agent.checks.report import CheckIssue, issue, term, warning
+from agent.lexicon import (
+    Category,
+    Hit,
+    content_stems,
+    detect_language,
+    find_terms,
+    has_placeholder,
+    has_term,
+    sentences,
+    strip_placeholders,
+    values,
+)
+from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, IssueKind, Language, SBIParts
+from tools.views import Evidence
+
+PHRASE_KINDS: tuple[IssueKind, ...] = ("absolute", "personality_label", "vague", "protected_attribute")
+"""Issue kinds that quote offending words (the others report something missing)."""
+
+_ATTRIBUTE_GROUPS: dict[str, dict[Language, str]] = {
+    "age": {"en": "age", "nl": "leeftijd"},
+    "gender": {"en": "gender", "nl": "geslacht"},
+    "pregnancy": {"en": "pregnancy or parental leave", "nl": "zwangerschap of ouderschapsverlof"},
+    "ethnicity": {"en": "ethnicity or origin", "nl": "afkomst"},
+    "religion": {"en": "religion", "nl": "geloof"},
+    "health": {"en": "health or disability", "nl": "gezondheid of een beperking"},
+    "orientation": {"en": "sexual orientation", "nl": "seksuele geaardheid"},
+}
+
+_SUGGESTIONS: dict[IssueKind, dict[Language, str]] = {
+    "absolute": {
+        "en": "Replace '{w}' with the specific occasions you saw, e.g. 'in the last two planning meetings'.",
+        "nl": "Vervang '{w}' door de concrete momenten die je zag, bijvoorbeeld 'in de laatste twee "
+              "planningsoverleggen'.",
+    },
+    "other": {
+        "en": "Say who exactly instead of '{w}'.",
+        "nl": "Zeg wie precies, in plaats van '{w}'.",
+    },
+    "personality_label": {
+        "en": "'{w}' labels the person. Describe what you saw them do or heard them say instead.",
+        "nl": "'{w}' is een oordeel over de persoon. Beschrijf liever wat je diegene zag doen of "
+              "hoorde zeggen.",
+    },
+    "vague": {
+        "en": "'{w}' does not say what was good. Name the specific behaviour and its effect.",
+        "nl": "'{w}' zegt niet wat er goed was. Benoem het concrete gedrag en het effect ervan.",
+    },
+    "protected_attribute": {
+        "en": "Leave out the reference to {group} ('{w}'): it says nothing about the work and can be "
+              "discriminatory.",
+        "nl": "Laat de verwijzing naar {group} ('{w}') weg: die zegt niets over het werk en kan "
+              "discriminerend zijn.",
+    },
+    "missing_situation": {
+        "en": "Add when and where it happened, e.g. 'in Tuesday's planning meeting'.",
+        "nl": "Voeg toe wanneer en waar het gebeurde, bijvoorbeeld 'in het planningsoverleg van dinsdag'.",
+    },
+    "missing_impact": {
+        "en": "Add what effect it had on the team, the work or customers.",
+        "nl": "Voeg toe welk effect het had op het team, het werk of klanten.",
+    },
+}
+
+SITUATION_QUESTION: dict[Language, str] = {
+    "en": "When and where did this happen? Describe one specific moment.",
+    "nl": "Wanneer en waar gebeurde dit? Beschrijf één concreet moment.",
+}
+IMPACT_QUESTION: dict[Language, str] = {
+    "en": "What was the effect of this on you, the team or the work?",
+    "nl": "Wat was het effect hiervan op jou, het team of het werk?",
+}
+_SITUATION_CUE = re.compile(
+    r"\b(?:when|where|situation|example|occasion|which\s+(?:meeting|moment|day)|wanneer|waar|situatie|"
+    r"voorbeeld|moment|welk\s+overleg)\b", re.IGNORECASE)
+_IMPACT_CUE = re.compile(
+    r"\b(?:effect\w*|impact\w*|result\w*|consequen\w*|affect\w*|mean(?:s|t)?|gevolg\w*|resultaat|"
+    r"betek(?:ende|ent)|merkte|gemerkt|invloed)\b", re.IGNORECASE)
+
+_KIND_OF_CATEGORY: dict[str, IssueKind] = {
+    "absolute": "absolute",
+    "personality_label": "personality_label",
+    "protected_attribute": "protected_attribute",
+    "vague_praise": "vague",
+}
+
+
+def text_languages(text: str, language: Language) -> list[Language]:
+    """The word lists to lint ``text`` with: the requested language, plus the detected one."""
+    detected = detect_language(text)
+    return [language] if detected in (None, language) else [language, detected]
+
+
+def _is_specific(sentence: str, hit: Hit, languages: list[Language]) -> bool:
+    """A sentence with praise is specific when it names a situation, an effect, a number or details."""
+    rest = sentence.replace(hit.words, " ")
+    return (
+        has_term(sentence, "situation", languages) or has_term(sentence, "impact", languages)
+        or bool(values(sentence)) or len(content_stems(rest)) >= 2
+    )
+
+
+def offending_hits(text: str, language: Language, languages: Sequence[Language] | None = None) -> list[Hit]:
+    """Absolutes, personality labels, protected attributes and unspecific praise in ``text``.
+
+    Uses the word lists of ``languages`` if given, else of :func:`text_languages`.
+    """
+    langs = list(languages) if languages is not None else text_languages(text, language)
+    hits: list[Hit] = []
+    phrase_categories: tuple[Category, ...] = ("absolute", "personality_label", "protected_attribute")
+    for category in phrase_categories:
+        hits += find_terms(text, category, langs)
+    for sentence in sentences(text):
+        offset = text.find(sentence)
+        hits += [
+            Hit(h.category, h.group, h.language, h.words, h.start + offset, h.end + offset)
+            for h in find_terms(sentence, "vague_praise", langs) if not _is_specific(sentence, h, langs)
+        ]
+    return sorted(hits, key=lambda h: h.start)
+
+
+_SWEEPING = re.compile(r"^(?:nobody|no[\s-]one|everyone|everybody|iedereen|niemand)$", re.IGNORECASE)
+
+
+def suggestion(kind: IssueKind, language: Language, words: str = "", group: str = "") -> str:
+    """The fix for one issue, in ``language``."""
+    group_name = _ATTRIBUTE_GROUPS[group][language] if group in _ATTRIBUTE_GROUPS else ""
+    template = "other" if kind == "absolute" and _SWEEPING.match(words) else kind
+    return _SUGGESTIONS[template][language].format(w=words, group=group_name)
+
+
+def lint_feedback_text(text: str, language: Language) -> list[FeedbackIssue]:
+    """Every problem in raw feedback ``text``: offending phrases, then a missing situation or impact.
+
+    Pure and deterministic; suggestions in ``language``. Each phrase is reported once.
+    """
+    langs = text_languages(text, language)
+    found: list[FeedbackIssue] = []
+    seen: set[tuple[str, str]] = set()
+    for hit in offending_hits(text, language):
+        kind = _KIND_OF_CATEGORY[hit.category]
+        key = (kind, hit.words.lower())
+        if key not in seen:
+            seen.add(key)
+            found.append(FeedbackIssue(kind=kind, words=hit.words[:200],
+                                       suggestion=suggestion(kind, language, hit.words, hit.group)))
+    if not has_term(text, "situation", langs):
+        found.append(FeedbackIssue(kind="missing_situation", words="",
+                                   suggestion=suggestion("missing_situation", language)))
+    if not has_term(text, "impact", langs):
+        found.append(FeedbackIssue(kind="missing_impact", words="", suggestion=suggestion("missing_impact", language)))
+    return found
+
+
+def _output_fields(draft: FeedbackDraft) -> list[tuple[str, str]]:
+    fields = [("rewrite", draft.rewrite)]
+    fields += [(f"sbi.{part}", getattr(draft.sbi, part) or "") for part in ("situation", "behaviour", "impact")]
+    fields += [(f"strengths[{i}]", s) for i, s in enumerate(draft.strengths)]
+    fields += [(f"growth_areas[{i}]", s) for i, s in enumerate(draft.growth_areas)]
+    return fields
+
+
+def _is_gap(value: str | None) -> bool:
+    return value is None or has_placeholder(value) or value.strip().endswith("?")
+
+
+def check_feedback(draft: FeedbackDraft, request: FeedbackRequest, evidence: Evidence) -> list[CheckIssue]:
+    """The feedback rules: a clean rewrite, SBI parts only from the notes (else a question),
+    both strengths and growth areas for mixed intent, and every offending phrase reported."""
+    lang = evidence.language
+    issues: list[CheckIssue] = []
+    for path, text in _output_fields(draft):
+        clean = strip_placeholders(text)
+        for hit in offending_hits(clean, lang):
+            if hit.category == "vague_praise" and path != "rewrite":
+                continue
+            code = "vague_praise" if hit.category == "vague_praise" else hit.category
+            issues.append(issue(code, _message(code, hit.words, path), path))
+
+    langs = text_languages(request.text, lang)
+    parts: tuple[tuple[str, Category, Category, re.Pattern[str], dict[Language, str]], ...] = (
+        ("situation", "situation", "situation", _SITUATION_CUE, SITUATION_QUESTION),
+        ("impact", "impact", "impact_claim", _IMPACT_CUE, IMPACT_QUESTION),
+    )
+    for part, category, claim, cue, question in parts:
+        if has_term(request.text, category, langs):
+            continue
+        if not _is_gap(getattr(draft.sbi, part)):
+            issues.append(issue(
+                f"invented_{part}",
+                f"The notes give no {part}, but sbi.{part} fills one in. Set it to null and ask for it.",
+                f"sbi.{part}",
+            ))
+        if has_term(strip_placeholders(draft.rewrite), claim, langs):
+            issues.append(issue(
+                f"invented_{part}",
+                f"The notes give no {part}, but the rewrite states one. Do not make it up: leave a "
+                f"placeholder such as '[{part}: ?]' and ask for it.",
+                "rewrite",
+            ))
+        if not any(cue.search(q) for q in draft.questions):
+            issues.append(issue(
+                "missing_question_for_fact",
+                f"The notes give no {part}; add a question asking for it, e.g. '{question['en']}'",
+                "questions",
+            ))
+    issues += _check_balance(draft, request)
+    issues += _check_reported(draft, request, lang)
+    return issues
+
+
+def _message(code: str, words: str, path: str) -> str:
+    what = {
+        "absolute": "an absolute; name the specific occasions instead",
+        "personality_label": "a personality label; describe observable behaviour instead",
+        "protected_attribute": "a reference to a protected attribute; leave it out entirely",
+        "vague_praise": "vague praise; say what exactly was good and its effect",
+    }[code]
+    return f"'{words}' in {path} is {what}."
+
+
+def _check_balance(draft: FeedbackDraft, request: FeedbackRequest) -> list[CheckIssue]:
+    wanted = {"mixed": ("strengths", "growth_areas"), "praise": ("strengths",),
+              "constructive": ("growth_areas",)}.get(request.intent or "", ())
+    return [
+        issue(
+            f"missing_{field}",
+            f"The intent is {request.intent}, but {field.replace('_', ' ')} is empty. Name at least one, "
+            "from the notes.",
+            field,
+            "error" if request.intent == "mixed" else "warning",
+        )
+        for field in wanted
+        if not getattr(draft, field)
+    ]
+
+
+def _overlaps(a: str, b: str) -> bool:
+    a, b = a.lower().strip(), b.lower().strip()
+    return bool(a and b) and (a in b or b in a)
+
+
+def _check_reported(draft: FeedbackDraft, request: FeedbackRequest, lang: Language) -> list[CheckIssue]:
+    expected = [i for i in lint_feedback_text(request.text, lang) if i.kind in PHRASE_KINDS]
+    issues = [
+        issue(
+            "unreported_issue",
+            f"'{e.words}' in the notes is {e.kind.replace('_', ' ')} but is not listed in issues. "
+            f"Add an issue of kind '{e.kind}' quoting it.",
+            "issues",
+        )
+        for e in expected
+        if not any(d.kind == e.kind and _overlaps(d.words, e.words) for d in draft.issues)
+    ]
+    notes = request.text.lower()
+    issues += [
+        issue("issue_not_in_input", f"Issue quotes '{d.words}', which is not in the notes.",
+              f"issues[{i}]", "warning")
+        for i, d in enumerate(draft.issues)
+        if d.kind in PHRASE_KINDS and d.words.strip() and d.words.lower().strip() not in notes
+    ]
+    return issues
+
+
+# --- repair -------------------------------------------------------------------------------------
+
+def repair_feedback(
+    draft: FeedbackDraft, request: FeedbackRequest, evidence: Evidence, fallback: FeedbackDraft
+) -> tuple[FeedbackDraft, list[str]]:
+    """Make ``draft`` pass the feedback rules; ``fallback`` is the offline draft for the same notes.
+
+    Missing issues are added; a rewrite with labels, protected attributes, vague praise or an
+    invented situation or impact is replaced by the fallback rewrite, while absolutes are only
+    cut out; invented SBI parts become null; missing questions and balance come from templates
+    and the fallback.
+    """
+    lang = evidence.language
+    warnings: list[str] = []
+    found = check_feedback(draft, request, evidence)
+    at = {(i.code, i.path) for i in found}
+    codes = {i.code for i in found}
+
+    issues = list(draft.issues)
+    missing = [e for e in fallback.issues if e.kind in PHRASE_KINDS
+               and not any(d.kind == e.kind and _overlaps(d.words, e.words) for d in issues)]
+    if missing:
+        issues += missing
+        warnings.append(warning("issues_added", lang, count=len(missing)))
+
+    rewrite = draft.rewrite
+    if {c for c, p in at if p == "rewrite"} - {"absolute"}:
+        rewrite = fallback.rewrite
+        warnings.append(warning("rewrite_replaced", lang))
+    elif ("absolute", "rewrite") in at:
+        rewrite = _cut_absolutes(rewrite, lang, warnings)
+
+    sbi: dict[str, str | None] = {}
+    for part in ("situation", "behaviour", "impact"):
+        value = getattr(draft.sbi, part)
+        if (f"invented_{part}", f"sbi.{part}") in at:
+            value = None
+            warnings.append(warning("sbi_cleared", lang, part=term(part, lang)))
+        elif any(p == f"sbi.{part}" for _, p in at):
+            value = getattr(fallback.sbi, part)
+        sbi[part] = value
+
+    lists = {"strengths": draft.strengths, "growth_areas": draft.growth_areas}
+    for field in lists:
+        if any(p.startswith(field) for _, p in at):
+            lists[field] = getattr(fallback, field)
+        elif f"missing_{field}" in codes and getattr(fallback, field):
+            lists[field] = getattr(fallback, field)
+            warnings.append(warning("balance_added", lang, what=term(field, lang)))
+
+    questions = list(draft.questions)
+    langs = text_languages(request.text, lang)
+    asks: tuple[tuple[Category, re.Pattern[str], dict[Language, str]], ...] = (
+        ("situation", _SITUATION_CUE, SITUATION_QUESTION), ("impact", _IMPACT_CUE, IMPACT_QUESTION))
+    for category, cue, question in asks:
+        if not has_term(request.text, category, langs) and not any(cue.search(q) for q in questions):
+            questions = [*questions[-5:], question[lang]]
+    repaired = FeedbackDraft(
+        issues=issues, sbi=SBIParts(**sbi), rewrite=rewrite, questions=questions,
+        strengths=lists["strengths"], growth_areas=lists["growth_areas"],
+    )
+    return repaired, warnings
+
+
+def _cut_absolutes(text: str, lang: Language, warnings: list[str]) -> str:
+    for hit in find_terms(strip_placeholders(text), "absolute", text_languages(text, lang)):
+        text = re.sub(rf"\s*(?<!\w){re.escape(hit.words)}(?!\w)", "", text, count=1)
+        warnings.append(warning("words_removed", lang, words=hit.words))
+    return text.strip() or text

@@ -1,0 +1,396 @@
+"""Offline agenda: the conversation prep composed from the records with fixed rules.
+
+Order: check-in, the employee's own topics, open action items, goals that need attention,
+progress or the kind-specific look back/forward, recent feedback, next steps. Stored feedback
+is only counted and cited, never quoted: its text is data and may be aimed at an AI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agent.checks.agenda import (
+    MAX_ITEMS,
+    allocate_minutes,
+    employee_topics,
+    goals_at_risk,
+    is_thin,
+    recent_feedback,
+)
+from agent.lexicon import format_date
+from agent.schemas import AgendaDraft, AgendaItem, AgendaRequest, ConversationKind, Language, Source
+from tools.views import ActionItemView, Evidence, GoalView
+
+Slot = Literal["checkin", "topic", "actions", "goal", "progress", "feedback", "review",
+               "development", "baseline", "close"]
+
+_WEIGHTS: dict[Slot, int] = {"checkin": 2, "topic": 4, "actions": 3, "goal": 4, "progress": 3,
+                             "feedback": 3, "review": 5, "development": 5, "baseline": 5, "close": 2}
+_DROP_ORDER: tuple[Slot, ...] = ("progress", "close", "checkin")
+"""Optional slots, dropped in this order when a short meeting cannot hold every item."""
+
+QUESTIONS: dict[Slot, dict[Language, tuple[str, ...]]] = {
+    "checkin": {
+        "en": ("How are you doing, and what is on your mind this week?",
+               "What has gone well since we last spoke?"),
+        "nl": ("Hoe gaat het met je, en wat houdt je deze week bezig?",
+               "Wat ging er goed sinds ons vorige gesprek?"),
+    },
+    "topic": {
+        "en": ("What would you like to get out of discussing this today?",
+               "Where do you stand now, and what have you tried so far?",
+               "What support would help you most?"),
+        "nl": ("Wat wil je vandaag uit dit onderwerp halen?",
+               "Waar sta je nu, en wat heb je al geprobeerd?",
+               "Welke steun zou je het meest helpen?"),
+    },
+    "actions": {
+        "en": ("What progress have you made on these actions, and what got in the way?",
+               "Which of them still matter, and what is the next step for each?"),
+        "nl": ("Hoe staat het met deze acties, en waar liep je tegenaan?",
+               "Welke zijn nog belangrijk, en wat is per actie de volgende stap?"),
+    },
+    "goal": {
+        "en": ("What has changed since we set this goal?",
+               "What is the biggest obstacle right now, and how much of it is in your control?",
+               "What would it take to get back on track, and what help do you need?"),
+        "nl": ("Wat is er veranderd sinds we dit doel hebben afgesproken?",
+               "Wat is nu het grootste obstakel, en hoeveel daarvan heb je zelf in de hand?",
+               "Wat is er nodig om weer op koers te komen, en welke hulp heb je nodig?"),
+    },
+    "progress": {
+        "en": ("Where are you now on these goals, and what is going well?",
+               "What is the next milestone, and what could get in the way?"),
+        "nl": ("Waar sta je nu met deze doelen, en wat gaat er goed?",
+               "Wat is de volgende mijlpaal, en wat kan je daarbij tegenhouden?"),
+    },
+    "feedback": {
+        "en": ("What stands out for you in the recent feedback?",
+               "What would you like to keep doing, and what would you like to do differently?",
+               "What support would help you act on it?"),
+        "nl": ("Wat valt je op in de recente feedback?",
+               "Wat wil je vasthouden, en wat wil je anders doen?",
+               "Welke steun helpt je om ermee aan de slag te gaan?"),
+    },
+    "review": {
+        "en": ("Looking back on this period, which results are you most proud of, and why?",
+               "What did you learn, and what would you do differently next time?",
+               "What do you want to focus on in the next period?"),
+        "nl": ("Als je terugkijkt op deze periode, op welke resultaten ben je het meest trots, en waarom?",
+               "Wat heb je geleerd, en wat zou je een volgende keer anders doen?",
+               "Waar wil je je de komende periode op richten?"),
+    },
+    "development": {
+        "en": ("Where do you want to be in a year, and what would help you get there?",
+               "Which development actions are going well, and which need a new plan?",
+               "What support do you need from me?"),
+        "nl": ("Waar wil je over een jaar staan, en wat helpt je daar te komen?",
+               "Welke ontwikkelacties lopen goed, en welke hebben een nieuw plan nodig?",
+               "Welke steun heb je van mij nodig?"),
+    },
+    "baseline": {
+        "en": ("What are your top priorities for the coming months?",
+               "What would make these conversations most useful for you?",
+               "Which goals would you like us to set together?"),
+        "nl": ("Wat zijn je belangrijkste prioriteiten voor de komende maanden?",
+               "Wat maakt deze gesprekken voor jou het meest waardevol?",
+               "Welke doelen willen we samen opstellen?"),
+    },
+    "close": {
+        "en": ("What will you do before our next conversation?",
+               "What do you need from me, and when shall we look at progress?"),
+        "nl": ("Wat ga je doen voor ons volgende gesprek?",
+               "Wat heb je van mij nodig, en wanneer kijken we naar de voortgang?"),
+    },
+}
+"""The built-in GROW question bank, per agenda slot (after knowledge/corpus grow-question-bank)."""
+
+_TEXT: dict[str, dict[Language, str]] = {
+    "checkin_title": {"en": "Check-in: how are you doing?", "nl": "Check-in: hoe gaat het met je?"},
+    "checkin_why": {"en": "A short personal check-in shows what is on the employee's mind.",
+                    "nl": "Een korte persoonlijke check-in laat zien wat de medewerker bezighoudt."},
+    "topic_title": {"en": "Your topic: {topic}", "nl": "Jouw onderwerp: {topic}"},
+    "topics_title": {"en": "More of your topics", "nl": "Meer van jouw onderwerpen"},
+    "topic_why": {"en": "Raised by the employee for this conversation.",
+                  "nl": "Ingebracht door de medewerker voor dit gesprek."},
+    "topic_why_last": {"en": "Raised by the employee in the last conversation ({date}).",
+                       "nl": "Ingebracht door de medewerker in het vorige gesprek ({date})."},
+    "topics_why": {"en": "Raised by the employee: {topics}.", "nl": "Ingebracht door de medewerker: {topics}."},
+    "actions_title": {"en": "Open action items from last time", "nl": "Openstaande actiepunten van vorige keer"},
+    "actions_why": {"en": "{count} from earlier conversations: {list}.",
+                    "nl": "{count} uit eerdere gesprekken: {list}."},
+    "due": {"en": "due {date}", "nl": "deadline {date}"},
+    "goal_title_at_risk": {"en": "Goal at risk: {title}", "nl": "Doel loopt risico: {title}"},
+    "goal_title_off_track": {"en": "Goal off track: {title}", "nl": "Doel loopt achter: {title}"},
+    "goals_title": {"en": "Goals that need attention", "nl": "Doelen die aandacht nodig hebben"},
+    "goal_why": {"en": "'{title}' is {status} at {progress}% progress{due}.",
+                 "nl": "'{title}' {status}, voortgang {progress}%{due}."},
+    "progress_title": {"en": "Progress on your goals", "nl": "Voortgang van je doelen"},
+    "progress_why": {"en": "Goals on track: {titles}.", "nl": "Doelen die op koers liggen: {titles}."},
+    "feedback_title": {"en": "Recent feedback", "nl": "Recente feedback"},
+    "feedback_why": {"en": "{count} since {date} ({kinds}); discuss what to do with it.",
+                     "nl": "{count} sinds {date} ({kinds}); bespreek wat je ermee doet."},
+    "review_title": {"en": "Looking back on the period", "nl": "Terugblik op de periode"},
+    "review_why": {"en": "Goals this period: {goals}. {conversations} since {date}.",
+                   "nl": "Doelen in deze periode: {goals}. {conversations} sinds {date}."},
+    "review_why_no_goals": {"en": "{conversations} since {date}; no goals were recorded.",
+                            "nl": "{conversations} sinds {date}; er zijn geen doelen vastgelegd."},
+    "development_title": {"en": "Development: plans and next steps",
+                          "nl": "Ontwikkeling: plannen en volgende stappen"},
+    "development_why": {"en": "Development actions: {actions}.", "nl": "Ontwikkelacties: {actions}."},
+    "development_why_goals": {"en": "No development actions yet; goals to build on: {titles}.",
+                              "nl": "Nog geen ontwikkelacties; doelen om op voort te bouwen: {titles}."},
+    "development_why_empty": {"en": "No development actions or goals are recorded yet; explore ambitions.",
+                              "nl": "Er zijn nog geen ontwikkelacties of doelen vastgelegd; verken ambities."},
+    "baseline_title": {"en": "Getting started: priorities and goals", "nl": "Startpunt: prioriteiten en doelen"},
+    "baseline_why": {"en": "There is little recorded history yet, so agree on priorities instead of "
+                           "reviewing the past.",
+                     "nl": "Er is nog weinig vastgelegd, dus spreek prioriteiten af in plaats van "
+                           "terug te kijken."},
+    "close_title": {"en": "Agree next steps", "nl": "Afspraken en volgende stappen"},
+    "close_why": {"en": "Clear agreements, with owners and dates, make the next conversation easy to "
+                        "follow up.",
+                  "nl": "Heldere afspraken, met eigenaar en datum, maken het volgende gesprek makkelijk "
+                        "op te volgen."},
+}
+_STATUS: dict[str, dict[Language, str]] = {
+    "at_risk": {"en": "at risk", "nl": "loopt risico"},
+    "off_track": {"en": "off track", "nl": "loopt achter"},
+    "on_track": {"en": "on track", "nl": "ligt op koers"},
+    "done": {"en": "done", "nl": "afgerond"},
+    "planned": {"en": "planned", "nl": "gepland"},
+    "in_progress": {"en": "in progress", "nl": "bezig"},
+}
+_FEEDBACK_KINDS: dict[str, dict[Language, str]] = {
+    "constructive": {"en": "constructive", "nl": "opbouwend"},
+    "praise": {"en": "praise", "nl": "compliment"},
+    "360": {"en": "360", "nl": "360"},
+}
+_KIND_NAMES: dict[ConversationKind, dict[Language, str]] = {
+    "one_on_one": {"en": "This one-on-one", "nl": "Dit één-op-één-gesprek"},
+    "check_in": {"en": "This check-in", "nl": "Deze check-in"},
+    "review": {"en": "This review", "nl": "Dit beoordelingsgesprek"},
+    "development": {"en": "This development conversation", "nl": "Dit ontwikkelgesprek"},
+}
+_SUMMARY: dict[str, dict[Language, str]] = {
+    "start": {"en": "{kind} focuses on {parts}.", "nl": "{kind} richt zich op {parts}."},
+    "topics": {"en": "the employee's own topics ({n})", "nl": "de eigen onderwerpen van de medewerker ({n})"},
+    "feedback": {"en": "recent feedback", "nl": "recente feedback"},
+    "review": {"en": "a look back over the period", "nl": "een terugblik op de periode"},
+    "development": {"en": "development plans", "nl": "ontwikkelplannen"},
+    "default": {"en": "how the employee is doing and what comes next",
+                "nl": "hoe het met de medewerker gaat en wat er komt"},
+    "and": {"en": "and", "nl": "en"},
+    "thin": {"en": "There is little history to build on: fewer than two earlier conversations and no "
+                   "goals or feedback on record. Use this conversation to agree priorities rather "
+                   "than to look back.",
+             "nl": "Er is weinig geschiedenis om op voort te bouwen: minder dan twee eerdere gesprekken "
+                   "en geen doelen of feedback vastgelegd. Gebruik dit gesprek om prioriteiten af te "
+                   "spreken in plaats van terug te kijken."},
+    "close": {"en": "It ends with clear next steps.", "nl": "Het sluit af met heldere afspraken."},
+}
+
+
+_NOUNS: dict[str, dict[Language, tuple[str, str]]] = {
+    "action_item": {"en": ("open action item", "open action items"),
+                    "nl": ("openstaand actiepunt", "openstaande actiepunten")},
+    "feedback": {"en": ("piece of feedback", "pieces of feedback"), "nl": ("keer feedback", "keer feedback")},
+    "conversation": {"en": ("conversation", "conversations"), "nl": ("gesprek", "gesprekken")},
+    "goal": {"en": ("goal that needs attention", "goals that need attention"),
+             "nl": ("doel dat aandacht nodig heeft", "doelen die aandacht nodig hebben")},
+}
+
+
+def _count(n: int, noun: str, lang: Language) -> str:
+    one, many = _NOUNS[noun][lang]
+    return f"{n} {one if n == 1 else many}"
+
+
+def _t(key: str, lang: Language, **values: object) -> str:
+    return _TEXT[key][lang].format(**values)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass
+class _Planned:
+    slot: Slot
+    title: str
+    why: str
+    led_by: Literal["employee", "manager"]
+    sources: list[Source] = field(default_factory=list)
+    questions: tuple[str, ...] = ()
+
+
+def draft_agenda(request: AgendaRequest, evidence: Evidence) -> AgendaDraft:
+    """A complete agenda for ``request`` from ``evidence``, in ``evidence.language``.
+
+    Deterministic; minutes add up to ``request.minutes``; says "little history" when thin.
+    """
+    lang = evidence.language
+    planned = [_Planned("checkin", _t("checkin_title", lang), _t("checkin_why", lang), "employee")]
+    planned += _topics(request, evidence)
+    if evidence.open_action_items:
+        planned.append(_actions(evidence.open_action_items, evidence))
+    planned += _goals(goals_at_risk(evidence), lang)
+    if is_thin(evidence):
+        planned.append(_Planned("baseline", _t("baseline_title", lang), _t("baseline_why", lang), "employee"))
+    kind_item = _kind_item(request.kind, evidence)
+    if kind_item is not None:
+        planned.append(kind_item)
+    feedback = recent_feedback(evidence)
+    if feedback:
+        planned.append(_feedback(evidence))
+    planned.append(_Planned("close", _t("close_title", lang), _t("close_why", lang), "manager"))
+    planned = _fit(planned, request.minutes)
+    minutes = allocate_minutes([_WEIGHTS[p.slot] for p in planned], request.minutes)
+    items = [
+        AgendaItem(
+            title=_clip(p.title, 200), why=_clip(p.why, 600), minutes=m, led_by=p.led_by,
+            questions=list(p.questions or QUESTIONS[p.slot][lang][:3]), sources=p.sources,
+        )
+        for p, m in zip(planned, minutes, strict=True)
+    ]
+    return AgendaDraft(items=items, summary=_summary(request, evidence, planned), little_history=is_thin(evidence))
+
+
+def _fit(planned: list[_Planned], minutes: int) -> list[_Planned]:
+    limit = min(MAX_ITEMS, minutes)
+    for slot in _DROP_ORDER:
+        if len(planned) <= limit:
+            break
+        planned = [p for p in planned if p.slot != slot]
+    return planned[:limit]
+
+
+def _topics(request: AgendaRequest, evidence: Evidence) -> list[_Planned]:
+    lang = evidence.language
+    topics = employee_topics(request, evidence)
+    single = topics if len(topics) <= 3 else topics[:2]
+    planned: list[_Planned] = []
+    latest = max(evidence.conversations, key=lambda c: c.held_at, default=None)
+    for text, source in single:
+        why = (_t("topic_why_last", lang, date=format_date(latest.held_at.date(), lang))
+               if source is not None and latest is not None else _t("topic_why", lang))
+        planned.append(_Planned("topic", _t("topic_title", lang, topic=_clip(text, 120)), why, "employee",
+                                [source] if source else []))
+    rest = topics[len(single):]
+    if rest:
+        sources = list(dict.fromkeys(s for _, s in rest if s is not None))
+        listed = "; ".join(_clip(t, 80) for t, _ in rest)
+        planned.append(_Planned("topic", _t("topics_title", lang), _t("topics_why", lang, topics=listed),
+                                "employee", sources))
+    return planned
+
+
+def _actions(open_items: list[ActionItemView], evidence: Evidence) -> _Planned:
+    lang = evidence.language
+    described = []
+    sources: list[Source] = []
+    for a in open_items:
+        due = f" ({_t('due', lang, date=format_date(a.due, lang))})" if a.due else ""
+        described.append(f"'{_clip(a.text, 80)}'{due}")
+        sources += [Source(type="action_item", id=a.id), Source(type="conversation", id=a.conversation_id)]
+    known = evidence.known_sources()
+    sources = [s for s in dict.fromkeys(sources) if (s.type, s.id) in known]
+    led_by: Literal["employee", "manager"] = (
+        "manager" if all(a.owner == "manager" for a in open_items) else "employee")
+    why = _t("actions_why", lang, count=_count(len(open_items), "action_item", lang), list="; ".join(described))
+    return _Planned("actions", _t("actions_title", lang), why, led_by, sources)
+
+
+def _goal_why(goal: GoalView, lang: Language) -> str:
+    due = f", {_t('due', lang, date=format_date(goal.due_date, lang))}" if goal.due_date else ""
+    return _t("goal_why", lang, title=_clip(goal.title, 120), status=_STATUS[goal.status][lang],
+              progress=goal.progress, due=due)
+
+
+def _goals(goals: list[GoalView], lang: Language) -> list[_Planned]:
+    if len(goals) <= 2:
+        return [
+            _Planned("goal", _t(f"goal_title_{g.status}", lang, title=_clip(g.title, 150)), _goal_why(g, lang),
+                     "employee", [Source(type="goal", id=g.id)])
+            for g in goals
+        ]
+    return [_Planned("goal", _t("goals_title", lang), " ".join(_goal_why(g, lang) for g in goals),
+                     "employee", [Source(type="goal", id=g.id) for g in goals])]
+
+
+def _kind_item(kind: ConversationKind, evidence: Evidence) -> _Planned | None:
+    lang = evidence.language
+    if kind == "review":
+        if not evidence.goals and not evidence.conversations:
+            return None
+        since = min((c.held_at.date() for c in evidence.conversations), default=evidence.now.date())
+        counts: dict[str, int] = {}
+        for g in evidence.goals:
+            counts[g.status] = counts.get(g.status, 0) + 1
+        goals = ", ".join(f"{n} {_STATUS[s][lang]}" for s, n in sorted(counts.items()))
+        key = "review_why" if goals else "review_why_no_goals"
+        why = _t(key, lang, goals=goals, conversations=_count(len(evidence.conversations), "conversation", lang),
+                 date=format_date(since, lang))
+        sources = [Source(type="goal", id=g.id) for g in evidence.goals]
+        sources += [Source(type="conversation", id=c.id) for c in evidence.conversations]
+        return _Planned("review", _t("review_title", lang), why, "employee", sources)
+    if kind == "development":
+        active = [d for d in evidence.development_actions if d.status in ("planned", "in_progress")]
+        if active:
+            listed = "; ".join(f"'{_clip(d.title, 80)}' ({_STATUS[d.status][lang]})" for d in active)
+            return _Planned("development", _t("development_title", lang),
+                            _t("development_why", lang, actions=listed), "employee",
+                            [Source(type="development_action", id=d.id) for d in active])
+        if evidence.goals:
+            titles = "; ".join(f"'{_clip(g.title, 80)}'" for g in evidence.goals[:3])
+            return _Planned("development", _t("development_title", lang),
+                            _t("development_why_goals", lang, titles=titles), "employee",
+                            [Source(type="goal", id=g.id) for g in evidence.goals[:3]])
+        return _Planned("development", _t("development_title", lang), _t("development_why_empty", lang),
+                        "employee")
+    on_track = [g for g in evidence.goals if g.status == "on_track"][:3]
+    if not on_track:
+        return None
+    titles = "; ".join(f"'{_clip(g.title, 80)}' ({g.progress}%)" for g in on_track)
+    return _Planned("progress", _t("progress_title", lang), _t("progress_why", lang, titles=titles), "employee",
+                    [Source(type="goal", id=g.id) for g in on_track])
+
+
+def _feedback(evidence: Evidence) -> _Planned:
+    lang = evidence.language
+    recent = recent_feedback(evidence)
+    counts: dict[str, int] = {}
+    for f in recent:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    kinds = ", ".join(f"{_FEEDBACK_KINDS[k][lang]}: {n}" for k, n in sorted(counts.items()))
+    since = min(f.created_at.date() for f in recent)
+    why = _t("feedback_why", lang, count=_count(len(recent), "feedback", lang), date=format_date(since, lang),
+             kinds=kinds)
+    return _Planned("feedback", _t("feedback_title", lang), why, "manager",
+                    [Source(type="feedback", id=f.id) for f in recent])
+
+
+def _summary(request: AgendaRequest, evidence: Evidence, planned: list[_Planned]) -> str:
+    lang = evidence.language
+    slots = [p.slot for p in planned]
+    parts: list[str] = []
+    if "topic" in slots:
+        parts.append(_SUMMARY["topics"][lang].format(n=len(employee_topics(request, evidence))))
+    if "actions" in slots:
+        parts.append(_count(len(evidence.open_action_items), "action_item", lang))
+    if "goal" in slots:
+        parts.append(_count(len(goals_at_risk(evidence)), "goal", lang))
+    for slot in ("review", "development", "feedback"):
+        if slot in slots:
+            parts.append(_SUMMARY[slot][lang])
+    if not parts:
+        parts.append(_SUMMARY["default"][lang])
+    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {_SUMMARY['and'][lang]} {parts[-1]}"
+    text = _SUMMARY["start"][lang].format(kind=_KIND_NAMES[request.kind][lang], parts=joined)
+    if is_thin(evidence):
+        text = f"{_SUMMARY['thin'][lang]} {text}"
+    if "close" in slots:
+        text = f"{text} {_SUMMARY['close'][lang]}"
+    return text[:1000]

@@ -1,0 +1,151 @@
+"""Offline SMART goal: linter verdicts, a rewrite with explicit gaps, and a proposed deadline.
+
+The rewrite keeps the author's words and only appends what is missing: ``[metric: ?]`` and
+``[target: ?]`` gaps (numbers are never guessed) and, when there is no date, a deadline
+derived from ``evidence.now`` that is listed in ``proposed_values``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from agent.checks.smart import (
+    PROPOSED_REASON,
+    QUESTIONS,
+    is_measurable,
+    known_goals,
+    lint_goal_text,
+    relevant_verdict,
+)
+from agent.lexicon import content_stems, find_terms, format_date, has_real_date, has_term, sentences, targets
+from agent.schemas import CRITERIA, Language, ProposedValue, SmartGoalDraft, SmartGoalRequest
+from tools.views import Evidence, GoalView
+
+_MIN_WEEKS_LEFT = 6
+"""A quarter end closer than this is too near to propose; the next one is proposed instead."""
+
+_PARTS: dict[str, dict[Language, str]] = {
+    "metric_target": {"en": "measured by [metric: ?] with target [target: ?]",
+                      "nl": "gemeten aan [maatstaf: ?] met als doel [doel: ?]"},
+    "metric": {"en": "measured by [metric: ?]", "nl": "gemeten aan [maatstaf: ?]"},
+    "target": {"en": "with target [target: ?]", "nl": "met als doel [doel: ?]"},
+    "deadline": {"en": "by {date}", "nl": "uiterlijk {date}"},
+    "key_result": {"en": "[metric: ?]: from [baseline: ?] to [target: ?]",
+                   "nl": "[maatstaf: ?]: van [nulmeting: ?] naar [doel: ?]"},
+    "reason_quarter": {"en": "End of Q{q} {year}: your goal has no deadline. Confirm or change it.",
+                       "nl": "Einde van Q{q} {year}: je doel heeft geen deadline. Bevestig of pas het aan."},
+    "reason_relative": {"en": "Your time frame ('{words}') counted from today. Confirm or change it.",
+                        "nl": "Jouw termijn ('{words}') gerekend vanaf vandaag. Bevestig of pas het aan."},
+    "question_deadline": {"en": "By when do you want to have achieved this? I proposed {date}; what date "
+                                "works for you?",
+                          "nl": "Per wanneer wil je dit bereikt hebben? Ik stel {date} voor; welke datum "
+                                "past bij jou?"},
+    "question_parent": {"en": "How does this goal contribute to '{title}'?",
+                        "nl": "Hoe draagt dit doel bij aan '{title}'?"},
+}
+
+_RELATIVE = re.compile(
+    r"(?P<n>\d+|a|one|two|three|six|een|twee|drie|zes)\s+(?P<unit>days?|dagen|dag|weeks?|weken|"
+    r"months?|maanden|maand)", re.IGNORECASE)
+_SMALL_NUMBERS = {"a": 1, "one": 1, "een": 1, "two": 2, "twee": 2, "three": 3, "drie": 3, "six": 6, "zes": 6}
+
+
+def quarter_end(day: date) -> date:
+    """The last day of the quarter ``day`` falls in."""
+    q_end_month = ((day.month - 1) // 3 + 1) * 3
+    first_of_next = date(day.year + (q_end_month == 12), q_end_month % 12 + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def propose_deadline(text: str, now: date, language: Language) -> tuple[date, str]:
+    """A deadline for a goal without one, and the reason: the author's rough time frame counted
+    from ``now`` if there is one, else the end of the current (or, when too near, next) quarter."""
+    rough = find_terms(text, "relative_time")
+    match = _RELATIVE.search(rough[0].words) if rough else None
+    if rough and match:
+        n = int(match["n"]) if match["n"].isdigit() else _SMALL_NUMBERS[match["n"].lower()]
+        unit = match["unit"].lower()
+        if unit.startswith(("day", "dag")):
+            deadline = now + timedelta(days=n)
+        elif unit.startswith(("week", "wek")):
+            deadline = now + timedelta(weeks=n)
+        else:
+            deadline = _add_months(now, n)
+        return deadline, _PARTS["reason_relative"][language].format(words=rough[0].words)
+    end = quarter_end(now)
+    if (end - now).days < _MIN_WEEKS_LEFT * 7:
+        end = quarter_end(end + timedelta(days=1))
+    return end, _PARTS["reason_quarter"][language].format(q=(end.month - 1) // 3 + 1, year=end.year)
+
+
+def suggest_parent_goal(text: str, evidence: Evidence) -> GoalView | None:
+    """The team or organisation goal sharing most content words with ``text`` (EN+NL), if any.
+
+    Ties go to team goals before organisation goals, then to the lower id.
+    """
+    stems = content_stems(text)
+    scored = [
+        (len(stems & content_stems(f"{g.title} {g.description}")), g.level == "team", g)
+        for g in evidence.parent_goals
+    ]
+    scored = [s for s in scored if s[0] > 0]
+    if not scored:
+        return None
+    best = min(scored, key=lambda s: (-s[0], not s[1], s[2].id))
+    return best[2]
+
+
+def draft_smart(request: SmartGoalRequest, evidence: Evidence) -> SmartGoalDraft:
+    """A SMART review of ``request.text`` in ``evidence.language``; deterministic, invents nothing."""
+    lang = evidence.language
+    text = " ".join(request.text.split())
+    given = known_goals(evidence).get(request.parent_goal_id or "")
+    parent = given or suggest_parent_goal(text, evidence)
+    criteria = [
+        relevant_verdict(text, lang, parent) if v.criterion == "relevant" and parent else v
+        for v in lint_goal_text(text, lang)
+    ]
+    verdicts = {v.criterion: v.verdict for v in criteria}
+
+    parts: list[str] = []
+    if not is_measurable(text):
+        has_metric = has_term(text, "metric") or "%" in text
+        parts.append(_PARTS["target" if has_metric else "metric" if targets(text) else "metric_target"][lang])
+    proposed: list[ProposedValue] = []
+    deadline: date | None = None
+    if not has_real_date(text):
+        deadline, reason = propose_deadline(text, evidence.now.date(), lang)
+        shown = format_date(deadline, lang)
+        parts.append(_PARTS["deadline"][lang].format(date=shown))
+        proposed.append(ProposedValue(value=shown, reason=reason or PROPOSED_REASON[lang]))
+    kept = text if len(text) <= 1300 else text[:1299].rstrip() + "…"
+    rewrite = kept if not parts else f"{kept.rstrip(' .!')}, {', '.join(parts)}."
+
+    key_results = [s for s in sentences(text) if is_measurable(s)][:5] or [_PARTS["key_result"][lang]]
+
+    questions: list[str] = []
+    for criterion in ("measurable", "time_bound", "specific", "relevant", "achievable"):
+        if verdicts[criterion] == "pass" and not (criterion == "relevant" and parent and not given):
+            continue
+        if criterion == "time_bound" and deadline is not None:
+            questions.append(_PARTS["question_deadline"][lang].format(date=format_date(deadline, lang)))
+        elif criterion == "relevant" and parent is not None:
+            questions.append(_PARTS["question_parent"][lang].format(title=parent.title[:150]))
+        else:
+            questions.append(QUESTIONS[criterion][lang])
+    return SmartGoalDraft(
+        criteria=sorted(criteria, key=lambda v: CRITERIA.index(v.criterion)),
+        rewrite=rewrite,
+        key_results=key_results,
+        questions=questions[:6],
+        proposed_values=proposed,
+        parent_goal_id=parent.id if parent else None,
+    )
