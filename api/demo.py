@@ -1,20 +1,320 @@
-"""`coach demo`: seed the demo organisation and show the coach at work on it."""
+"""`coach demo`: seed the demo organisation and show the coach at work on it.
+
+Runs the four tasks for three demo people, each in their own language (or ``--language``):
+Femke prepares her 1-on-1 with Daan, Priya her check-in with Liam; Sanne's and Liam's vague
+goals get a SMART check; Liam's rough notes about Jonas are rephrased; Femke and Priya get
+development actions for Sanne and Liam. Works with nothing configured (the offline engine);
+with a model configured the same runs go through it, concurrently.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import textwrap
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
+from typing import Any
 
 import typer
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
+from agent.schemas import (
+    AgendaRequest,
+    AgendaResult,
+    DevelopmentRequest,
+    DevelopmentResult,
+    FeedbackRequest,
+    FeedbackResult,
+    Language,
+    Request,
+    Result,
+    SmartGoalRequest,
+    SmartGoalResult,
+    Source,
+    Task,
+)
 from knowledge.db import init_db, make_engine, session_scope
+from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person
+from knowledge.policy import Principal
+from knowledge.queries import principal_for
 from knowledge.settings import Settings
 
+WIDTH = 100
+_MARK = {"pass": "✓ pass", "fail": "✗ fail", "unclear": "? unclear"}
+_CRITERIA = {"specific": "Specific", "measurable": "Measurable", "achievable": "Achievable",
+             "relevant": "Relevant", "time_bound": "Time-bound"}
 
-def run_demo(settings: Settings, *, language: str | None, now: datetime) -> None:
-    from knowledge.demo import seed_demo
 
-    engine = make_engine(settings.effective_database_url)
-    init_db(engine)
+@dataclass(frozen=True)
+class Case:
+    """One demo run: who asks, which task, about whom."""
+
+    title: str
+    actor: str
+    task: Task
+    request: Request
+
+
+def demo_cases(language: Language | None, *, rough_notes: str) -> list[Case]:
+    """The demo runs; ``language`` overrides each person's own; ``rough_notes`` are Liam's about Jonas."""
+    from knowledge.demo import demo_person_id
+
+    daan, liam, sanne = demo_person_id("daan"), demo_person_id("liam"), demo_person_id("sanne")
+    return [
+        Case("1-on-1 agenda · Femke Jansen prepares her one-on-one with Daan Visser", "femke", "agenda",
+             AgendaRequest(employee_id=daan, kind="one_on_one", minutes=30, language=language)),
+        Case("Check-in agenda · Priya Raman prepares a check-in with Liam O'Connor", "priya", "agenda",
+             AgendaRequest(employee_id=liam, kind="check_in", minutes=20, language=language)),
+        Case("SMART check · Sanne Mulder's goal", "sanne", "smart_goal",
+             SmartGoalRequest(text="Word beter in testen", language=language)),
+        Case("SMART check · Liam O'Connor's goal", "liam", "smart_goal",
+             SmartGoalRequest(text="Improve communication with stakeholders", language=language)),
+        Case("Feedback phrasing · Liam O'Connor's notes about Jonas Weber", "liam", "feedback",
+             FeedbackRequest(text=rough_notes, recipient_id=demo_person_id("jonas"),
+                             intent="constructive", language=language)),
+        Case("Development actions · Femke Jansen for Sanne Mulder", "femke", "development",
+             DevelopmentRequest(employee_id=sanne, language=language)),
+        Case("Development actions · Priya Raman for Liam O'Connor", "priya", "development",
+             DevelopmentRequest(employee_id=liam, focus="stakeholder communication", language=language)),
+    ]
+
+
+# --- set-up -------------------------------------------------------------------------------
+
+def _prepare_store(settings: Settings, engine: Engine, org_id: str, now: datetime) -> Any:
+    """The configured store, with the shipped corpus and the demo's HR policies in it."""
+    from knowledge.corpus import sync_corpus
+    from knowledge.documents import ingest_text
+    from knowledge.store import EmbeddingMismatchError, open_store
+
+    store = open_store(settings)
+    try:
+        store.check()
+        added = sync_corpus(store).added
+    except EmbeddingMismatchError as exc:
+        typer.secho(f"warning: {exc}\n         running without guidance.", fg=typer.colors.YELLOW, err=True)
+        return None
+    if added:
+        typer.echo(f"indexed {added} passages of the shipped coaching guides")
+    policies = resources.files("knowledge.demo") / "policies"
     with session_scope(engine) as session:
-        org = seed_demo(session, now=now)
-        typer.echo(f"demo organisation ready: {org.name} ({org.slug})")
+        for entry in sorted(policies.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".md"):
+                ingest_text(session, store, org_id=org_id, name=entry.name,
+                            text=entry.read_text(encoding="utf-8"), now=now)
+    return store
+
+
+def _principal(engine: Engine, org_id: str, key: str) -> Principal:
+    from knowledge.demo import demo_person_id
+
+    with Session(engine) as session:
+        principal = principal_for(session, org_id=org_id, person_id=demo_person_id(key))
+    if principal is None:
+        raise RuntimeError(f"demo person {key!r} is missing: the demo organisation is incomplete")
+    return principal
+
+
+def _labels(engine: Engine, store: Any, results: Iterable[Result]) -> dict[str, str]:
+    """Short readable names of every cited id (goal titles, action item texts, ...)."""
+    ids = {s.id for r in results for s in _all_sources(r)}
+    labels: dict[str, str] = {}
+    with Session(engine) as s:
+        for g in s.exec(select(Goal).where(Goal.id.in_(ids))):  # type: ignore[attr-defined]
+            labels[g.id] = g.title
+        for c in s.exec(select(Conversation).where(Conversation.id.in_(ids))):  # type: ignore[attr-defined]
+            labels[c.id] = f"{c.kind.value.replace('_', '-')} of {c.held_at:%Y-%m-%d}"
+        for a in s.exec(select(ActionItem).where(ActionItem.id.in_(ids))):  # type: ignore[attr-defined]
+            labels[a.id] = a.text
+        for f in s.exec(select(Feedback).where(Feedback.id.in_(ids))):  # type: ignore[attr-defined]
+            labels[f.id] = f"{f.kind.value} feedback of {f.created_at:%Y-%m-%d}"
+        for d in s.exec(select(DevelopmentAction).where(DevelopmentAction.id.in_(ids))):  # type: ignore[attr-defined]
+            labels[d.id] = d.title
+    passage_ids = sorted(i for i in ids if i not in labels)
+    if store is not None and passage_ids:
+        for kind in ("guidance", "policy"):
+            for chunk in store.get(kind, ids=passage_ids):
+                heading = chunk.metadata.get("heading")
+                labels[chunk.id] = f"{chunk.metadata.get('title', '')}" + (f" › {heading}" if heading else "")
+    return labels
+
+
+def _all_sources(result: Result) -> list[Source]:
+    out = list(result.sources)
+    if isinstance(result, AgendaResult):
+        out += [s for item in result.items for s in item.sources]
+    if isinstance(result, DevelopmentResult):
+        out += [s for a in result.actions for s in a.sources]
+    return out
+
+
+# --- printing -----------------------------------------------------------------------------
+
+def _wrap(text: str, indent: str, first: str | None = None) -> str:
+    return textwrap.fill(" ".join(text.split()), width=WIDTH, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent)
+
+
+def _short(text: str, width: int = 60) -> str:
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder="…")
+
+
+def _source_line(sources: list[Source], labels: dict[str, str]) -> str:
+    return "; ".join(f"{s.type.replace('_', ' ')} “{_short(labels.get(s.id, s.id), 48)}”" for s in sources)
+
+
+def _heading(title: str, result: Result) -> list[str]:
+    meta = f"{result.language} · engine {result.engine}" + (" (degraded)" if result.degraded else "")
+    bar = "━" * max(3, WIDTH - len(title) - len(meta) - 6)
+    return ["", f"━━ {title} {bar} {meta}"]
+
+
+def _footer(result: Result, labels: dict[str, str]) -> list[str]:
+    records = [s for s in result.sources if s.type not in ("guidance", "policy")]
+    passages = [s for s in result.sources if s.type in ("guidance", "policy")]
+    lines = []
+    if passages:
+        lines.append(_wrap(_source_line(passages, labels), "     ", "   Guidance: "))
+    lines.append(f"   {len(records)} records cited · prompt {result.prompt_version}"
+                 + (f" · model {result.model}" if result.model else ""))
+    if result.degraded_reason:
+        lines.append(f"   Degraded: {result.degraded_reason}")
+    lines += [_wrap(w, "     ", "   ! ") for w in result.warnings]
+    return lines
+
+
+def render_agenda(result: AgendaResult, labels: dict[str, str]) -> list[str]:
+    lines = [_wrap(result.summary, "   ")]
+    if result.little_history:
+        lines.append("   (little recorded history)")
+    for n, item in enumerate(result.items, 1):
+        lines.append(f"   {n:>2}. {item.title}  [{item.minutes} min · led by {item.led_by}]")
+        lines.append(_wrap(item.why, "       "))
+        lines += [_wrap(q, "         ", "       ? ") for q in item.questions]
+        if item.sources:
+            lines.append(_wrap(_source_line(item.sources, labels), "         ", "       ↳ "))
+    lines.append(f"   Total: {sum(i.minutes for i in result.items)} of {result.minutes} minutes")
+    return lines
+
+
+def render_smart(result: SmartGoalResult, text: str, labels: dict[str, str]) -> list[str]:
+    lines = [f"   Goal as written: “{text}”", "", f"   {'Criterion':<12} {'Verdict':<10} Note"]
+    for v in result.criteria:
+        lines.append(_wrap(v.note, " " * 27, f"   {_CRITERIA[v.criterion]:<12} {_MARK[v.verdict]:<10} "))
+    lines += ["", _wrap(result.rewrite, "     ", "   Rewrite: ")]
+    lines += [_wrap(kr, "       ", "   • KR: ") for kr in result.key_results]
+    lines += [_wrap(f"{p.value} — {p.reason}", "       ", "   ≈ proposed: ") for p in result.proposed_values]
+    lines += [_wrap(q, "       ", "   ? ") for q in result.questions]
+    if result.parent_goal_id:
+        how = "suggested" if result.parent_goal_suggested else "given"
+        lines.append(_wrap(f"{labels.get(result.parent_goal_id, result.parent_goal_id)} ({how})", "     ",
+                           "   Aligns to: "))
+    return lines
+
+
+def render_feedback(result: FeedbackResult, text: str) -> list[str]:
+    lines = [_wrap(f"“{text}”", "     ", "   Notes: "), "   Issues:"]
+    lines += [_wrap(f"{i.kind.replace('_', ' ')}: “{i.words}” → {i.suggestion}", "       ", "     - ")
+              for i in result.issues] or ["     (none)"]
+    for part in ("situation", "behaviour", "impact"):
+        value = getattr(result.sbi, part)
+        lines.append(_wrap(value or "— missing: ask for it", "                ", f"   {part.capitalize():<12} "))
+    lines += ["", _wrap(result.rewrite, "     ", "   Rewrite: ")]
+    lines += [_wrap(q, "       ", "   ? ") for q in result.questions]
+    lines += [_wrap(s, "       ", "   + ") for s in result.strengths]
+    lines += [_wrap(g, "       ", "   ↗ ") for g in result.growth_areas]
+    return lines
+
+
+def render_development(result: DevelopmentResult, labels: dict[str, str]) -> list[str]:
+    lines = [_wrap(result.summary, "   ")]
+    for n, a in enumerate(result.actions, 1):
+        catalogue = f" · catalogue {a.catalogue_id}" if a.catalogue_id else ""
+        lines.append(f"   {n}. [{a.category}] {a.title}")
+        lines.append(f"      owner {a.owner} · due {a.due:%Y-%m-%d}{catalogue}")
+        lines.append(_wrap(a.why, "        ", "      why: "))
+        lines.append(_wrap(a.success_indicator, "        ", "      success: "))
+        if a.sources:
+            lines.append(_wrap(_source_line(a.sources, labels), "        ", "      ↳ "))
+    return lines
+
+
+def render(case: Case, result: Result, labels: dict[str, str]) -> str:
+    lines = _heading(case.title, result)
+    if isinstance(result, AgendaResult):
+        lines += render_agenda(result, labels)
+    elif isinstance(result, SmartGoalResult):
+        assert isinstance(case.request, SmartGoalRequest)
+        lines += render_smart(result, case.request.text, labels)
+    elif isinstance(result, FeedbackResult):
+        assert isinstance(case.request, FeedbackRequest)
+        lines += render_feedback(result, case.request.text)
+    elif isinstance(result, DevelopmentResult):
+        lines += render_development(result, labels)
+    return "\n".join([*lines, *_footer(result, labels)])
+
+
+# --- the command --------------------------------------------------------------------------
+
+def _engine_line(settings: Settings) -> str:
+    if not settings.llm_configured:
+        return ("Engine: offline — no model configured, answers come from the rule-based drafter. "
+                "Set OPENAI_API_KEY (or COACH_OPENAI_BASE_URL for any OpenAI-compatible server) to use a model.")
+    where = settings.openai_base_url or "https://api.openai.com/v1"
+    return (f"Engine: llm — model {settings.model} at {where} (structured output: {settings.structured_output}); "
+            "if the model fails, the offline draft is served and marked degraded.")
+
+
+async def _run_all(settings: Settings, engine: Engine, store: Any, org_id: str, cases: list[Case],
+                   now: datetime) -> list[Result]:
+    from agent.service import Coach
+
+    principals = {key: _principal(engine, org_id, key) for key in {c.actor for c in cases}}
+    async with Coach(settings=settings, engine=engine, store=store) as coach:
+        return list(await asyncio.gather(*(
+            coach.run(c.task, c.request, principal=principals[c.actor], now=now) for c in cases
+        )))
+
+
+def run_demo(settings: Settings, *, language: Language | None, now: datetime, store: Any = None) -> None:
+    """Seed the demo organisation, run the coach on it and print the results.
+
+    ``store``, when given, is used as it is (tests); by default the configured store is
+    opened and brought in step with the shipped corpus and the demo's HR policies.
+    """
+    from knowledge.demo import PLANTED, seed_demo
+
+    started = time.perf_counter()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        init_db(engine)
+        with session_scope(engine) as session:
+            org = seed_demo(session, now=now)
+            org_id, org_name, org_slug = org.id, org.name, org.slug
+            planted = session.get(Feedback, PLANTED["personality_feedback"])
+            rough_notes = " ".join(planted.text.split()) if planted else "Jonas is lazy and always disorganised."
+        typer.echo(f"AI Coach demo · {org_name} ({org_slug}) · {now:%Y-%m-%d}")
+        typer.echo(_engine_line(settings))
+        if store is None:
+            store = _prepare_store(settings, engine, org_id, now)
+        if store is None:
+            typer.echo("Guidance: none (no store)")
+        else:
+            typer.echo(f"Guidance: {store.count('guidance')} passages of coaching guides, "
+                       f"{store.count('policy')} of HR policies")
+        cases = demo_cases(language, rough_notes=rough_notes)
+        results = asyncio.run(_run_all(settings, engine, store, org_id, cases, now))
+        labels = _labels(engine, store, results)
+        with Session(engine) as session:
+            names = dict(session.exec(select(Person.id, Person.name).where(Person.org_id == org_id)).all())
+        labels |= names
+        for case, result in zip(cases, results, strict=True):
+            typer.echo(render(case, result, labels))
+        typer.echo(f"\n{len(results)} results in {time.perf_counter() - started:.1f} s. "
+                   "Try the API next: coach serve, then see README.md.")
+    finally:
+        engine.dispose()

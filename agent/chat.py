@@ -1,0 +1,292 @@
+"""The chat graph: a tool-calling loop over the scoped record tools and the four coach tasks.
+
+model -> (tools -> model)* -> end. The principal never appears in a tool's arguments: tools
+are built per turn as closures over the turn's :class:`~tools.context.CoachContext`. Thread
+memory is the checkpointer the entry point compiles the graph with (see
+:mod:`agent.threads`); the system prompt is rebuilt every turn and never stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypedDict
+
+import openai
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool, tool
+from langchain_openai import ChatOpenAI
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
+
+from agent.llm import describe, failure_from
+from agent.prompts.chat import UNAVAILABLE
+from agent.schemas import (
+    AgendaRequest,
+    ConversationKind,
+    DevelopmentRequest,
+    FeedbackRequest,
+    Language,
+    Request,
+    Result,
+    SmartGoalRequest,
+    SmartGoalResult,
+    Task,
+)
+from tools.chat_tools import NOTHING_FOUND, resolve_colleague, resolve_subject
+from tools.context import CoachContext
+from tools.errors import NotVisible
+
+log = logging.getLogger(__name__)
+
+TaskRunner = Callable[[Task, Request], Awaitable[Result]]
+MAX_TOOL_ROUNDS = 4
+"""Tool rounds per user message; then the model must answer without tools."""
+HISTORY_MESSAGES = 40
+"""Messages of the thread sent to the model (the thread keeps all of them)."""
+
+
+# --- public shapes ------------------------------------------------------------------------
+
+class ToolCallView(BaseModel):
+    """A tool the coach called while answering."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChatReply(BaseModel):
+    """The coach's answer to one chat message."""
+
+    thread_id: str
+    reply: str
+    tool_calls: list[ToolCallView] = Field(default_factory=list)
+    engine: Literal["llm", "offline"]
+    degraded: bool = False
+    degraded_reason: str | None = None
+
+
+class ChatEvent(BaseModel):
+    """One server-sent event of a streamed chat answer."""
+
+    event: Literal["token", "tool", "done", "error"]
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- state and context --------------------------------------------------------------------
+
+class ChatState(TypedDict):
+    """The chat thread as the checkpointer keeps it."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation, oldest first: user, assistant (with tool calls) and tool messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatContext:
+    """Identity and services of one chat turn (the graph's ``context_schema``)."""
+
+    coach: CoachContext
+    """Principal, records, store and time of this turn."""
+    system: str
+    """The rendered system prompt of this turn."""
+    language: Language
+    """The user's profile language: fallback reply language."""
+    tools: tuple[BaseTool, ...] = ()
+    """The tools of this turn, closures over ``coach``."""
+    model: ChatOpenAI | None = None
+    """The chat model; None answers offline."""
+    run_task: TaskRunner | None = None
+    """Runs one coach task as this principal (the offline answer uses it)."""
+
+
+# --- task tools ---------------------------------------------------------------------------
+
+def _lookup(ctx: CoachContext, person: str | None, *, directory: bool = False) -> str | None:
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        if directory and person:
+            found = resolve_colleague(session, ctx, person)
+        else:
+            found = resolve_subject(session, ctx, person)
+    return found.id if found is not None else None
+
+
+def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
+    """The four coach tasks as tools for one chat turn, run as ``ctx.principal``."""
+
+    async def run(task: Task, build: Callable[[], Request]) -> str:
+        try:
+            result = await run_task(task, build())
+        except ValidationError as exc:
+            return f"Invalid request: {describe(exc)}"
+        except NotVisible:
+            return NOTHING_FOUND
+        return result.model_dump_json(exclude={"prompt_version", "model"})
+
+    async def subject(person: str | None) -> str | None:
+        return await asyncio.to_thread(_lookup, ctx, person)
+
+    @tool
+    async def check_smart_goal(
+        goal_text: Annotated[str, "The goal as it now stands, in the user's words."],
+        parent_goal_id: Annotated[str | None, "Id of the team or organisation goal it serves, if known."] = None,
+        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+    ) -> str:
+        """Check a goal of the user against SMART and get a rewrite, proposed values and questions."""
+        return await run("smart_goal", lambda: SmartGoalRequest(
+            text=goal_text, parent_goal_id=parent_goal_id, language=language))
+
+    @tool
+    async def prepare_conversation(
+        employee: Annotated[str | None, "Name or id of the employee; empty for the user."] = None,
+        kind: Annotated[ConversationKind, "Kind of conversation."] = "one_on_one",
+        minutes: Annotated[int, "Meeting length in minutes (10-180)."] = 30,
+        topics: Annotated[list[str] | None, "The employee's own topics, if any."] = None,
+        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+    ) -> str:
+        """Prepare the agenda of a 1-on-1, check-in, review or development conversation."""
+        employee_id = await subject(employee)
+        if employee_id is None:
+            return NOTHING_FOUND
+        return await run("agenda", lambda: AgendaRequest(
+            employee_id=employee_id, kind=kind, minutes=minutes, topics=topics or [], language=language))
+
+    @tool
+    async def phrase_feedback(
+        notes: Annotated[str, "The user's rough feedback notes, verbatim."],
+        recipient: Annotated[str | None, "Name or id of the colleague it is for, if given."] = None,
+        intent: Annotated[Literal["praise", "constructive", "mixed"] | None, "What the feedback is for."] = None,
+        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+    ) -> str:
+        """Turn rough feedback notes into balanced, specific, bias-free feedback (SBI)."""
+        recipient_id = await asyncio.to_thread(_lookup, ctx, recipient, directory=True) if recipient else None
+        if recipient and recipient_id is None:
+            return NOTHING_FOUND
+        return await run("feedback", lambda: FeedbackRequest(
+            text=notes, recipient_id=recipient_id, intent=intent, language=language))
+
+    @tool
+    async def suggest_development(
+        employee: Annotated[str | None, "Name or id of the employee; empty for the user."] = None,
+        focus: Annotated[str | None, "What to develop, if the user said."] = None,
+        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+    ) -> str:
+        """Suggest 2-5 development actions tied to the employee's goals and feedback."""
+        employee_id = await subject(employee)
+        if employee_id is None:
+            return NOTHING_FOUND
+        return await run("development", lambda: DevelopmentRequest(
+            employee_id=employee_id, focus=focus, language=language))
+
+    tools: list[BaseTool] = [check_smart_goal, prepare_conversation, phrase_feedback, suggest_development]
+    for t in tools:
+        t.handle_validation_error = True
+    return tools
+
+
+# --- nodes --------------------------------------------------------------------------------
+
+def _window(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
+    """The latest messages, starting at a user message (never at an orphaned tool result)."""
+    recent = list(messages[-HISTORY_MESSAGES:])
+    while recent and not isinstance(recent[0], HumanMessage):
+        recent.pop(0)
+    return recent or list(messages[-1:])
+
+
+def _tool_rounds(messages: Sequence[AnyMessage]) -> int:
+    rounds = 0
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            break
+        if isinstance(message, AIMessage) and message.tool_calls:
+            rounds += 1
+    return rounds
+
+
+async def call_model(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
+    """The model answers or calls tools; failures become a short apology, never an error."""
+    ctx = runtime.context
+    messages = state["messages"]
+    if ctx.model is None:
+        return {"messages": [await offline_answer(messages, ctx)]}
+    model: Any = ctx.model
+    if ctx.tools and _tool_rounds(messages) < MAX_TOOL_ROUNDS:
+        model = ctx.model.bind_tools(list(ctx.tools))
+    try:
+        reply = await model.ainvoke([SystemMessage(ctx.system), *_window(messages)])
+    except openai.OpenAIError as exc:
+        failure = failure_from(exc)
+        log.warning("chat model failed (%s); answering with an apology", failure.reason)
+        reply = AIMessage(UNAVAILABLE[ctx.language], response_metadata={"degraded_reason": failure.reason})
+    return {"messages": [reply]}
+
+
+async def run_tools(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
+    """Run the tool calls of the last model message, concurrently; results go back as tool messages."""
+    last = state["messages"][-1]
+    assert isinstance(last, AIMessage), "run_tools follows a model message"
+    by_name = {t.name: t for t in runtime.context.tools}
+
+    async def one(call: Any) -> ToolMessage:
+        found = by_name.get(call["name"])
+        if found is None:
+            return ToolMessage(f"There is no tool named {call['name']!r}.", tool_call_id=call["id"],
+                               name=call["name"], status="error")
+        message = await found.ainvoke(call)
+        assert isinstance(message, ToolMessage)
+        return message
+
+    return {"messages": list(await asyncio.gather(*(one(c) for c in last.tool_calls)))}
+
+
+def route_after_model(state: ChatState) -> Literal["run_tools", "__end__"]:
+    last = state["messages"][-1]
+    if isinstance(last, AIMessage) and last.tool_calls:
+        return "run_tools"
+    return "__end__"
+
+
+def build_chat_graph() -> StateGraph[ChatState, ChatContext, ChatState, ChatState]:
+    """The uncompiled chat graph; entry points compile it with their checkpointer."""
+    graph = StateGraph(ChatState, context_schema=ChatContext)
+    graph.add_node("call_model", call_model)
+    graph.add_node("run_tools", run_tools)
+    graph.add_edge(START, "call_model")
+    graph.add_conditional_edges("call_model", route_after_model, ["run_tools", END])
+    graph.add_edge("run_tools", "call_model")
+    return graph
+
+
+# --- offline answers ----------------------------------------------------------------------
+
+_GOAL_WORDS = ("goal", "okr", "doel", "target", "objective")
+_OFFLINE_HELP: dict[Language, str] = {
+    "en": "The coach runs without a language model here, so chat is limited: describe a goal "
+          "(\"my goal is ...\") and I check it against SMART. Agendas, feedback phrasing and "
+          "development actions are available as coach tasks.",
+    "nl": "De coach draait hier zonder taalmodel, dus chatten kan maar beperkt: beschrijf een doel "
+          "(\"mijn doel is ...\") en ik toets het aan SMART. Agenda's, feedback formuleren en "
+          "ontwikkelacties zijn beschikbaar als coachtaken.",
+}
+_VERDICT = {"pass": "✓", "fail": "✗", "unclear": "?"}
+
+
+async def offline_answer(messages: Sequence[AnyMessage], ctx: ChatContext) -> AIMessage:
+    """Without a model: a SMART check of a goal the user describes, else what chat can do."""
+    text = messages[-1].text if messages else ""
+    if ctx.run_task is None or not any(w in text.casefold() for w in _GOAL_WORDS) or len(text) < 3:
+        return AIMessage(_OFFLINE_HELP[ctx.language])
+    try:
+        result = await ctx.run_task("smart_goal", SmartGoalRequest(text=text[:2000]))
+    except NotVisible:
+        return AIMessage(_OFFLINE_HELP[ctx.language])
+    assert isinstance(result, SmartGoalResult)
+    lines = [f"{_VERDICT[c.verdict]} {c.criterion}: {c.note}" for c in result.criteria]
+    lines += ["", result.rewrite, *(f"- {q}" for q in result.questions)]
+    return AIMessage("\n".join(lines))

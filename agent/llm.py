@@ -1,0 +1,312 @@
+"""The model engine: the one place a chat model is built, and structured output over it.
+
+:func:`make_chat_model` builds :class:`~langchain_openai.ChatOpenAI` against any
+OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp server) with explicit
+``httpx`` clients: they carry our timeouts and pool limits, and they are what respx intercepts
+in tests (DESIGN.md, "Testing the model path").
+
+Retries have one owner: the OpenAI client (``max_retries``, with its backoff and Retry-After
+handling for timeouts, 429 and 5xx). Nothing here retries a failed HTTP call.
+
+:class:`StructuredModel` asks for structured output with a fallback chain, because servers
+differ: ``json_schema`` -> ``function_calling`` (a forced tool call) -> ``json_mode`` (schema
+in the prompt). A method the server refuses (HTTP 400/422/500 naming ``response_format`` or
+tools) is remembered and skipped by later calls. Every answer is validated by the pydantic
+schema; invalid output gets exactly one repair call, then :class:`ModelFailure` is raised and
+the caller serves the offline draft.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, Literal, TypeVar
+
+import httpx
+import openai
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from agent.prompts.common import JSON_MODE_INSTRUCTION, REPAIR_INSTRUCTION
+from agent.prompts.data import escape
+from knowledge.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Method = Literal["json_schema", "function_calling", "json_mode"]
+METHODS: tuple[Method, ...] = ("json_schema", "function_calling", "json_mode")
+FailureKind = Literal[
+    "timeout", "rate_limited", "server_error", "connection_error", "http_error", "invalid_output", "refused"
+]
+T = TypeVar("T", bound=BaseModel)
+
+POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
+"""Connections to the model server, per process."""
+NO_KEY = SecretStr("not-needed")
+"""Sent when only a base URL is configured: local servers ignore the key, the client needs one."""
+
+# Status codes with which servers reject a request shape they do not support (llama.cpp's
+# server answers an unknown response_format with HTTP 500), and the words that tell us so.
+_REFUSAL_STATUSES = frozenset({400, 404, 415, 422, 500, 501})
+_REFUSAL_WORDS: dict[Method, tuple[str, ...]] = {
+    "json_schema": ("response_format", "json_schema", "response format", "structured output"),
+    "function_calling": ("tool", "function"),
+    "json_mode": ("response_format", "json_object"),
+}
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+_MAX_ERRORS = 8
+
+
+# --- building the model -------------------------------------------------------------------
+
+def http_timeout(settings: Settings) -> httpx.Timeout:
+    """The timeout of one model HTTP call; connecting gets at most 10 s of it."""
+    return httpx.Timeout(settings.model_timeout_s, connect=min(10.0, settings.model_timeout_s))
+
+
+def make_http_clients(settings: Settings) -> tuple[httpx.Client, httpx.AsyncClient]:
+    """The httpx clients a chat model talks through (timeouts and pool limits set)."""
+    timeout = http_timeout(settings)
+    return (
+        httpx.Client(timeout=timeout, limits=POOL_LIMITS),
+        httpx.AsyncClient(timeout=timeout, limits=POOL_LIMITS),
+    )
+
+
+def make_chat_model(
+    settings: Settings,
+    *,
+    http_client: httpx.Client | None = None,
+    http_async_client: httpx.AsyncClient | None = None,
+) -> ChatOpenAI | None:
+    """The chat model the settings describe, or None when no model is configured (offline)."""
+    if not settings.llm_configured:
+        return None
+    if http_client is None or http_async_client is None:
+        default_sync, default_async = make_http_clients(settings)
+        http_client = http_client or default_sync
+        http_async_client = http_async_client or default_async
+    return ChatOpenAI(
+        model=settings.model,
+        api_key=settings.openai_api_key or NO_KEY,
+        base_url=settings.openai_base_url,
+        timeout=settings.model_timeout_s,
+        max_retries=settings.model_max_retries,
+        http_client=http_client,
+        http_async_client=http_async_client,
+    )
+
+
+# --- failures -----------------------------------------------------------------------------
+
+class ModelFailure(Exception):
+    """The model gave no usable answer; the caller serves the offline draft with :attr:`reason`."""
+
+    def __init__(self, kind: FailureKind, detail: str = "") -> None:
+        self.kind = kind
+        self.detail = detail
+        super().__init__(self.reason)
+
+    @property
+    def reason(self) -> str:
+        """Short and free of record text, e.g. ``rate_limited (HTTP 429)``."""
+        return f"{self.kind} ({self.detail})" if self.detail else self.kind
+
+
+class OutputInvalid(Exception):
+    """The answer is not valid JSON or does not fit the schema; ``text`` is the answer."""
+
+    def __init__(self, problem: str, text: str) -> None:
+        self.problem = problem
+        self.text = text
+        super().__init__(problem)
+
+
+def failure_from(exc: openai.OpenAIError, *, timeout_s: float | None = None) -> ModelFailure:
+    """Translate a client error into a :class:`ModelFailure` (the retry budget is spent)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelFailure("timeout", f"no answer within {timeout_s:g} s" if timeout_s else "")
+    if isinstance(exc, openai.APIConnectionError):
+        return ModelFailure("connection_error", type(exc.__cause__ or exc).__name__)
+    if isinstance(exc, openai.RateLimitError):
+        return ModelFailure("rate_limited", "HTTP 429")
+    if isinstance(exc, openai.APIStatusError):
+        kind: FailureKind = "server_error" if exc.status_code >= 500 else "http_error"
+        return ModelFailure(kind, f"HTTP {exc.status_code}")
+    if isinstance(exc, openai.ContentFilterFinishReasonError):
+        return ModelFailure("refused", "content filter")
+    return ModelFailure("http_error", type(exc).__name__)
+
+
+def refuses(method: Method, exc: openai.APIStatusError) -> bool:
+    """Whether ``exc`` says the server does not support ``method`` (rather than failing)."""
+    if exc.status_code not in _REFUSAL_STATUSES:
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    return any(word in text for word in _REFUSAL_WORDS[method])
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+def _text(message: AIMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+
+
+def _json(text: str) -> Any:
+    fenced = _FENCE.match(text)
+    try:
+        return json.loads(fenced.group(1) if fenced else text)
+    except json.JSONDecodeError as exc:
+        raise OutputInvalid(f"the answer is not valid JSON ({exc.msg}, line {exc.lineno})", text) from None
+
+
+def _payload(method: Method, schema: type[BaseModel], raw: AIMessage) -> tuple[Any, str]:
+    """The JSON value the model answered with, and its text (for a repair turn)."""
+    if raw.additional_kwargs.get("refusal"):
+        raise ModelFailure("refused", "the model declined to answer")
+    if method == "function_calling":
+        for call in raw.tool_calls:
+            if call["name"] == schema.__name__:
+                return call["args"], json.dumps(call["args"], ensure_ascii=False)
+        for bad in raw.invalid_tool_calls:
+            raise OutputInvalid("the tool call arguments are not valid JSON", bad.get("args") or "")
+        if not _text(raw).strip():
+            raise OutputInvalid(f"the answer has no call of the tool {schema.__name__}", "")
+    text = _text(raw)
+    return _json(text), text
+
+
+def describe(error: ValidationError) -> str:
+    """The validation problems, by location, without echoing input values (HR text)."""
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'output'}: {e['msg']}"
+        for e in error.errors(include_url=False, include_input=False)
+    ]
+    more = len(problems) - _MAX_ERRORS
+    return "; ".join(problems[:_MAX_ERRORS]) + (f"; and {more} more" if more > 0 else "")
+
+
+def parse(method: Method, schema: type[T], raw: AIMessage) -> T:
+    """Validate the model's answer against ``schema``; raises :class:`OutputInvalid`."""
+    data, text = _payload(method, schema, raw)
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise OutputInvalid(f"the answer does not fit the schema: {describe(exc)}", text) from None
+
+
+def with_appended(messages: Sequence[BaseMessage], text: str) -> list[BaseMessage]:
+    """``messages`` with ``text`` appended to the last human message.
+
+    Some chat templates (llama.cpp, Mistral) reject two user turns in a row, so follow-up
+    instructions extend the last human message instead of adding one.
+    """
+    out = list(messages)
+    for i in range(len(out) - 1, -1, -1):
+        if isinstance(out[i], HumanMessage):
+            out[i] = HumanMessage(f"{out[i].text}\n\n{text}")
+            return out
+    return [*out, HumanMessage(text)]
+
+
+# --- structured output --------------------------------------------------------------------
+
+class StructuredModel:
+    """Structured output from a chat model, with the method fallback chain and one repair."""
+
+    def __init__(self, model: ChatOpenAI, *, method: Literal["auto", Method] = "auto") -> None:
+        self.model = model
+        self._preference = method
+        self._refused: set[Method] = set()
+
+    @property
+    def model_name(self) -> str:
+        return str(self.model.model_name)
+
+    @property
+    def timeout_s(self) -> float | None:
+        timeout = self.model.request_timeout
+        return float(timeout) if isinstance(timeout, (int, float)) else None
+
+    @property
+    def refused(self) -> frozenset[Method]:
+        """Methods the server refused; later calls skip them."""
+        return frozenset(self._refused)
+
+    def methods(self) -> list[Method]:
+        """The methods to try, in order."""
+        if self._preference != "auto":
+            return [self._preference]
+        return [m for m in METHODS if m not in self._refused] or [METHODS[-1]]
+
+    async def generate(self, schema: type[T], messages: Sequence[BaseMessage]) -> T:
+        """A validated ``schema`` instance, or :class:`ModelFailure`."""
+        methods = self.methods()
+        for position, method in enumerate(methods):
+            try:
+                return await self._generate_with(method, schema, messages)
+            except openai.APIStatusError as exc:
+                if position + 1 < len(methods) and refuses(method, exc):
+                    self._refused.add(method)
+                    log.warning("model server refused structured output via %s (HTTP %s); using %s from now on",
+                                method, exc.status_code, methods[position + 1])
+                    continue
+                raise failure_from(exc) from exc
+            except openai.OpenAIError as exc:
+                raise failure_from(exc, timeout_s=self.timeout_s) from exc
+        raise AssertionError("unreachable: the last method either returns or raises")
+
+    async def _generate_with(self, method: Method, schema: type[T], messages: Sequence[BaseMessage]) -> T:
+        try:
+            return await self._attempt(method, schema, messages)
+        except OutputInvalid as first:
+            log.info("model output invalid via %s (%s); one repair call", method, first.problem)
+            repair = REPAIR_INSTRUCTION.replace("{error}", first.problem).replace("{previous}", escape(first.text))
+            try:
+                return await self._attempt(method, schema, with_appended(messages, repair))
+            except OutputInvalid as second:
+                raise ModelFailure("invalid_output", second.problem[:300]) from None
+
+    async def _attempt(self, method: Method, schema: type[T], messages: Sequence[BaseMessage]) -> T:
+        try:
+            raw = await self._call(method, schema, messages)
+        except openai.LengthFinishReasonError:
+            raise OutputInvalid("the answer was cut off at the length limit; answer more briefly", "") from None
+        return parse(method, schema, raw)
+
+    async def _call(self, method: Method, schema: type[BaseModel], messages: Sequence[BaseMessage]) -> AIMessage:
+        structured: Any
+        if method == "json_schema":
+            structured = {
+                "name": schema.__name__,
+                "description": (schema.__doc__ or schema.__name__).strip()[:500],
+                "schema": schema.model_json_schema(),
+                "strict": False,
+            }
+        else:
+            structured = schema
+        if method == "json_mode":
+            messages = _with_schema(messages, schema)
+        runnable = self.model.with_structured_output(structured, method=method, include_raw=True)
+        out = await runnable.ainvoke(list(messages))
+        raw = out["raw"]
+        if not isinstance(raw, AIMessage):
+            raise OutputInvalid("the answer is not a chat message", "")
+        return raw
+
+
+def _with_schema(messages: Sequence[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
+    """JSON mode constrains syntax only: put the schema into the system message."""
+    instruction = JSON_MODE_INSTRUCTION.replace("{schema}", json.dumps(schema.model_json_schema()))
+    out = list(messages)
+    if out and isinstance(out[0], SystemMessage):
+        out[0] = SystemMessage(f"{out[0].text}\n\n{instruction}")
+    else:
+        out.insert(0, SystemMessage(instruction))
+    return out

@@ -1,0 +1,105 @@
+"""The nodes of the task graph and its router.
+
+gather -> draft -> check -> (revise -> check, at most :data:`MAX_REVISIONS` times) -> finalize.
+Only draft and revise call the model; gather, check and finalize are deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Literal
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from agent.checks import CheckReport, run_checks
+from agent.llm import ModelFailure, with_appended
+from agent.offline import draft_offline
+from agent.prompts import LANGUAGE_NAMES, render_system
+from agent.prompts.common import REVISE_INSTRUCTION
+from agent.prompts.data import escape, human_message
+from agent.schemas import DRAFT_SCHEMAS, Draft
+from agent.state import TaskContext, TaskState
+from tools.gather import gather
+
+log = logging.getLogger(__name__)
+
+MAX_REVISIONS = 2
+"""Revise rounds after the first draft; what still fails afterwards is repaired or dropped."""
+
+
+def _messages(state: TaskState, ctx: TaskContext) -> list[BaseMessage]:
+    evidence = state.evidence
+    assert evidence is not None, "gather runs before draft"
+    system = render_system(ctx.prompt, language=evidence.language, today=ctx.coach.now.date())
+    human = human_message(state.request, evidence, language_name=LANGUAGE_NAMES[evidence.language])
+    return [SystemMessage(system), HumanMessage(human)]
+
+
+def _offline(state: TaskState) -> Draft:
+    assert state.evidence is not None, "gather runs before draft"
+    return draft_offline(state.task, state.request, state.evidence)
+
+
+async def gather_evidence(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
+    """Read what the task needs, as the principal (database work runs off the event loop)."""
+    evidence = await asyncio.to_thread(gather, state.task, state.request, runtime.context.coach)
+    return {"evidence": evidence}
+
+
+async def draft_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
+    """One structured-output model call; the offline drafter when no model or when it fails."""
+    ctx = runtime.context
+    if ctx.model is None:
+        return {"draft": _offline(state), "engine": "offline"}
+    try:
+        draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], _messages(state, ctx))
+    except ModelFailure as failure:
+        log.warning("model failed on task %s (%s); serving the offline draft", state.task, failure.reason)
+        return {"draft": _offline(state), "engine": "offline", "degraded_reason": failure.reason}
+    return {"draft": draft, "engine": "llm"}
+
+
+async def check_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
+    """Run the deterministic validators on the current draft."""
+    assert state.draft is not None and state.evidence is not None, "check runs after draft"
+    return {"report": run_checks(state.task, state.draft, state.request, state.evidence)}
+
+
+def needs_revision(report: CheckReport) -> bool:
+    """Whether the model should revise: errors it can fix by writing differently.
+
+    Citations of unknown ids are not sent back: removing them is exact, and a model that
+    invented an id once tends to invent another. Finalize removes them and warns.
+    """
+    return any(issue.severity == "error" and issue.code not in REPAIRED_NOT_REVISED for issue in report.issues)
+
+
+REPAIRED_NOT_REVISED = frozenset({"unknown_source", "unknown_parent_goal"})
+"""Check codes finalize repairs exactly (by removal) without asking the model again."""
+
+
+def route_after_check(state: TaskState) -> Literal["revise_output", "finalize_output"]:
+    """Revise while the model can fix something and rounds remain; then finalize."""
+    if state.engine == "llm" and state.revisions < MAX_REVISIONS and needs_revision(state.report):
+        return "revise_output"
+    return "finalize_output"
+
+
+async def revise_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
+    """Send the validator messages back to the model for one revise round."""
+    ctx = runtime.context
+    assert ctx.model is not None and state.draft is not None
+    issues = "\n".join(f"- {m}" for m in state.report.messages())
+    instruction = REVISE_INSTRUCTION.replace("{issues}", issues).replace(
+        "{draft}", escape(json.dumps(state.draft.model_dump(mode="json"), ensure_ascii=False))
+    )
+    try:
+        draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], with_appended(_messages(state, ctx), instruction))
+    except ModelFailure as failure:
+        log.warning("revise round failed on task %s (%s); keeping the draft", state.task, failure.reason)
+        # No more rounds: finalize repairs what the checks still report.
+        return {"revisions": MAX_REVISIONS}
+    return {"draft": draft, "revisions": state.revisions + 1}

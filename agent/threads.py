@@ -1,0 +1,140 @@
+"""Where chat threads live: who owns each thread, and the checkpointer holding its messages.
+
+A thread belongs to the principal that started it (organisation, person and calling
+service). Thread ids are random; a thread id of another principal is treated exactly like an
+unknown one. The messages themselves are LangGraph checkpoints: SQLite next to the records
+by default, PostgreSQL when the records are on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from pydantic import BaseModel
+from pydantic import Field as PydField
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from knowledge.models import UTCDateTime
+from knowledge.policy import Principal
+from knowledge.settings import Settings
+
+
+class ChatThread(SQLModel, table=True):
+    """Ownership of one chat thread (its messages are in the checkpointer)."""
+
+    __tablename__ = "chat_thread"
+
+    id: str = Field(primary_key=True, max_length=64)
+    org_id: str = Field(foreign_key="organization.id", index=True)
+    # No foreign key to person: erasing a person deletes their threads first (delete_threads_of).
+    person_id: str | None = Field(default=None, index=True, max_length=64)
+    service: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ThreadMessage(BaseModel):
+    """One message of a thread as shown to its owner."""
+
+    role: Literal["user", "assistant", "tool"]
+    content: str
+    tool_name: str | None = None
+    tool_calls: list[str] = PydField(default_factory=list, description="Names of the tools the assistant called.")
+
+
+class ThreadView(BaseModel):
+    """A thread and its messages, oldest first."""
+
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    messages: list[ThreadMessage] = PydField(default_factory=list)
+
+
+def new_thread_id() -> str:
+    return "thr_" + secrets.token_urlsafe(18)
+
+
+def _owned_by(principal: Principal) -> list:  # type: ignore[type-arg]
+    person, service = col(ChatThread.person_id), col(ChatThread.service)
+    return [
+        ChatThread.org_id == principal.org_id,
+        person.is_(None) if principal.person_id is None else person == principal.person_id,
+        service.is_(None) if principal.service is None else service == principal.service,
+    ]
+
+
+def create_thread(session: Session, *, principal: Principal, now: datetime) -> ChatThread:
+    thread = ChatThread(
+        id=new_thread_id(),
+        org_id=principal.org_id,
+        person_id=principal.person_id,
+        service=principal.service,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(thread)
+    return thread
+
+
+def owned_thread(session: Session, *, principal: Principal, thread_id: str) -> ChatThread | None:
+    """The thread if ``principal`` owns it; None when it is unknown or someone else's."""
+    return session.exec(select(ChatThread).where(ChatThread.id == thread_id, *_owned_by(principal))).first()
+
+
+def threads_of(session: Session, *, org_id: str, person_id: str) -> list[ChatThread]:
+    """Every thread of a person, through any service (for erasure)."""
+    stmt = select(ChatThread).where(ChatThread.org_id == org_id, ChatThread.person_id == person_id)
+    return list(session.exec(stmt).all())
+
+
+def _postgres_conninfo(url: str) -> str | None:
+    scheme, _, rest = url.partition("://")
+    if not scheme.startswith("postgresql"):
+        return None
+    return "postgresql://" + rest
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCheckpointer:
+    """A checkpointer and how to close it (its connection or pool)."""
+
+    saver: BaseCheckpointSaver
+    close: Callable[[], Awaitable[None]]
+
+
+async def open_checkpointer(settings: Settings) -> OpenCheckpointer:
+    """The checkpointer next to the records: PostgreSQL if they are there, else SQLite.
+
+    Opened and closed explicitly rather than as an async context manager: it lives as long as
+    the coach, and an async generator left open at shutdown is finalised in an arbitrary order.
+    """
+    conninfo = _postgres_conninfo(settings.effective_database_url)
+    if conninfo is not None:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
+
+        # A pool, not one connection: API replicas serve many threads at once.
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=10,
+            open=False,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
+        await pool.open()
+        postgres = AsyncPostgresSaver(pool)
+        await postgres.setup()
+        return OpenCheckpointer(postgres, pool.close)
+    import aiosqlite
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+    connection = await aiosqlite.connect(str(settings.checkpoint_path))
+    return OpenCheckpointer(AsyncSqliteSaver(connection), connection.close)

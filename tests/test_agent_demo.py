@@ -1,0 +1,184 @@
+"""The offline engine on the demo organisation, and `coach demo` itself.
+
+No model anywhere: these are the answers a fresh install gives.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from agent.schemas import (
+    AgendaRequest,
+    AgendaResult,
+    ConversationKind,
+    FeedbackRequest,
+    FeedbackResult,
+    SmartGoalRequest,
+    SmartGoalResult,
+    Source,
+)
+from agent.service import Coach
+from api.demo import run_demo
+from knowledge.demo import PLANTED, demo_id, demo_person_id
+from knowledge.models import RECORD_TYPES, ActionItem, Conversation, Feedback, Goal
+from knowledge.policy import Principal, can_read
+from knowledge.settings import Settings
+from tests.conftest import NOW
+from tools import records
+
+REPORTS = {
+    "femke": ("daan", "sanne", "bram", "yusuf"),
+    "priya": ("liam", "ana", "jonas"),
+    "joost": ("femke", "priya", "marieke"),
+}
+SOURCE_MODELS = {"goal": "goal", "conversation": "conversation", "action_item": "action_item",
+                 "feedback": "feedback", "development_action": "development_action"}
+
+
+@pytest.fixture
+async def coach(offline_settings: Settings, demo_engine: Engine, guidance_store: Any) -> AsyncIterator[Coach]:
+    async with Coach(settings=offline_settings, engine=demo_engine, store=guidance_store) as offline:
+        yield offline
+
+
+def _is_real_and_visible(engine: Engine, store: Any, principal: Principal, source: Source) -> bool:
+    if source.type in ("guidance", "policy"):
+        return bool(store.get(source.type, ids=[source.id]))
+    with Session(engine) as session:
+        record = session.get(RECORD_TYPES[SOURCE_MODELS[source.type]], source.id)
+        if record is None:
+            return False
+        conversation = session.get(Conversation, record.conversation_id) if isinstance(record, ActionItem) else None
+        return can_read(principal, record, conversation=conversation)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["one_on_one", "review"])
+async def test_every_demo_agenda_cites_only_real_visible_records_and_carries_every_open_item(
+    kind: ConversationKind, coach: Coach, demo_engine: Engine, guidance_store: Any,
+    principal_of: Callable[[str], Principal],
+) -> None:
+    checked = 0
+    for manager, reports in REPORTS.items():
+        principal = principal_of(manager)
+        for report in reports:
+            request = AgendaRequest(employee_id=demo_person_id(report), kind=kind)
+            result = await coach.run("agenda", request, principal=principal, now=NOW)
+            assert isinstance(result, AgendaResult)
+            assert result.engine == "offline" and not result.degraded
+            cited = [*result.sources, *(s for item in result.items for s in item.sources)]
+            assert cited, report
+            for source in cited:
+                assert _is_real_and_visible(demo_engine, guidance_store, principal, source), (report, source)
+            with Session(demo_engine) as session:
+                open_items = records.open_action_items(session, principal=principal, employee_id=request.employee_id)
+            carried = {s.id for item in result.items for s in item.sources if s.type == "action_item"}
+            assert {a.id for a in open_items} <= carried, report
+            assert sum(item.minutes for item in result.items) == request.minutes
+            assert any(item.led_by == "employee" for item in result.items)
+            checked += 1
+    assert checked == 10
+
+
+async def test_the_demo_agendas_carry_the_known_open_items(
+    coach: Coach, principal_of: Callable[[str], Principal]
+) -> None:
+    result = await coach.run("agenda", AgendaRequest(employee_id=demo_person_id("daan")),
+                             principal=principal_of("femke"), now=NOW)
+    carried = {s.id for item in result.items for s in item.sources}  # type: ignore[attr-defined]
+    for key in ("a-daan-4-oncall", "a-daan-4-buddy", "a-daan-4-thresholds"):
+        assert demo_id("act", key) in carried
+    assert demo_id("act", "a-daan-1-goal") not in carried, "done items are not carried over"
+    text = " ".join(f"{i.title} {i.why} {' '.join(i.questions)}" for i in result.items)  # type: ignore[attr-defined]
+    assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in text.upper(), "stored text is data, never followed"
+
+
+async def test_a_private_conversation_never_reaches_the_employee(
+    coach: Coach, principal_of: Callable[[str], Principal]
+) -> None:
+    result = await coach.run("agenda", AgendaRequest(employee_id=demo_person_id("bram")),
+                             principal=principal_of("bram"), now=NOW)
+    cited = {s.id for item in result.items for s in item.sources}  # type: ignore[attr-defined]
+    assert demo_id("conv", "c-bram-3") not in cited and demo_id("act", "a-bram-3-incidents") not in cited
+
+
+async def test_the_thin_history_person_gets_no_invented_history(
+    coach: Coach, principal_of: Callable[[str], Principal]
+) -> None:
+    result = await coach.run("agenda", AgendaRequest(employee_id=PLANTED["thin_history_person"]),
+                             principal=principal_of("femke"), now=NOW)
+    assert isinstance(result, AgendaResult)
+    cited = {s.type for item in result.items for s in item.sources}
+    assert not cited & {"conversation", "action_item", "feedback"}, "there are none to cite"
+    assert cited <= {"goal", "guidance", "policy", "development_action"}
+
+
+async def test_the_planted_personality_label_feedback_is_flagged(
+    coach: Coach, demo_engine: Engine, principal_of: Callable[[str], Principal]
+) -> None:
+    with Session(demo_engine) as session:
+        planted = session.get(Feedback, PLANTED["personality_feedback"])
+        assert planted is not None
+        notes, recipient = planted.text, planted.recipient_id
+    result = await coach.run("feedback", FeedbackRequest(text=notes, recipient_id=recipient, intent="constructive"),
+                             principal=principal_of("liam"), now=NOW)
+    assert isinstance(result, FeedbackResult)
+    kinds = {i.kind for i in result.issues}
+    assert {"personality_label", "absolute"} <= kinds
+    labels = {i.words.lower() for i in result.issues if i.kind == "personality_label"}
+    assert "lazy" in labels
+    assert "lazy" not in result.rewrite.lower(), "the rewrite describes behaviour, not personality"
+    assert result.questions, "missing situation and impact become questions"
+    assert result.sbi.situation is None and result.sbi.impact is None, "nothing is invented"
+
+
+@pytest.mark.parametrize(("author", "goal_key"), [("sanne", "g-sanne-testing"), ("liam", "g-liam-stakeholders"),
+                                                  ("yusuf", "g-yusuf-onboarding")])
+async def test_a_vague_demo_goal_fails_measurable_and_time_bound_with_questions(
+    author: str, goal_key: str, coach: Coach, demo_engine: Engine, principal_of: Callable[[str], Principal]
+) -> None:
+    with Session(demo_engine) as session:
+        goal = session.get(Goal, demo_id("goal", goal_key))
+        assert goal is not None
+        text = goal.title
+    result = await coach.run("smart_goal", SmartGoalRequest(text=text), principal=principal_of(author), now=NOW)
+    assert isinstance(result, SmartGoalResult)
+    verdicts = {v.criterion: v.verdict for v in result.criteria}
+    assert verdicts["measurable"] == "fail" and verdicts["time_bound"] == "fail", verdicts
+    assert len(result.questions) >= 2
+    for value in result.proposed_values:
+        assert value.value in result.rewrite or any(value.value in kr for kr in result.key_results)
+
+
+def test_coach_demo_runs_offline_and_prints_every_task(
+    offline_settings: Settings, guidance_store: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = time.perf_counter()
+    run_demo(offline_settings, language=None, now=NOW, store=guidance_store)
+    elapsed = time.perf_counter() - started
+    out = capsys.readouterr().out
+
+    assert "Engine: offline" in out
+    for title in ("1-on-1 agenda · Femke Jansen", "Check-in agenda · Priya Raman", "SMART check · Sanne Mulder",
+                  "Feedback phrasing · Liam O'Connor", "Development actions · Priya Raman"):
+        assert title in out
+    assert "Total: 30 of 30 minutes" in out and "Total: 20 of 20 minutes" in out
+    assert "Measurable   ✗ fail" in out
+    assert "personality label: “lazy”" in out
+    assert "nl · engine offline" in out and "en · engine offline" in out
+    assert "degraded" not in out.lower()
+    assert elapsed < 30
+
+
+def test_coach_demo_in_one_language(
+    offline_settings: Settings, guidance_store: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_demo(offline_settings, language="en", now=NOW, store=guidance_store)
+    out = capsys.readouterr().out
+    assert "nl · engine" not in out and "en · engine offline" in out
+    assert "Femke Jansen prepares her one-on-one with Daan Visser" in out and "Your topic:" in out

@@ -1,0 +1,177 @@
+"""Gather: the deterministic first step of every task. The task decides which tools run.
+
+The model never chooses whose records are read: the subject comes from the request and is
+checked against the principal in :class:`~tools.context.CoachContext`; a subject the principal
+may not see raises :class:`~tools.errors.NotVisible`. What gather returns is the only data a
+draft may cite (:meth:`tools.views.Evidence.known_sources`).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from agent.schemas import (
+    AgendaRequest,
+    DevelopmentRequest,
+    FeedbackRequest,
+    Language,
+    Request,
+    SmartGoalRequest,
+    Task,
+)
+from tools import records
+from tools.context import CoachContext
+from tools.errors import NotVisible
+from tools.guidance import catalogue, search_guidance
+from tools.views import Evidence, GoalView, PassageView, PersonView
+
+CONVERSATIONS = 3
+FEEDBACK = 8
+GUIDANCE = 4
+
+# Guidance queries in the reader's language: lexical search needs the corpus's own words.
+_QUERIES: dict[Task, dict[Language, str]] = {
+    "agenda": {
+        "en": "one-on-one conversation structure agenda GROW coaching questions",
+        "nl": "één-op-één gesprek structuur agenda GROW coachvragen",
+    },
+    "smart_goal": {
+        "en": "SMART goals measurable key results time-bound",
+        "nl": "SMART doelen meetbaar kernresultaten tijdgebonden",
+    },
+    "feedback": {
+        "en": "SBI feedback situation behaviour impact bias",
+        "nl": "SBI feedback situatie gedrag impact vooroordelen",
+    },
+    "development": {
+        "en": "development plan 70-20-10 learning actions",
+        "nl": "ontwikkelplan 70-20-10 leeracties",
+    },
+}
+_KIND_WORDS: dict[str, dict[Language, str]] = {
+    "one_on_one": {"en": "one-on-one", "nl": "één-op-één"},
+    "check_in": {"en": "check-in", "nl": "check-in"},
+    "review": {"en": "performance review year-end", "nl": "beoordelingsgesprek jaargesprek"},
+    "development": {"en": "development conversation", "nl": "ontwikkelgesprek"},
+}
+
+
+def gather(task: Task, request: Request, ctx: CoachContext) -> Evidence:
+    """Everything the drafter may use for ``task``, read as ``ctx.principal``."""
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        if isinstance(request, AgendaRequest):
+            return _agenda(session, request, ctx)
+        if isinstance(request, SmartGoalRequest):
+            return _smart_goal(session, request, ctx)
+        if isinstance(request, FeedbackRequest):
+            return _feedback(session, request, ctx)
+        if isinstance(request, DevelopmentRequest):
+            return _development(session, request, ctx)
+    raise TypeError(f"no gather step for {type(request).__name__}")
+
+
+def resolve_language(requested: Language | None, subject: PersonView | None, session: Session,
+                     ctx: CoachContext) -> Language:
+    """The request's language, else the subject's profile language, else the principal's."""
+    if requested is not None:
+        return requested
+    if subject is not None:
+        return subject.language
+    if ctx.language is not None:
+        return ctx.language
+    if ctx.principal.person_id is not None:
+        try:
+            me = records.directory_person(session, principal=ctx.principal, person_id=ctx.principal.person_id)
+        except NotVisible:
+            return "en"
+        return me.language
+    return "en"
+
+
+def _guidance(ctx: CoachContext, task: Task, language: Language, extra: str = "") -> list[PassageView]:
+    query = f"{_QUERIES[task][language]} {extra}".strip()
+    return search_guidance(ctx.store, org_id=ctx.principal.org_id, query=query, k=GUIDANCE, language=language)
+
+
+def _agenda(session: Session, request: AgendaRequest, ctx: CoachContext) -> Evidence:
+    p = ctx.principal
+    subject = records.subject_person(session, principal=p, person_id=request.employee_id)
+    language = resolve_language(request.language, subject, session, ctx)
+    goals = records.goals_of(session, principal=p, person_id=subject.id)
+    return Evidence(
+        task="agenda",
+        language=language,
+        now=ctx.now,
+        subject=subject,
+        goals=goals,
+        parent_goals=records.parent_goals(session, principal=p, goals=goals),
+        conversations=records.recent_conversations(
+            session, principal=p, employee_id=subject.id, limit=CONVERSATIONS
+        ),
+        open_action_items=records.open_action_items(session, principal=p, employee_id=subject.id),
+        feedback=records.recent_feedback(session, principal=p, recipient_id=subject.id, limit=FEEDBACK),
+        development_actions=records.development_actions(session, principal=p, person_id=subject.id),
+        guidance=_guidance(ctx, "agenda", language, _KIND_WORDS[request.kind][language]),
+    )
+
+
+def _smart_goal(session: Session, request: SmartGoalRequest, ctx: CoachContext) -> Evidence:
+    p = ctx.principal
+    author_id = request.author_id or p.person_id
+    subject = records.subject_person(session, principal=p, person_id=author_id) if author_id else None
+    language = resolve_language(request.language, subject, session, ctx)
+    goals = records.goals_of(session, principal=p, person_id=subject.id) if subject else []
+    parents: list[GoalView]
+    if request.parent_goal_id is not None:
+        parent = records.goal(session, principal=p, goal_id=request.parent_goal_id)
+        parents = [parent, *records.parent_goals(session, principal=p, goals=[parent])]
+    else:
+        parents = records.shared_goals(session, principal=p, team_id=subject.team_id if subject else None)
+    return Evidence(
+        task="smart_goal",
+        language=language,
+        now=ctx.now,
+        subject=subject,
+        goals=goals,
+        parent_goals=parents,
+        guidance=_guidance(ctx, "smart_goal", language),
+    )
+
+
+def _feedback(session: Session, request: FeedbackRequest, ctx: CoachContext) -> Evidence:
+    # Only the recipient's directory entry is needed (name, language): feedback phrasing
+    # works on the author's notes, not on the recipient's records.
+    subject = (
+        records.directory_person(session, principal=ctx.principal, person_id=request.recipient_id)
+        if request.recipient_id
+        else None
+    )
+    language = resolve_language(request.language, subject, session, ctx)
+    return Evidence(
+        task="feedback",
+        language=language,
+        now=ctx.now,
+        subject=subject,
+        guidance=_guidance(ctx, "feedback", language),
+    )
+
+
+def _development(session: Session, request: DevelopmentRequest, ctx: CoachContext) -> Evidence:
+    p = ctx.principal
+    subject = records.subject_person(session, principal=p, person_id=request.employee_id)
+    language = resolve_language(request.language, subject, session, ctx)
+    goals = records.goals_of(session, principal=p, person_id=subject.id)
+    feedback = records.recent_feedback(session, principal=p, recipient_id=subject.id, limit=FEEDBACK)
+    hints = [g.title for g in goals if g.status != "done"] + ([request.focus] if request.focus else [])
+    return Evidence(
+        task="development",
+        language=language,
+        now=ctx.now,
+        subject=subject,
+        goals=goals,
+        parent_goals=records.parent_goals(session, principal=p, goals=goals),
+        feedback=feedback,
+        development_actions=records.development_actions(session, principal=p, person_id=subject.id),
+        guidance=_guidance(ctx, "development", language, request.focus or ""),
+        catalogue=catalogue(hints=hints),
+    )

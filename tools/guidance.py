@@ -1,0 +1,51 @@
+"""Guidance search (shipped corpus + the organisation's policies) and the action catalogue.
+
+Both are read-only and scoped by organisation: policies of other organisations are never
+searched (see :func:`knowledge.retrieval.search_guidance`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from agent.schemas import Language
+from tools.views import CatalogueActionView, PassageView
+
+if TYPE_CHECKING:
+    from knowledge.store import Store
+
+_WORD = re.compile(r"[a-zà-ÿ]{3,}")
+
+
+def search_guidance(
+    store: Store | None, *, org_id: str, query: str, k: int = 4, language: Language | None = None
+) -> list[PassageView]:
+    """Passages that best answer ``query``; empty when no store is configured."""
+    if store is None or not query.strip():
+        return []
+    from knowledge.retrieval import search_guidance as _search
+
+    passages = _search(store, org_id=org_id, query=query, k=k, language=language)
+    return [PassageView.model_validate(p.model_dump()) for p in passages]
+
+
+def catalogue(*, hints: list[str] | None = None, limit: int = 12) -> list[CatalogueActionView]:
+    """The shipped development actions, the best matches for ``hints`` first.
+
+    Matching is a plain word overlap with skills, keywords and titles; every action stays
+    eligible, the order only decides which ``limit`` actions are shown to the drafter.
+    """
+    from knowledge.corpus import load_catalogue
+
+    views = [CatalogueActionView.model_validate(a.model_dump()) for a in load_catalogue()]
+    if not hints:
+        return views[:limit]
+    words = {w for hint in hints for w in _WORD.findall(hint.lower())}
+
+    def overlap(view: CatalogueActionView) -> int:
+        text = " ".join([*view.skills, *view.keywords_nl, *view.title.values(), *view.description.values()])
+        return len(words & set(_WORD.findall(text.lower())))
+
+    ranked = sorted(enumerate(views), key=lambda iv: (-overlap(iv[1]), iv[0]))
+    return [v for _, v in ranked[:limit]]

@@ -1,0 +1,236 @@
+"""Scoped read tools: records as views, always through the principal-taking queries.
+
+Every read goes through :mod:`knowledge.queries`, which enforces :mod:`knowledge.policy`;
+this module only shapes rows into :mod:`tools.views`. Asking about a subject whose records
+the principal may not read raises :class:`~tools.errors.NotVisible` (the API answers 404).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from knowledge import queries
+from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, GoalLevel, Person
+from knowledge.policy import Principal
+from tools.errors import NotVisible
+from tools.views import (
+    ActionItemView,
+    ConversationView,
+    DevelopmentActionView,
+    FeedbackView,
+    GoalView,
+    KeyResultView,
+    PersonView,
+)
+
+MAX_PARENT_DEPTH = 4
+
+
+# --- people -------------------------------------------------------------------------------
+
+def person_view(person: Person) -> PersonView:
+    return PersonView(
+        id=person.id,
+        name=person.name,
+        role=person.role.value,
+        language=person.language.value,
+        job_title=person.job_title,
+        team_id=person.team_id,
+        manager_id=person.manager_id,
+    )
+
+
+def directory_person(session: Session, *, principal: Principal, person_id: str) -> PersonView:
+    """A person from the directory (names and roles are visible organisation-wide)."""
+    person = queries.get_person(session, principal=principal, person_id=person_id)
+    if person is None:
+        raise NotVisible("person", person_id)
+    return person_view(person)
+
+
+def subject_person(session: Session, *, principal: Principal, person_id: str) -> PersonView:
+    """The person a task is about; the principal must be allowed to read their records."""
+    person = queries.get_person(session, principal=principal, person_id=person_id)
+    if person is None or not principal.sees_person_records(person.id):
+        raise NotVisible("person", person_id)
+    return person_view(person)
+
+
+def directory(session: Session, *, principal: Principal) -> list[PersonView]:
+    """Everyone in the principal's organisation (names and roles are visible organisation-wide)."""
+    people: list[Person] = []
+    after: str | None = None
+    while True:
+        page = queries.list_people(session, principal=principal, after=after, limit=queries.MAX_LIMIT)
+        people += page
+        if len(page) < queries.MAX_LIMIT:
+            return [person_view(p) for p in people]
+        after = page[-1].id
+
+
+def visible_subjects(session: Session, *, principal: Principal) -> list[PersonView]:
+    """The people whose records the principal may read: themselves and their direct reports (HR: all)."""
+    if principal.is_hr:
+        return [p for p in directory(session, principal=principal) if principal.sees_person_records(p.id)]
+    ids = [i for i in (principal.person_id, *sorted(principal.reports)) if i]
+    found = (queries.get_person(session, principal=principal, person_id=i) for i in ids)
+    return [person_view(p) for p in found if p is not None and principal.sees_person_records(p.id)]
+
+
+# --- goals --------------------------------------------------------------------------------
+
+def goal_view(goal: Goal) -> GoalView:
+    return GoalView(
+        id=goal.id,
+        level=goal.level.value,
+        title=goal.title,
+        description=goal.description,
+        status=goal.status.value,
+        progress=goal.progress,
+        key_results=[KeyResultView(**kr.model_dump()) for kr in goal.key_result_models()],
+        parent_id=goal.parent_id,
+        owner_person_id=goal.owner_person_id,
+        owner_team_id=goal.owner_team_id,
+        start_date=goal.start_date,
+        due_date=goal.due_date,
+    )
+
+
+def goals_of(session: Session, *, principal: Principal, person_id: str) -> list[GoalView]:
+    """The individual goals owned by ``person_id`` that the principal may read."""
+    rows = queries.list_goals(
+        session, principal=principal, owner_person_id=person_id, level=GoalLevel.individual
+    )
+    return [goal_view(g) for g in rows]
+
+
+def goal(session: Session, *, principal: Principal, goal_id: str) -> GoalView:
+    found = queries.get_goal(session, principal=principal, goal_id=goal_id)
+    if found is None:
+        raise NotVisible("goal", goal_id)
+    return goal_view(found)
+
+
+def parent_goals(session: Session, *, principal: Principal, goals: list[GoalView]) -> list[GoalView]:
+    """The team and organisation goals above ``goals``, nearest first, each once."""
+    seen = {g.id for g in goals}
+    out: list[GoalView] = []
+    frontier = [g.parent_id for g in goals if g.parent_id]
+    for _ in range(MAX_PARENT_DEPTH):
+        next_frontier: list[str] = []
+        for parent_id in frontier:
+            if parent_id in seen:
+                continue
+            seen.add(parent_id)
+            found = queries.get_goal(session, principal=principal, goal_id=parent_id)
+            if found is None:
+                continue
+            out.append(goal_view(found))
+            if found.parent_id:
+                next_frontier.append(found.parent_id)
+        frontier = next_frontier
+    return out
+
+
+def shared_goals(session: Session, *, principal: Principal, team_id: str | None) -> list[GoalView]:
+    """Candidate parents for a new goal: the team's goals, then the organisation's."""
+    rows: list[Goal] = []
+    if team_id is not None:
+        rows += queries.list_goals(session, principal=principal, owner_team_id=team_id, level=GoalLevel.team)
+    rows += queries.list_goals(session, principal=principal, level=GoalLevel.organization)
+    return [goal_view(g) for g in rows if g.status.value != "done"]
+
+
+# --- conversations and action items -------------------------------------------------------
+
+def _owner(item: ActionItem, conv: Conversation) -> str | None:
+    if item.owner_id is None:
+        return None
+    if item.owner_id == conv.employee_id:
+        return "employee"
+    if item.owner_id == conv.manager_id:
+        return "manager"
+    return "other"
+
+
+def action_item_view(item: ActionItem, conv: Conversation) -> ActionItemView:
+    return ActionItemView(
+        id=item.id,
+        conversation_id=item.conversation_id,
+        text=item.text,
+        owner=_owner(item, conv),  # type: ignore[arg-type]
+        due=item.due,
+        done=item.done,
+    )
+
+
+def recent_conversations(
+    session: Session, *, principal: Principal, employee_id: str, limit: int = 3
+) -> list[ConversationView]:
+    """The employee's latest conversations with their action items, newest first."""
+    convs = queries.latest_conversations(session, principal=principal, employee_id=employee_id, limit=limit)
+    out: list[ConversationView] = []
+    for conv in convs:
+        items = queries.list_action_items(session, principal=principal, conversation_id=conv.id)
+        out.append(
+            ConversationView(
+                id=conv.id,
+                kind=conv.kind.value,
+                held_at=conv.held_at,
+                notes=conv.notes,
+                employee_topics=list(conv.employee_topics),
+                private_to_manager=conv.visibility.value == "private_to_manager",
+                action_items=[action_item_view(i, c) for i, c in items],
+            )
+        )
+    return out
+
+
+def open_action_items(session: Session, *, principal: Principal, employee_id: str) -> list[ActionItemView]:
+    """Action items not done yet from the employee's conversations, oldest first."""
+    rows = queries.list_action_items(session, principal=principal, employee_id=employee_id, open_only=True)
+    return [action_item_view(i, c) for i, c in rows]
+
+
+# --- feedback -----------------------------------------------------------------------------
+
+def feedback_view(session: Session, *, principal: Principal, fb: Feedback) -> FeedbackView:
+    giver_name = None
+    if fb.giver_id is not None:  # already None when anonymous to this reader
+        giver = queries.get_person(session, principal=principal, person_id=fb.giver_id)
+        giver_name = giver.name if giver is not None else None
+    return FeedbackView(
+        id=fb.id,
+        kind=fb.kind.value,
+        text=fb.text,
+        created_at=fb.created_at,
+        giver_name=giver_name,
+        anonymous=fb.anonymous,
+    )
+
+
+def recent_feedback(
+    session: Session, *, principal: Principal, recipient_id: str, limit: int = 8
+) -> list[FeedbackView]:
+    """The newest feedback about the recipient that the principal may read, newest first."""
+    rows = queries.recent_feedback(session, principal=principal, recipient_id=recipient_id, limit=limit)
+    return [feedback_view(session, principal=principal, fb=f) for f in rows]
+
+
+# --- development actions ------------------------------------------------------------------
+
+def development_action_view(action: DevelopmentAction) -> DevelopmentActionView:
+    return DevelopmentActionView(
+        id=action.id,
+        title=action.title,
+        category=action.category.value,
+        goal_id=action.goal_id,
+        due=action.due,
+        status=action.status.value,
+        success_indicator=action.success_indicator,
+    )
+
+
+def development_actions(session: Session, *, principal: Principal, person_id: str) -> list[DevelopmentActionView]:
+    rows = queries.list_development_actions(session, principal=principal, person_id=person_id)
+    return [development_action_view(a) for a in rows]
