@@ -116,6 +116,7 @@ async def test_the_thin_history_person_gets_no_invented_history(
     cited = {s.type for item in result.items for s in item.sources}
     assert not cited & {"conversation", "action_item", "feedback"}, "there are none to cite"
     assert cited <= {"goal", "guidance", "policy", "development_action"}
+    assert result.little_history is True, "a new hire with one goal and no conversations has little history"
 
 
 async def test_the_planted_personality_label_feedback_is_flagged(

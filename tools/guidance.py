@@ -39,13 +39,19 @@ def catalogue(*, hints: list[str] | None = None, limit: int = 12) -> list[Catalo
     from knowledge.corpus import load_catalogue
 
     views = [CatalogueActionView.model_validate(a.model_dump()) for a in load_catalogue()]
-    if not hints:
-        return views[:limit]
-    words = {w for hint in hints for w in _WORD.findall(hint.lower())}
+    words = {w for hint in hints or [] for w in _WORD.findall(hint.lower())}
 
     def overlap(view: CatalogueActionView) -> int:
         text = " ".join([*view.skills, *view.keywords_nl, *view.title.values(), *view.description.values()])
         return len(words & set(_WORD.findall(text.lower())))
 
-    ranked = sorted(enumerate(views), key=lambda iv: (-overlap(iv[1]), iv[0]))
-    return [v for _, v in ranked[:limit]]
+    ranked = [v for _, v in sorted(enumerate(views), key=lambda iv: (-overlap(iv[1]), iv[0]))]
+    # Keep the 70-20-10 mix within reach: reserve places for the best social and formal actions,
+    # so a catalogue sorted by category cannot crowd them out.
+    reserved = {"social": max(1, limit // 4), "formal": max(1, limit // 6)}
+    chosen: list[CatalogueActionView] = []
+    for category, places in reserved.items():
+        chosen.extend([v for v in ranked if v.category == category][:places])
+    chosen.extend(v for v in ranked if v not in chosen)
+    picked = chosen[:limit]
+    return sorted(picked, key=ranked.index)

@@ -76,8 +76,11 @@ def recent_constructive_feedback(evidence: Evidence) -> list[FeedbackView]:
 
 
 def is_thin(evidence: Evidence) -> bool:
-    """True when there is little history: fewer than two conversations and no goals or feedback."""
-    return len(evidence.conversations) < 2 and not evidence.goals and not evidence.feedback
+    """True when there is little history: fewer than two conversations and no feedback.
+
+    Goals are plans, not history: a new hire with one goal and no conversations is still thin.
+    """
+    return len(evidence.conversations) < 2 and not evidence.feedback
 
 
 def is_closed_question(question: str) -> bool:
