@@ -19,6 +19,8 @@ re-index by another process or replica is picked up at once.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -44,6 +46,10 @@ REINDEX_COMMAND = "coach knowledge reindex"
 MetadataValue = str | int | float | bool
 Metadata = Mapping[str, MetadataValue]
 Where = dict[str, Any]
+
+
+QUERY_CACHE_SIZE = 256
+"""Query embeddings kept per store: one search embeds its query once for all collections."""
 
 
 class EmbeddingMismatchError(RuntimeError):
@@ -119,6 +125,22 @@ class Store:
     def __init__(self, client: ClientAPI, embedder: Embedder) -> None:
         self._client = client
         self.embedder = embedder
+        self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._query_lock = threading.Lock()
+
+    def _embed_query(self, text: str) -> list[float]:
+        """Embed a query once, however many collections it searches (small LRU)."""
+        with self._query_lock:
+            vector = self._query_vectors.get(text)
+            if vector is not None:
+                self._query_vectors.move_to_end(text)
+                return vector
+        vector = self.embedder.embed_query(text)
+        with self._query_lock:
+            self._query_vectors[text] = vector
+            if len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def _collection(self, kind: CollectionKind) -> Collection:
         name = COLLECTION_NAMES[kind]
@@ -179,7 +201,7 @@ class Store:
             return []
         collection = self._collection(kind)
         result = collection.query(
-            query_embeddings=[self.embedder.embed_query(text)],  # type: ignore[arg-type]
+            query_embeddings=[self._embed_query(text)],  # type: ignore[arg-type]
             n_results=k,
             where=where,
             include=["documents", "metadatas", "distances"],
