@@ -1,0 +1,132 @@
+"""The HTTP API: :func:`create_app` builds it from :class:`~knowledge.settings.Settings`.
+
+The lifespan builds the engine (creating missing tables), the store (with the record index
+kept in step with every commit) and the coach, and keeps them on ``app.state`` where the
+dependencies in :mod:`api.deps` find them. Tests pass their own ``coach`` or ``store``, or
+override dependencies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from agent.service import Coach
+from api.errors import BodySizeLimit, install_error_handlers
+from api.routes import (
+    chat,
+    conversations,
+    development_actions,
+    feedback,
+    goals,
+    health,
+    knowledge,
+    people,
+    teams,
+)
+from api.routes import (
+    coach as coach_routes,
+)
+from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
+from knowledge.corpus import sync_corpus
+from knowledge.db import init_db, make_engine
+from knowledge.index import attach_record_index
+from knowledge.settings import Settings
+from knowledge.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "0.1.0"
+
+DESCRIPTION = """\
+The coaching brain behind continuous performance management: conversation prep, SMART goals,
+balanced feedback and development actions, in English and Dutch, over the organisation's own
+records.
+
+**Auth.** Send `Authorization: Bearer <key>` (make keys with `coach keys create`). A person's
+key acts as that person. A service key acts for a person of its organisation named in
+`X-On-Behalf-Of: <person id>`; without that header it may list the directory (people, teams)
+and write records, but reads no goals, conversations, feedback or development actions.
+
+**Errors** are `application/problem+json` (`type`, `title`, `status`, `detail`). 401: missing or
+bad key. 403: you can see it but may not change it, or `X-On-Behalf-Of` is refused. 404: no
+such record *or not yours to see* (the same answer). 413/422: too large or invalid, always
+before any model call.
+
+**Lists** return `{items, next_cursor}`; pass `cursor=<next_cursor>` for the next page.
+"""
+
+TAGS = [
+    {"name": "coach", "description": "The four coaching tasks and chat."},
+    {"name": "people", "description": "The directory; erasure of a person (HR)."},
+    {"name": "knowledge", "description": "Search coaching guidance and policies."},
+    {"name": "documents", "description": "HR policy documents."},
+]
+
+
+def _prepare_store(store: Store) -> None:
+    """Bring the shipped guidance into the store (cheap when it is there already).
+
+    A store that cannot be used (a Chroma server not up yet, vectors of another embedding
+    model) does not stop the API: ``/readyz`` reports it until it is fixed.
+    """
+    try:
+        store.check()
+        sync_corpus(store)
+    except Exception as exc:
+        log.error("store not ready at start-up: %s", exc)
+
+
+def create_app(settings: Settings, *, coach: Coach | None = None, store: Store | None = None) -> FastAPI:
+    """The API over ``settings``. ``coach`` and ``store``, when given, replace the built ones."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        await run_in_threadpool(init_db, engine)
+        the_store = store if store is not None else await run_in_threadpool(open_store, settings)
+        await run_in_threadpool(_prepare_store, the_store)
+        index = attach_record_index(engine, the_store)
+        the_coach = coach if coach is not None else Coach(settings=settings, engine=engine, store=the_store)
+        app.state.engine = engine
+        app.state.store = the_store
+        app.state.coach = the_coach
+        try:
+            yield
+        finally:
+            index.detach()
+            if coach is None:
+                await the_coach.aclose()
+            engine.dispose()
+
+    app = FastAPI(
+        title="AI Coach",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    # Routers. Add new ones here (e.g. the prompts router of the eval tooling).
+    app.include_router(health.router)
+    for router in (
+        people.router,
+        teams.router,
+        goals.router,
+        conversations.router,
+        feedback.router,
+        development_actions.router,
+        knowledge.documents,
+        knowledge.search,
+        coach_routes.router,
+        chat.router,
+    ):
+        app.include_router(router)
+    return app

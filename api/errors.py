@@ -1,0 +1,269 @@
+"""The one error model of the API: RFC 9457 problem details (``application/problem+json``).
+
+Every error the API sends, whatever raised it, is a :class:`Problem`. Routes raise
+:class:`ApiError` (or one of its helpers); FastAPI's validation errors, Starlette's HTTP errors
+and the body-size limit are translated by the handlers installed with
+:func:`install_error_handlers`. Problem bodies never echo request input back: a validation
+error names the field and the rule, not the value (HR text must not land in logs or proxies).
+
+A 404 never names the id that was asked for, so the body for an id that belongs to someone
+else is byte-identical to the body for an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:ai-coach:problem:"
+
+_TITLES: dict[int, tuple[str, str]] = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Missing or invalid API key"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Invalid request"),
+    500: ("internal-error", "Internal server error"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+class FieldError(BaseModel):
+    """One reason a request was rejected."""
+
+    loc: list[str | int] = Field(description="Where: e.g. ['body', 'minutes'] or ['query', 'limit'].")
+    msg: str = Field(description="What is wrong, in words.")
+    type: str = Field(description="Machine-readable rule, e.g. 'greater_than_equal' or 'json_invalid'.")
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457). ``type`` is a stable identifier to branch on; ``detail`` is for humans."""
+
+    type: str = Field(examples=["urn:ai-coach:problem:not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No such goal."])
+    errors: list[FieldError] | None = Field(None, description="Field errors (validation problems only).")
+
+
+def problem_type(status: int, slug: str | None = None) -> str:
+    return TYPE_BASE + (slug or _TITLES.get(status, ("error", ""))[0])
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=problem_type(status, slug),
+        title=title or _TITLES.get(status, ("error", "Error"))[1],
+        status=status,
+        detail=detail,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+class ApiError(Exception):
+    """Raise from routes and dependencies; rendered as a problem response."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+        self.title = title
+        self.headers = headers
+        self.errors = errors
+
+
+def not_found(kind: str) -> ApiError:
+    """The one 404 of a resource: the same bytes for a missing id and for someone else's."""
+    return ApiError(404, f"No such {kind}.")
+
+
+def forbidden(detail: str) -> ApiError:
+    return ApiError(403, detail)
+
+
+def unauthorized(detail: str = "Send a valid key as 'Authorization: Bearer <key>'.") -> ApiError:
+    return ApiError(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def invalid(detail: str, *, loc: list[str | int]) -> ApiError:
+    """A 422 for input that is well-formed but refers to something unknown or inconsistent."""
+    return ApiError(422, detail, errors=[FieldError(loc=loc, msg=detail, type="invalid_value")])
+
+
+# --- translating what FastAPI and Starlette raise ---------------------------------------------
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    out = []
+    for err in exc.errors():
+        loc = [p if isinstance(p, (str, int)) else str(p) for p in err.get("loc", ())]
+        out.append(FieldError(loc=loc, msg=str(err.get("msg", "invalid")), type=str(err.get("type", "invalid"))))
+    return out
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return problem_response(
+        exc.status, exc.detail, slug=exc.slug, title=exc.title, errors=exc.errors, headers=exc.headers
+    )
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    if any(e.type == "json_invalid" for e in errors):
+        detail = "The request body is not valid JSON."
+    else:
+        detail = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
+    return problem_response(422, detail, errors=errors)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    # Starlette's own details ("Not Found", "Method Not Allowed") are fine to pass on; they
+    # never carry request data.
+    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(status, ("", "Error"))[1]
+    if status == 404:
+        detail = "No such resource."
+    if status == 400 and "parsing the body" in detail:
+        # FastAPI's answer to a body that json.loads rejects with something other than a
+        # JSONDecodeError (bytes that are not UTF-8, nesting too deep): malformed all the same.
+        errors = [FieldError(loc=["body"], msg="The request body is not valid JSON.", type="json_invalid")]
+        return problem_response(422, "The request body is not valid JSON.", errors=errors)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(status, detail, headers=headers)
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    # A programming error: log it, and tell the client nothing about internals.
+    log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return problem_response(500, "Something went wrong on our side; the error has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+# --- the body-size limit ----------------------------------------------------------------------
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` once a body passes the limit; FastAPI passes HTTP errors through."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit} bytes.")
+
+
+class BodySizeLimit:
+    """Pure ASGI middleware: refuse bodies over ``max_bytes`` with a 413 problem.
+
+    A declared ``Content-Length`` over the limit is refused before the app runs. Bodies sent
+    without one (chunked) are counted as they stream in, so a lying or missing header cannot
+    slip a large body through.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(413, f"The request body is larger than {self.max_bytes} bytes.")
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """An error response for the OpenAPI document."""
+    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: problem_doc("Missing, unknown or revoked API key"),
+    403: problem_doc("Seen, but not yours to change; or X-On-Behalf-Of refused"),
+    404: problem_doc("No such record, or not visible to you (the same answer)"),
+    413: problem_doc("Request body too large"),
+    422: problem_doc("Invalid request"),
+}
+"""The error responses every authenticated route can give, for the OpenAPI document."""

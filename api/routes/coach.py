@@ -1,0 +1,71 @@
+"""``/v1/coach/*``: the four coaching tasks. Thin: validate, hand to the coach, map errors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from agent.schemas import (
+    AgendaRequest,
+    AgendaResult,
+    DevelopmentRequest,
+    DevelopmentResult,
+    FeedbackRequest,
+    FeedbackResult,
+    Request,
+    Result,
+    SmartGoalRequest,
+    SmartGoalResult,
+    Task,
+)
+from api.deps import CoachDep, NowDep, PrincipalDep
+from api.errors import PROBLEM_RESPONSES, not_found
+from api.schemas import AgendaBody, DevelopmentBody, FeedbackBody, SmartGoalBody
+from tools.errors import NotVisible
+
+router = APIRouter(prefix="/v1/coach", tags=["coach"], responses=PROBLEM_RESPONSES)
+
+
+async def _run(coach: CoachDep, task: Task, request: Request, principal: PrincipalDep, now: NowDep) -> Result:
+    try:
+        return await coach.run(task, request, principal=principal, now=now)
+    except NotVisible as exc:
+        raise not_found(exc.kind) from None
+
+
+@router.post("/agenda", summary="Prepare a conversation (1-on-1, check-in, review, development talk)")
+async def agenda(body: AgendaBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> AgendaResult:
+    """An agenda for a conversation with ``employee_id``: their own topics first, open action
+    items carried over, goals at risk and recent feedback, each item with coaching questions,
+    minutes, who leads it and its sources. 404 if you may not see the employee's records."""
+    result = await _run(coach, "agenda", AgendaRequest.model_validate(body.model_dump()), principal, now)
+    assert isinstance(result, AgendaResult)
+    return result
+
+
+@router.post("/smart-goal", summary="Rewrite a goal as a SMART goal")
+async def smart_goal(body: SmartGoalBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> SmartGoalResult:
+    """A verdict per SMART criterion and a rewrite that keeps the author's wording; values not
+    in the input are listed as proposals, missing facts become questions."""
+    result = await _run(coach, "smart_goal", SmartGoalRequest.model_validate(body.model_dump()), principal, now)
+    assert isinstance(result, SmartGoalResult)
+    return result
+
+
+@router.post("/feedback", summary="Phrase feedback: balanced, specific, bias-free")
+async def feedback(body: FeedbackBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> FeedbackResult:
+    """Situation-Behaviour-Impact rewrite of rough notes, with flagged absolutes, personality
+    labels, vague praise and references to protected attributes."""
+    result = await _run(coach, "feedback", FeedbackRequest.model_validate(body.model_dump()), principal, now)
+    assert isinstance(result, FeedbackResult)
+    return result
+
+
+@router.post("/development", summary="Suggest development actions")
+async def development(
+    body: DevelopmentBody, coach: CoachDep, principal: PrincipalDep, now: NowDep
+) -> DevelopmentResult:
+    """2-5 development actions tied to the employee's goals and feedback, each with an owner,
+    a due date and a success indicator (70-20-10 mix)."""
+    result = await _run(coach, "development", DevelopmentRequest.model_validate(body.model_dump()), principal, now)
+    assert isinstance(result, DevelopmentResult)
+    return result
