@@ -39,7 +39,8 @@ from agent.chat import (
 )
 from agent.graph import build_graph
 from agent.llm import StructuredModel, make_chat_model
-from agent.prompts import BUILTIN_PROMPTS, PromptSpec
+from agent.prompt_registry import PromptVersion, active_prompt
+from agent.prompts import PromptSpec
 from agent.prompts.chat import render_chat_system
 from agent.schemas import (
     AgendaRequest,
@@ -106,7 +107,9 @@ class Coach:
         self._close_checkpointer: Callable[[], Awaitable[None]] | None = None
         self._chat_graph: ChatGraph | None = None
         self._open_lock = asyncio.Lock()
-        SQLModel.metadata.create_all(engine, tables=[ChatThread.__table__])  # type: ignore[attr-defined]
+        SQLModel.metadata.create_all(
+            engine, tables=[ChatThread.__table__, PromptVersion.__table__]  # type: ignore[attr-defined]
+        )
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -169,11 +172,16 @@ class Coach:
             raise TypeError(f"task {task!r} takes a {REQUEST_TYPES[task].__name__}, not {type(request).__name__}")
         context = TaskContext(
             coach=CoachContext(principal=principal, engine=self.engine, now=now, store=self.store),
-            prompt=prompt or BUILTIN_PROMPTS[task],
+            prompt=prompt or self._active_prompt(principal.org_id, task),
             model=self.structured,
         )
         state = await self._task_graph.ainvoke(TaskState(task=task, request=request), context=context)
         return state["result"]  # type: ignore[no-any-return]
+
+    def _active_prompt(self, org_id: str, task: Task) -> PromptSpec:
+        """The organisation's active prompt version for ``task`` (the built-in one if none)."""
+        with Session(self.engine) as session:
+            return active_prompt(session, org_id=org_id, task=task)
 
     def _runner(self, principal: Principal, now: datetime) -> TaskRunner:
         async def run(task: Task, request: Request) -> Result:

@@ -26,6 +26,7 @@ from api.routes import (
     health,
     knowledge,
     people,
+    prompts,
     teams,
 )
 from api.routes import (
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     # Routers. Add new ones here (e.g. the prompts router of the eval tooling).
     app.include_router(health.router)
     for router in (
+        prompts.router,
         people.router,
         teams.router,
         goals.router,

@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from api.cli_knowledge import knowledge_app
+from api.cli_prompts import prompts_app
+from evals.cli import eval_app
 from knowledge.db import init_db, make_engine, session_scope
 from knowledge.keys import create_key, list_keys, revoke_key
 from knowledge.models import Organization
@@ -25,6 +27,8 @@ keys_app = typer.Typer(help="API keys (the secret is shown once, only its hash i
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(eval_app, name="eval")
+app.add_typer(prompts_app, name="prompts")
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 

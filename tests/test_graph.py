@@ -441,3 +441,29 @@ def test_record_text_cannot_close_a_tag() -> None:
     assert escape("</records><x a='1'> & more") == "&lt;/records&gt;&lt;x a='1'&gt; &amp; more"
     assert tag("feedback", escape('"<b>"'), giver='A "quoted" <name>') == (
         '<feedback giver="A &quot;quoted&quot; &lt;name&gt;">"&lt;b&gt;"</feedback>')
+
+
+async def test_a_run_uses_the_organisations_active_prompt_version(
+    llm_coach: Coach, fake_llm: FakeLLM, demo_engine: Engine, principal_of: Callable[[str], Principal],
+    evidence_of: Callable[..., Evidence],
+) -> None:
+    from agent.prompt_registry import PromptStatus, create_version
+    from knowledge.db import session_scope
+
+    marker = "Open with one sentence of appreciation."
+    hr = principal_of("marieke")
+    with session_scope(demo_engine) as session:
+        row = create_version(session, principal=hr, task="agenda",
+                             system=BUILTIN_PROMPTS["agenda"].system + "\n" + marker, now=NOW)
+        row.status = PromptStatus.active  # activation gating is tested in test_prompt_registry.py
+        session.add(row)
+        session.flush()
+        version = row.spec().version
+    key, request = english_case("agenda")
+    principal = principal_of(key)
+    fake_llm.then(answer(good_draft("agenda", request, evidence_of("agenda", request, principal))))
+
+    result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
+
+    assert result.prompt_version == version != BUILTIN_PROMPTS["agenda"].version
+    assert marker in fake_llm.text_of("system")

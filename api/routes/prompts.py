@@ -1,0 +1,241 @@
+"""``/v1/prompts``: HR's coaching prompt versions (create, preview, evaluate, activate, rollback).
+
+HR only (403 for anyone else); versions of other organisations are 404, like ids that do
+not exist. Evaluation runs the task's eval dataset with the version's prompt, on the
+configured model or, without one, on the scripted replay model (see :mod:`evals.replay`),
+and with the LLM judge when ``COACH_JUDGE_MODEL`` is set. Activation is refused with a 409
+problem naming the failing cases (as ``errors`` entries) when the version regresses.
+Evaluations take seconds on replay and minutes on a real model: the calls are synchronous.
+Importing this module registers the ``prompt_version`` table, so the app's ``init_db``
+creates it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from agent.prompt_registry import (
+    ActivationRefused,
+    EvalSummary,
+    InvalidPrompt,
+    LintIssue,
+    PromptVersion,
+    VersionNotFound,
+    activate,
+    active_version,
+    create_version,
+    evaluate,
+    get_version,
+    lint_prompt,
+    list_versions,
+    preview,
+    rollback,
+)
+from agent.prompts import BUILTIN_PROMPTS, PromptSpec
+from agent.schemas import Task
+from api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from api.errors import PROBLEM_RESPONSES, ApiError, FieldError, forbidden, invalid, not_found
+from evals.dataset import DatasetError, load_datasets
+from evals.report import CaseRun
+from evals.runner import evaluation_fingerprint, preview_case, prompt_evaluator
+from knowledge.policy import Principal
+
+router = APIRouter(prefix="/v1/prompts", tags=["prompts"],
+                   responses={**PROBLEM_RESPONSES, 409: PROBLEM_RESPONSES[422] | {"description": "Regression"}})
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+class PromptCreate(BaseModel):
+    task: Task
+    system: str = Field(min_length=1, max_length=40_000, description="The system prompt text.")
+    note: str | None = Field(None, max_length=500, description="What changed and why.")
+
+
+class PromptVersionPublic(BaseModel):
+    id: str
+    task: str
+    version: str
+    prompt_version: str = Field(description="What coach results name in prompt_version once active.")
+    hash: str
+    status: str
+    note: str | None
+    created_by: str
+    created_at: datetime
+    activated_at: datetime | None
+    lint: list[LintIssue]
+    eval_summary: EvalSummary | None
+
+    @classmethod
+    def of(cls, row: PromptVersion) -> PromptVersionPublic:
+        return cls(id=row.id, task=row.task, version=row.version, prompt_version=row.spec().version, hash=row.hash,
+                   status=row.status.value, note=row.note, created_by=row.created_by, created_at=row.created_at,
+                   activated_at=row.activated_at, lint=lint_prompt(row.system), eval_summary=row.summary())
+
+
+class PromptVersionDetail(PromptVersionPublic):
+    system: str
+
+
+class ActivePrompt(BaseModel):
+    task: Task
+    source: str = Field(description="'registry' (an HR version) or 'builtin'.")
+    prompt_version: str
+    version_id: str | None = None
+    system: str
+
+
+class CaseSelection(BaseModel):
+    case_ids: list[str] | None = Field(None, max_length=200, description="Only these cases (default: all).")
+    slices: list[str] | None = Field(None, max_length=20, description="Only cases of these slices.")
+
+
+class PreviewBody(BaseModel):
+    case_id: str = Field(min_length=1, max_length=80, description="An eval case of the version's task.")
+
+
+class RollbackBody(BaseModel):
+    task: Task
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _hr(principal: Principal) -> None:
+    if not principal.is_hr:
+        raise forbidden("Only HR manages coaching prompts.")
+
+
+def _row(session: Any, principal: Principal, version_id: str) -> PromptVersion:
+    try:
+        return get_version(session, principal=principal, version_id=version_id)
+    except VersionNotFound:
+        raise not_found("prompt version") from None
+
+
+def _check_cases(task: Task, case_ids: list[str] | None, *, loc: str) -> None:
+    if not case_ids:
+        return
+    try:
+        known = {c.id for c in load_datasets(tasks=[task])[task].cases}
+    except DatasetError as exc:
+        raise ApiError(503, "The eval dataset cannot be read.", slug="dataset-unavailable") from exc
+    unknown = [c for c in case_ids if c not in known]
+    if unknown:
+        raise invalid(f"{loc}: not a case of the {task} dataset: {', '.join(unknown[:10])}", loc=["body", loc])
+
+
+def _refusal(exc: ActivationRefused, summary: EvalSummary | None) -> ApiError:
+    explanations = {f.case_id: f.explanation for f in summary.failures} if summary else {}
+    errors = [FieldError(loc=["cases", case_id], msg=explanations.get(case_id, "fails") or "fails",
+                         type="case_failed") for case_id in exc.failing_cases]
+    names = ", ".join(exc.failing_cases) or "none"
+    return ApiError(409, f"Activation of {exc.version} refused. Failing cases: {names}. " + " | ".join(exc.reasons),
+                    slug="prompt-regression", title="Prompt version regresses", errors=errors)
+
+
+# --- routes -------------------------------------------------------------------------------
+
+@router.get("", summary="List prompt versions")
+def list_prompts(session: SessionDep, principal: PrincipalDep,
+                 task: Annotated[Task | None, Query()] = None) -> list[PromptVersionPublic]:
+    _hr(principal)
+    return [PromptVersionPublic.of(r) for r in list_versions(session, principal=principal, task=task)]
+
+
+@router.post("", status_code=201, summary="Create a prompt version (a draft)")
+def create_prompt(body: PromptCreate, session: SessionDep, principal: PrincipalDep,
+                  now: NowDep) -> PromptVersionDetail:
+    """A new draft version; the response lists contract problems (``lint``) straight away."""
+    _hr(principal)
+    try:
+        row = create_version(session, principal=principal, task=body.task, system=body.system, note=body.note,
+                             now=now)
+    except InvalidPrompt as exc:
+        raise invalid(str(exc), loc=["body", "system"]) from None
+    session.commit()
+    return PromptVersionDetail(**PromptVersionPublic.of(row).model_dump(), system=row.system)
+
+
+@router.get("/active/{task}", summary="The prompt a task uses now")
+def get_active(task: Task, session: SessionDep, principal: PrincipalDep) -> ActivePrompt:
+    _hr(principal)
+    row = active_version(session, principal=principal, task=task)
+    if row is None:
+        spec = BUILTIN_PROMPTS[task]
+        return ActivePrompt(task=task, source="builtin", prompt_version=spec.version, system=spec.system)
+    return ActivePrompt(task=task, source="registry", prompt_version=row.spec().version, version_id=row.id,
+                        system=row.system)
+
+
+@router.post("/rollback", summary="Restore the previously active version (one call)")
+def rollback_prompt(body: RollbackBody, session: SessionDep, principal: PrincipalDep,
+                    now: NowDep) -> ActivePrompt:
+    _hr(principal)
+    try:
+        spec = rollback(session, principal=principal, task=body.task, now=now)
+    except VersionNotFound as exc:
+        raise ApiError(409, str(exc), slug="nothing-to-roll-back") from None
+    session.commit()
+    row = active_version(session, principal=principal, task=body.task)
+    return ActivePrompt(task=body.task, source="registry" if row else "builtin", prompt_version=spec.version,
+                        version_id=row.id if row else None, system=spec.system)
+
+
+@router.get("/{version_id}", summary="Get a prompt version")
+def get_prompt(version_id: str, session: SessionDep, principal: PrincipalDep) -> PromptVersionDetail:
+    _hr(principal)
+    row = _row(session, principal, version_id)
+    return PromptVersionDetail(**PromptVersionPublic.of(row).model_dump(), system=row.system)
+
+
+@router.post("/{version_id}/preview", summary="Run the version on one eval case")
+async def preview_prompt(version_id: str, body: PreviewBody, session: SessionDep, principal: PrincipalDep,
+                         settings: SettingsDep) -> CaseRun:
+    """The coach's answer to one eval case with this prompt, and its scores. Nothing is stored."""
+    _hr(principal)
+    row = _row(session, principal, version_id)
+    task = cast(Task, row.task)  # validated when the version was created
+    _check_cases(task, [body.case_id], loc="case_id")
+
+    async def run(spec: PromptSpec) -> CaseRun:
+        return await preview_case(settings, task, spec, body.case_id)
+
+    result: CaseRun = await preview(session, principal=principal, version_id=row.id, run=run)
+    return result
+
+
+@router.post("/{version_id}/evaluate", summary="Evaluate the version on its task's dataset")
+async def evaluate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+                          now: NowDep, body: CaseSelection | None = None) -> EvalSummary:
+    """Runs the eval cases with this prompt and stores the summary on the version (audited)."""
+    _hr(principal)
+    row = _row(session, principal, version_id)
+    selection = body or CaseSelection()
+    _check_cases(cast(Task, row.task), selection.case_ids, loc="case_ids")
+    evaluator = prompt_evaluator(settings, case_ids=selection.case_ids, slices=selection.slices)
+    summary = await evaluate(session, principal=principal, version_id=row.id, evaluator=evaluator, now=now)
+    session.commit()
+    return summary
+
+
+@router.post("/{version_id}/activate", summary="Activate the version if it does not regress")
+async def activate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+                          now: NowDep) -> PromptVersionPublic:
+    """Evaluates the version (unless its stored evaluation is of this text) and activates it
+    only when every deterministic check passes and, with a judge, its mean is not more than 0.1
+    below the active version's. 409 names the failing cases; the refusal is audited too."""
+    _hr(principal)
+    row = _row(session, principal, version_id)
+    engine, dataset = evaluation_fingerprint(settings, cast(Task, row.task))
+    try:
+        row = await activate(session, principal=principal, version_id=row.id, evaluator=prompt_evaluator(settings),
+                             now=now, engine=engine, dataset=dataset)
+    except ActivationRefused as exc:
+        session.commit()  # keep the evaluation and the audited refusal
+        raise _refusal(exc, row.summary()) from None
+    session.commit()
+    return PromptVersionPublic.of(row)

@@ -1,0 +1,389 @@
+"""Run the eval suite: dataset -> solver (``Coach.run``) -> scorers (+ judge) -> report.
+
+One run gets a fresh SQLite database in a temporary folder (demo org + each case's
+fixtures, fixed ``now``). The solver is the real coach over the real task graph. Engines:
+
+* ``offline``: no model; the offline drafter answers (what a fresh install does).
+* ``llm``: the configured model; with ``replay=True`` the recorded responses answer
+  through respx instead (:mod:`evals.replay`), so CI runs the model path with no server.
+
+Progress is reported per case through ``progress`` (the CLI prints it). The run's verdict
+applies :class:`~evals.report.Thresholds`; the CLI exits non-zero when it fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_openai import ChatOpenAI
+from sqlalchemy import Engine, event
+
+from agent.prompt_registry import CaseFailure, EvalSummary, lint_prompt, prompt_hash
+from agent.prompts import BUILTIN_PROMPTS, PromptSpec
+from agent.schemas import FeedbackResult, Request, Result, Task
+from agent.service import Coach
+from evals.dataset import Case, Dataset, load_datasets
+from evals.fixtures import EVAL_NOW, EvalWorld, build_request, build_world
+from evals.judge import Judge, JudgeNotConfigured, make_judge_model
+from evals.replay import ScriptedModel, load_recordings, replay_clients, replay_settings, twin_key
+from evals.report import (
+    CaseRun,
+    JudgeGrade,
+    RunConfig,
+    RunReport,
+    Thresholds,
+    decide,
+    summarise,
+)
+from evals.scorers import Sample, Score, counterfactual_score, score_sample, swap_words
+from knowledge.db import make_engine
+from knowledge.settings import Settings
+from tools.context import CoachContext
+from tools.gather import gather
+from tools.views import Evidence
+
+EngineName = Literal["offline", "llm"]
+Progress = Callable[[str], None]
+
+
+@dataclass
+class EvalConfig:
+    """What to run and how."""
+
+    tasks: Sequence[Task] = ("agenda", "smart_goal", "feedback", "development")
+    engine: EngineName = "offline"
+    replay: bool = False
+    """llm engine only: answer with the recorded responses (respx), never a real server."""
+    prompts: Mapping[Task, PromptSpec] = field(default_factory=lambda: dict(BUILTIN_PROMPTS))
+    repeat: int = 1
+    judge: bool = False
+    case_ids: Sequence[str] | None = None
+    slices: Sequence[str] | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    datasets_dir: Path | None = None
+    recordings_dir: Path | None = None
+    keep_outputs: bool = True
+    """Store each answer in the JSON report (for reading and for recording)."""
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def _offline_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"openai_api_key": None, "openai_base_url": None})
+
+
+@dataclass
+class _Solver:
+    coach: Coach
+    scripted: ScriptedModel | None
+    judge: Judge | None
+    model_name: str | None
+
+
+class Runner:
+    """Solves and scores cases on one prepared world (database + coach)."""
+
+    def __init__(self, config: EvalConfig, world: EvalWorld, solver: _Solver, progress: Progress) -> None:
+        self.config = config
+        self.world = world
+        self.solver = solver
+        self.progress = progress
+
+    async def _solve(self, task: Task, case: Case, *, text: str | None = None, recipient: str | None = None
+                     ) -> tuple[Request, Result]:
+        org = self.world.org_for(case)
+        request = build_request(task, case, org, text=text, recipient=recipient)
+        principal = self.world.principal(case)
+        if self.solver.scripted is not None:
+            self.solver.scripted.start_case(task, twin_key(case.id) if text is not None else case.id)
+        result = await self.solver.coach.run(
+            task, request, principal=principal, now=self.world.now, prompt=self.config.prompts[task]
+        )
+        return request, result
+
+    def _evidence(self, task: Task, case: Case, request: Request) -> Evidence:
+        ctx = CoachContext(principal=self.world.principal(case), engine=self.world.engine, now=self.world.now)
+        return gather(task, request, ctx)
+
+    def _skip_reason(self, case: Case) -> str | None:
+        if case.requires_model and (self.config.engine == "offline" or self.config.replay):
+            return f"needs a real model: {case.requires_model}"
+        return None
+
+    async def run_case(self, task: Task, case: Case, repeat: int) -> CaseRun:
+        skip = self._skip_reason(case)
+        if skip is not None:
+            return CaseRun(task=task, case_id=case.id, description=case.description, slices=list(case.slices),
+                           language=case.language, repeat=repeat, passed=True, duration_s=0.0, skipped=skip)
+        started = time.perf_counter()
+        scores: list[Score] = []
+        grades: list[JudgeGrade] = []
+        error: str | None = None
+        result: Result | None = None
+        twin: Result | None = None
+        try:
+            request, result = await self._solve(task, case)
+            evidence = await asyncio.to_thread(self._evidence, task, case, request)
+            sample = Sample(task=task, case=case, org=self.world.org_for(case), request=request, result=result,
+                            evidence=evidence, engine=self.config.engine)
+            scores = score_sample(sample)
+            if case.counterfactual is not None and isinstance(result, FeedbackResult):
+                inp = case.typed_input(task)
+                swapped = swap_words(getattr(inp, "text", ""), case.counterfactual.swap)
+                _, twin = await self._solve(task, case, text=swapped, recipient=case.counterfactual.recipient)
+                if isinstance(twin, FeedbackResult):
+                    scores.append(counterfactual_score(result, twin, case.counterfactual.swap))
+            if self.solver.judge is not None:
+                case_input = {"task": task, "request": request.model_dump(mode="json"), "case": case.description}
+                output = result.model_dump(mode="json")
+                grades = [JudgeGrade(criterion=g.criterion, score=g.score, reasoning=g.reasoning, error=g.error)
+                          for g in await self.solver.judge.grade_all(task, case_input, output)]
+        except Exception as exc:  # one broken case is reported, the run goes on
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        passed = error is None and all(s.passed for s in scores)
+        run = CaseRun(
+            task=task, case_id=case.id, description=case.description, slices=list(case.slices),
+            language=case.language, repeat=repeat, passed=passed, duration_s=round(time.perf_counter() - started, 3),
+            scores=scores, judge=grades, error=error,
+            prompt_version=result.prompt_version if result is not None else None,
+            engine=result.engine if result is not None else None,
+            output=result.model_dump(mode="json") if result is not None and self.config.keep_outputs else None,
+            twin_output=twin.model_dump(mode="json") if twin is not None and self.config.keep_outputs else None,
+        )
+        return run
+
+    async def run(self, cases: Mapping[Task, Sequence[Case]]) -> list[CaseRun]:
+        total = sum(len(c) for c in cases.values()) * self.config.repeat
+        done = 0
+        runs: list[CaseRun] = []
+        for task, task_cases in cases.items():
+            for case in task_cases:
+                for repeat in range(self.config.repeat):
+                    run = await self.run_case(task, case, repeat)
+                    runs.append(run)
+                    done += 1
+                    self.progress(_progress_line(done, total, run))
+        return runs
+
+
+def _progress_line(done: int, total: int, run: CaseRun) -> str:
+    width = len(str(total))
+    status = "SKIP" if run.skipped else "PASS" if run.passed else "FAIL"
+    extra = ""
+    if not run.passed:
+        extra = "  <- " + (run.error or ", ".join(run.failed_scorers))
+    if run.judge_mean is not None:
+        extra = f"  judge {run.judge_mean:.1f}" + extra
+    return f"[{done:>{width}}/{total}] {run.task:<11} {run.case_id:<40} {status} {run.duration_s:5.2f}s{extra}"
+
+
+def select_cases(datasets: Mapping[Task, Dataset], config: EvalConfig) -> dict[Task, list[Case]]:
+    """The cases of the run; ``case_ids`` may mix tasks (an id belongs to one dataset)."""
+    out: dict[Task, list[Case]] = {}
+    wanted = set(config.case_ids) if config.case_ids is not None else None
+    if wanted is not None:
+        known = {c.id for ds in datasets.values() for c in ds.cases}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise KeyError(f"no such case: {', '.join(unknown)}")
+    for task, ds in datasets.items():
+        cases = ds.select(slices=config.slices)
+        if wanted is not None:
+            cases = [c for c in cases if c.id in wanted]
+        if cases:
+            out[task] = cases
+    return out
+
+
+async def run_eval(config: EvalConfig, settings: Settings, *, progress: Progress = _quiet,
+                   chat_model: ChatOpenAI | None = None, judge_model: BaseChatModel | None = None) -> RunReport:
+    """Run the suite and return its report (the caller writes it).
+
+    ``chat_model`` and ``judge_model`` replace the coach's and the judge's model (tests pass
+    ones built on respx); by default both come from ``settings``.
+    """
+    started_at, t0 = datetime.now(UTC), time.perf_counter()
+    datasets = load_datasets(config.datasets_dir, tasks=config.tasks)
+    cases = select_cases(datasets, config)
+    with tempfile.TemporaryDirectory(prefix="coach-eval-") as tmp, ExitStack() as stack:
+        db = make_engine(f"sqlite:///{Path(tmp) / 'eval.db'}")
+        event.listen(db, "connect", _throwaway_sqlite)
+        try:
+            world = await asyncio.to_thread(build_world, db, [c for cs in cases.values() for c in cs], now=EVAL_NOW)
+            solver = _make_solver(config, settings, stack, chat_model, judge_model, db)
+            try:
+                runs = await Runner(config, world, solver, progress).run(cases)
+            finally:
+                await solver.coach.aclose()
+        finally:
+            db.dispose()
+    summary = summarise(runs)
+    run_config = RunConfig(
+        engine=config.engine,
+        replay=config.replay,
+        model=solver.model_name,
+        prompts={t: {"version": _version_label(config, t), "hash": prompt_hash(config.prompts[t].system)}
+                 for t in cases},
+        datasets={t: datasets[t].label for t in cases},
+        judge_model=solver.judge.model_name if solver.judge else None,
+        repeat=config.repeat,
+        thresholds=config.thresholds,
+        selection=_selection(config),
+        started_at=started_at,
+        duration_s=round(time.perf_counter() - t0, 2),
+    )
+    return RunReport(config=run_config, cases=runs, summary=summary,
+                     verdict=decide(summary, config.thresholds, judged=config.judge))
+
+
+def _throwaway_sqlite(dbapi_conn: Any, _record: Any) -> None:
+    # The run's database is deleted afterwards: durability buys nothing, fsyncs cost seconds.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
+def _version_label(config: EvalConfig, task: Task) -> str:
+    spec = config.prompts[task]
+    # The offline drafter uses no prompt; say so instead of implying the prompt was measured.
+    return f"{spec.version} (not used by the offline drafter)" if config.engine == "offline" else spec.version
+
+
+def _selection(config: EvalConfig) -> str:
+    parts = []
+    if config.case_ids is not None:
+        parts.append(f"cases {', '.join(config.case_ids)}")
+    if config.slices is not None:
+        parts.append(f"slices {', '.join(config.slices)}")
+    return "; ".join(parts) or "all cases"
+
+
+def _make_solver(config: EvalConfig, settings: Settings, stack: ExitStack, chat_model: ChatOpenAI | None,
+                 judge_model: BaseChatModel | None, db: Engine) -> _Solver:
+    scripted: ScriptedModel | None = None
+    judge: Judge | None = None
+    if config.judge:
+        model = judge_model if judge_model is not None else make_judge_model(settings)
+        if model is None:
+            raise JudgeNotConfigured("the judge model has no endpoint: set COACH_JUDGE_BASE_URL or a model endpoint")
+        judge = Judge(model, model_name=str(settings.judge_model or getattr(model, "model_name", "judge")))
+    if config.engine == "offline":
+        coach_settings = _offline_settings(settings)
+        model = None
+    elif config.replay and chat_model is None:
+        recordings = load_recordings(config.recordings_dir, tasks=list(config.tasks))
+        scripted = ScriptedModel(recordings)
+        sync, async_, _router = stack.enter_context(replay_clients(scripted))
+        coach_settings = replay_settings(settings)
+        from agent.llm import make_chat_model
+
+        model = make_chat_model(coach_settings, http_client=sync, http_async_client=async_)
+    else:
+        coach_settings = settings
+        model = chat_model
+        if model is None and not settings.llm_configured:
+            raise ValueError("--engine llm needs a model: set OPENAI_API_KEY or COACH_OPENAI_BASE_URL "
+                             "(or use --replay for the recorded responses)")
+    coach = Coach(settings=coach_settings, engine=db, store=None, chat_model=model)
+    return _Solver(coach=coach, scripted=scripted, judge=judge, model_name=coach.model_name)
+
+
+# --- prompt evaluation (the registry's gate) ------------------------------------------------
+
+def _why(run: CaseRun) -> str:
+    parts = [run.error] if run.error else []
+    parts += [f"{s.name}: {s.explanation}" for s in run.scores if not s.passed]
+    return " | ".join(parts)[:1000]
+
+
+def summary_of(report: RunReport, task: Task, spec: PromptSpec, *, engine_label: str) -> EvalSummary:
+    """A registry :class:`EvalSummary` of one task's part of a run."""
+    runs = [r for r in report.cases if r.task == task and not r.skipped]
+    failures = [CaseFailure(case_id=r.case_id, slices=r.slices, scorers=r.failed_scorers,
+                            explanation=_why(r)) for r in runs if not r.passed]
+    judge_mean = report.summary[task].judge_mean if task in report.summary else None
+    return EvalSummary(
+        task=task, prompt_version=spec.version, prompt_hash=prompt_hash(spec.system), engine=engine_label,
+        model=report.config.model, dataset=report.config.datasets.get(task, "?"),
+        selection=report.config.selection, evaluated_at=report.config.started_at, cases=len(runs),
+        passed=sum(r.passed for r in runs),
+        failures=failures, judge_model=report.config.judge_model, judge_mean=judge_mean,
+        lint=lint_prompt(spec.system),
+    )
+
+
+def evaluation_engine(settings: Settings) -> tuple[EngineName, bool, str]:
+    """How prompts are evaluated here: the configured model, else the scripted replay model.
+
+    The offline drafter ignores prompts, so it can never tell two prompts apart.
+    """
+    if settings.llm_configured:
+        return "llm", False, "llm"
+    return "llm", True, "scripted"
+
+
+def evaluation_fingerprint(settings: Settings, task: Task) -> tuple[str, str]:
+    """``(engine label, dataset label)`` an evaluation made now would have: a stored evaluation
+    with another one is stale for activation."""
+    return evaluation_engine(settings)[2], load_datasets(tasks=[task])[task].label
+
+
+def prompt_evaluator(
+    settings: Settings,
+    *,
+    case_ids: Sequence[str] | None = None,
+    slices: Sequence[str] | None = None,
+    judge: bool | None = None,
+    progress: Progress = _quiet,
+    chat_model: ChatOpenAI | None = None,
+    judge_model: BaseChatModel | None = None,
+) -> Callable[[Task, PromptSpec], Awaitable[EvalSummary]]:
+    """The registry's :data:`~agent.prompt_registry.Evaluator`: one task's dataset with a prompt.
+
+    ``judge`` defaults to "when a judge model is configured". ``chat_model`` replaces the model
+    (tests); the engine label then says ``llm``.
+    """
+    engine, replay, label = evaluation_engine(settings)
+    if chat_model is not None:
+        replay, label = False, "llm"
+    use_judge = (bool(settings.judge_model) or judge_model is not None) if judge is None else judge
+
+    async def evaluate(task: Task, spec: PromptSpec) -> EvalSummary:
+        config = EvalConfig(tasks=[task], engine=engine, replay=replay, prompts={**BUILTIN_PROMPTS, task: spec},
+                            judge=use_judge, case_ids=_own(case_ids, task), slices=slices, keep_outputs=False)
+        report = await run_eval(config, settings, progress=progress, chat_model=chat_model, judge_model=judge_model)
+        return summary_of(report, task, spec, engine_label=label)
+
+    return evaluate
+
+
+def _own(case_ids: Sequence[str] | None, task: Task) -> list[str] | None:
+    """The ids among ``case_ids`` that belong to ``task``'s dataset (None: all)."""
+    if case_ids is None:
+        return None
+    dataset = load_datasets(tasks=[task])[task]
+    known = {c.id for c in dataset.cases}
+    return [i for i in case_ids if i in known]
+
+
+async def preview_case(settings: Settings, task: Task, spec: PromptSpec, case_id: str,
+                       *, chat_model: ChatOpenAI | None = None) -> CaseRun:
+    """One eval case solved and scored with ``spec`` (on the prompt-evaluation engine)."""
+    engine, replay, _label = evaluation_engine(settings)
+    if chat_model is not None:
+        replay = False
+    config = EvalConfig(tasks=[task], engine=engine, replay=replay, prompts={**BUILTIN_PROMPTS, task: spec},
+                        case_ids=[case_id])
+    report = await run_eval(config, settings, chat_model=chat_model)
+    return report.cases[0]
