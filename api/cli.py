@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import typer
 from sqlalchemy import Engine
@@ -152,9 +152,9 @@ def demo(
     """Seed the demo organisation and run the coach on it."""
     from api.demo import run_demo
 
-    if language not in (None, "en", "nl"):
+    if language is not None and language not in ("en", "nl"):
         raise _fail("--language must be en or nl")
-    run_demo(Settings(), language=language, now=_now())
+    run_demo(Settings(), language=cast(Literal["en", "nl"] | None, language), now=_now())
 
 
 @app.command("serve")

@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +41,32 @@ GUIDES = ("smart-goals", "sbi-feedback", "one-on-one-structure", "development-70
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "grounded: the test uses the real guidance store (guidance_store)")
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    """Tests talk to loopback (servers, PostgreSQL) and unix sockets only; never the network."""
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise OSError(f"network access in tests is not allowed: {address!r}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network() -> Iterator[None]:
+    """Refuse any non-loopback connection for the whole run (respx mocks never reach sockets)."""
+    socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.socket.connect = _real_connect  # type: ignore[method-assign]
 
 
 # --- records --------------------------------------------------------------------------------

@@ -101,3 +101,10 @@ def test_keys_bad_input_is_a_clear_error(data_dir, args: list[str], message: str
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_test_run_cannot_reach_the_network() -> None:
+    import socket
+
+    with pytest.raises(OSError, match="not allowed"), socket.create_connection(("192.0.2.1", 443), timeout=1):
+        pass
