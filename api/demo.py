@@ -72,7 +72,7 @@ _LABELS: dict[str, dict[Language, str]] = {
                  "nl": "{n} resultaten in {seconds:.1f} s. Probeer hierna de API: coach serve, en zie README.md."},
     # case titles
     "case.agenda_daan": {"en": "1-on-1 agenda · Femke Jansen prepares her one-on-one with Daan Visser",
-                         "nl": "Agenda één-op-één · Femke Jansen bereidt haar één-op-één-gesprek met Daan Visser voor"},
+                         "nl": "Agenda één-op-één · Femke Jansen bereidt haar gesprek met Daan Visser voor"},
     "case.agenda_liam": {"en": "Check-in agenda · Priya Raman prepares a check-in with Liam O'Connor",
                          "nl": "Agenda check-in · Priya Raman bereidt een check-in met Liam O'Connor voor"},
     "case.smart_sanne": {"en": "SMART check · Sanne Mulder's goal", "nl": "SMART-check · het doel van Sanne Mulder"},
@@ -84,9 +84,9 @@ _LABELS: dict[str, dict[Language, str]] = {
     "case.development_liam": {"en": "Development actions · Priya Raman for Liam O'Connor",
                               "nl": "Ontwikkelacties · Priya Raman voor Liam O'Connor"},
     # every result
-    "engine.offline": {"en": "engine offline", "nl": "offline, zonder taalmodel"},
-    "engine.llm": {"en": "engine llm", "nl": "met taalmodel"},
-    "degraded": {"en": "(degraded)", "nl": "(beperkt antwoord)"},
+    "engine.offline": {"en": "engine offline", "nl": "offline"},
+    "engine.llm": {"en": "engine llm", "nl": "taalmodel"},
+    "degraded": {"en": "(degraded)", "nl": "(beperkt)"},
     "guidance": {"en": "Guidance: ", "nl": "Richtlijnen: "},
     "records.one": {"en": "1 record cited", "nl": "1 vastlegging aangehaald"},
     "records.many": {"en": "{n} records cited", "nl": "{n} vastleggingen aangehaald"},
@@ -201,7 +201,7 @@ def demo_cases(language: Language | None, *, rough_notes: str) -> list[Case]:
 
 # --- set-up -------------------------------------------------------------------------------
 
-def _prepare_store(settings: Settings, engine: Engine, org_id: str, now: datetime) -> Any:
+def _prepare_store(settings: Settings, engine: Engine, org_id: str, now: datetime, language: Language) -> Any:
     """The configured store, with the shipped corpus and the demo's HR policies in it."""
     from knowledge.corpus import sync_corpus
     from knowledge.documents import ingest_text
@@ -212,10 +212,10 @@ def _prepare_store(settings: Settings, engine: Engine, org_id: str, now: datetim
         store.check()
         added = sync_corpus(store).added
     except EmbeddingMismatchError as exc:
-        typer.secho(f"warning: {exc}\n         running without guidance.", fg=typer.colors.YELLOW, err=True)
+        typer.secho(_t("hdr.mismatch", language, error=exc), fg=typer.colors.YELLOW, err=True)
         return None
     if added:
-        typer.echo(f"indexed {added} passages of the shipped coaching guides")
+        typer.echo(_t("hdr.indexed", language, n=added))
     policies = resources.files("knowledge.demo") / "policies"
     with session_scope(engine) as session:
         for entry in sorted(policies.iterdir(), key=lambda e: e.name):
@@ -235,27 +235,29 @@ def _principal(engine: Engine, org_id: str, key: str) -> Principal:
     return principal
 
 
-def _labels(engine: Engine, store: Any, results: Iterable[Result]) -> dict[str, str]:
-    """Short readable names of every cited id (goal titles, action item texts, ...)."""
+def _labels(engine: Engine, store: Any, results: Iterable[Result], language: Language) -> dict[str, str]:
+    """Short readable names, in ``language``, of every cited id (goal titles, action item texts, ...)."""
     ids = {s.id for r in results for s in _all_sources(r)}
     labels: dict[str, str] = {}
     with Session(engine) as s:
         for g in s.exec(select(Goal).where(Goal.id.in_(ids))):  # type: ignore[attr-defined]
             labels[g.id] = g.title
         for c in s.exec(select(Conversation).where(Conversation.id.in_(ids))):  # type: ignore[attr-defined]
-            labels[c.id] = f"{c.kind.value.replace('_', '-')} of {c.held_at:%Y-%m-%d}"
+            labels[c.id] = _t("dated", language, what=_t(f"conv.{c.kind.value}", language),
+                              date=f"{c.held_at:%Y-%m-%d}")
         for a in s.exec(select(ActionItem).where(ActionItem.id.in_(ids))):  # type: ignore[attr-defined]
             labels[a.id] = a.text
         for f in s.exec(select(Feedback).where(Feedback.id.in_(ids))):  # type: ignore[attr-defined]
-            labels[f.id] = f"{f.kind.value} feedback of {f.created_at:%Y-%m-%d}"
+            labels[f.id] = _t("dated", language, what=_t(f"fb.{f.kind.value}", language),
+                              date=f"{f.created_at:%Y-%m-%d}")
         for d in s.exec(select(DevelopmentAction).where(DevelopmentAction.id.in_(ids))):  # type: ignore[attr-defined]
             labels[d.id] = d.title
     passage_ids = sorted(i for i in ids if i not in labels)
     if store is not None and passage_ids:
         for kind in ("guidance", "policy"):
             for chunk in store.get(kind, ids=passage_ids):
-                heading = chunk.metadata.get("heading")
-                labels[chunk.id] = f"{chunk.metadata.get('title', '')}" + (f" › {heading}" if heading else "")
+                title, heading = chunk.metadata.get("title", ""), chunk.metadata.get("heading")
+                labels[chunk.id] = f"{title} › {heading}" if heading and heading != title else title
     return labels
 
 
@@ -279,67 +281,83 @@ def _short(text: str, width: int = 60) -> str:
     return textwrap.shorten(" ".join(text.split()), width=width, placeholder="…")
 
 
-def _source_line(sources: list[Source], labels: dict[str, str]) -> str:
-    return "; ".join(f"{s.type.replace('_', ' ')} “{_short(labels.get(s.id, s.id), 48)}”" for s in sources)
+def _source_line(sources: list[Source], labels: dict[str, str], language: Language) -> str:
+    return "; ".join(f"{_t(f'src.{s.type}', language)} “{_short(labels.get(s.id, s.id), 48)}”" for s in sources)
 
 
 def _heading(title: str, result: Result) -> list[str]:
-    meta = f"{result.language} · engine {result.engine}" + (" (degraded)" if result.degraded else "")
+    lang = result.language
+    meta = f"{lang} · {_t(f'engine.{result.engine}', lang)}" + (f" {_t('degraded', lang)}" if result.degraded else "")
     bar = "━" * max(3, WIDTH - len(title) - len(meta) - 6)
     return ["", f"━━ {title} {bar} {meta}"]
 
 
 def _footer(result: Result, labels: dict[str, str]) -> list[str]:
+    lang = result.language
     records = [s for s in result.sources if s.type not in ("guidance", "policy")]
     passages = [s for s in result.sources if s.type in ("guidance", "policy")]
     lines = []
     if passages:
-        lines.append(_wrap(_source_line(passages, labels), "     ", "   Guidance: "))
-    lines.append(f"   {len(records)} records cited · prompt {result.prompt_version}"
-                 + (f" · model {result.model}" if result.model else ""))
+        lines.append(_wrap(_source_line(passages, labels, lang), "     ", f"   {_t('guidance', lang)}"))
+    cited = _t("records.one", lang) if len(records) == 1 else _t("records.many", lang, n=len(records))
+    lines.append("   " + " · ".join([cited, _t("prompt", lang, version=result.prompt_version),
+                                      *([_t("model", lang, model=result.model)] if result.model else [])]))
     if result.degraded_reason:
-        lines.append(f"   Degraded: {result.degraded_reason}")
+        lines.append(f"   {_t('degraded_reason', lang, reason=result.degraded_reason)}")
     lines += [_wrap(w, "     ", "   ! ") for w in result.warnings]
     return lines
 
 
 def render_agenda(result: AgendaResult, labels: dict[str, str]) -> list[str]:
+    lang = result.language
     lines = [_wrap(result.summary, "   ")]
     if result.little_history:
-        lines.append("   (little recorded history)")
+        lines.append(f"   {_t('little_history', lang)}")
     for n, item in enumerate(result.items, 1):
-        lines.append(f"   {n:>2}. {item.title}  [{item.minutes} min · led by {item.led_by}]")
+        about = _t("item", lang, minutes=item.minutes, who=_t(f"who.{item.led_by}", lang))
+        lines.append(f"   {n:>2}. {item.title}  [{about}]")
         lines.append(_wrap(item.why, "       "))
         lines += [_wrap(q, "         ", "       ? ") for q in item.questions]
         if item.sources:
-            lines.append(_wrap(_source_line(item.sources, labels), "         ", "       ↳ "))
-    lines.append(f"   Total: {sum(i.minutes for i in result.items)} of {result.minutes} minutes")
+            lines.append(_wrap(_source_line(item.sources, labels, lang), "         ", "       ↳ "))
+    lines.append(f"   {_t('total', lang, used=sum(i.minutes for i in result.items), minutes=result.minutes)}")
     return lines
 
 
 def render_smart(result: SmartGoalResult, text: str, labels: dict[str, str]) -> list[str]:
-    lines = [f"   Goal as written: “{text}”", "", f"   {'Criterion':<12} {'Verdict':<10} Note"]
+    lang = result.language
+    criteria = {c: _t(f"crit.{c}", lang) for c in ("specific", "measurable", "achievable", "relevant", "time_bound")}
+    marks = {m: _t(f"mark.{m}", lang) for m in ("pass", "fail", "unclear")}
+    crit_w = max(12, 1 + max(len(_t("col.criterion", lang)), *map(len, criteria.values())))
+    mark_w = max(10, 1 + max(len(_t("col.verdict", lang)), *map(len, marks.values())))
+    lines = [f"   {_t('goal_as_written', lang)}“{text}”", "",
+             f"   {_t('col.criterion', lang):<{crit_w}} {_t('col.verdict', lang):<{mark_w}} {_t('col.note', lang)}"]
     for v in result.criteria:
-        lines.append(_wrap(v.note, " " * 27, f"   {_CRITERIA[v.criterion]:<12} {_MARK[v.verdict]:<10} "))
-    lines += ["", _wrap(result.rewrite, "     ", "   Rewrite: ")]
-    lines += [_wrap(kr, "       ", "   • KR: ") for kr in result.key_results]
-    lines += [_wrap(f"{p.value} — {p.reason}", "       ", "   ≈ proposed: ") for p in result.proposed_values]
+        lines.append(_wrap(v.note, " " * (crit_w + mark_w + 5),
+                           f"   {criteria[v.criterion]:<{crit_w}} {marks[v.verdict]:<{mark_w}} "))
+    lines += ["", _wrap(result.rewrite, "     ", f"   {_t('rewrite', lang)}")]
+    lines += [_wrap(kr, "       ", f"   {_t('key_result', lang)}") for kr in result.key_results]
+    lines += [_wrap(f"{p.value} — {p.reason}", "       ", f"   {_t('proposed', lang)}")
+              for p in result.proposed_values]
     lines += [_wrap(q, "       ", "   ? ") for q in result.questions]
     if result.parent_goal_id:
-        how = "suggested" if result.parent_goal_suggested else "given"
+        how = _t("parent.suggested" if result.parent_goal_suggested else "parent.given", lang)
         lines.append(_wrap(f"{labels.get(result.parent_goal_id, result.parent_goal_id)} ({how})", "     ",
-                           "   Aligns to: "))
+                           f"   {_t('aligns_to', lang)}"))
     return lines
 
 
 def render_feedback(result: FeedbackResult, text: str) -> list[str]:
-    lines = [_wrap(f"“{text}”", "     ", "   Notes: "), "   Issues:"]
-    lines += [_wrap(f"{i.kind.replace('_', ' ')}: “{i.words}” → {i.suggestion}", "       ", "     - ")
-              for i in result.issues] or ["     (none)"]
+    lang = result.language
+    lines = [_wrap(f"“{text}”", "     ", f"   {_t('notes', lang)}"), f"   {_t('issues', lang)}"]
+    lines += [_wrap(_t(f"issue.{i.kind}", lang) + (f": “{i.words}”" if i.words.strip() else "")
+                    + f" → {i.suggestion}", "       ", "     - ")
+              for i in result.issues] or [f"     {_t('none', lang)}"]
     for part in ("situation", "behaviour", "impact"):
         value = getattr(result.sbi, part)
-        lines.append(_wrap(value or "— missing: ask for it", "                ", f"   {part.capitalize():<12} "))
-    lines += ["", _wrap(result.rewrite, "     ", "   Rewrite: ")]
+        lines.append(_wrap(value or _t("sbi.missing", lang), "                ",
+                           f"   {_t(f'sbi.{part}', lang):<12} "))
+    lines += ["", _wrap(result.rewrite, "     ", f"   {_t('rewrite', lang)}")]
     lines += [_wrap(q, "       ", "   ? ") for q in result.questions]
     lines += [_wrap(s, "       ", "   + ") for s in result.strengths]
     lines += [_wrap(g, "       ", "   ↗ ") for g in result.growth_areas]
@@ -347,20 +365,23 @@ def render_feedback(result: FeedbackResult, text: str) -> list[str]:
 
 
 def render_development(result: DevelopmentResult, labels: dict[str, str]) -> list[str]:
+    lang = result.language
     lines = [_wrap(result.summary, "   ")]
     for n, a in enumerate(result.actions, 1):
-        catalogue = f" · catalogue {a.catalogue_id}" if a.catalogue_id else ""
-        lines.append(f"   {n}. [{a.category}] {a.title}")
-        lines.append(f"      owner {a.owner} · due {a.due:%Y-%m-%d}{catalogue}")
-        lines.append(_wrap(a.why, "        ", "      why: "))
-        lines.append(_wrap(a.success_indicator, "        ", "      success: "))
+        catalogue = _t("catalogue", lang, id=a.catalogue_id) if a.catalogue_id else ""
+        lines.append(f"   {n}. [{_t(f'cat.{a.category}', lang)}] {a.title}")
+        lines.append(f"      {_t('owner_due', lang, who=_t(f'who.{a.owner}', lang), due=f'{a.due:%Y-%m-%d}')}"
+                     f"{catalogue}")
+        lines.append(_wrap(a.why, "        ", f"      {_t('why', lang)}"))
+        lines.append(_wrap(a.success_indicator, "        ", f"      {_t('success', lang)}"))
         if a.sources:
-            lines.append(_wrap(_source_line(a.sources, labels), "        ", "      ↳ "))
+            lines.append(_wrap(_source_line(a.sources, labels, lang), "        ", "      ↳ "))
     return lines
 
 
 def render(case: Case, result: Result, labels: dict[str, str]) -> str:
-    lines = _heading(case.title, result)
+    """One result, every label in ``result.language``; ``labels`` name the cited ids in that language."""
+    lines = _heading(_t(case.title, result.language), result)
     if isinstance(result, AgendaResult):
         lines += render_agenda(result, labels)
     elif isinstance(result, SmartGoalResult):
@@ -376,13 +397,11 @@ def render(case: Case, result: Result, labels: dict[str, str]) -> str:
 
 # --- the command --------------------------------------------------------------------------
 
-def _engine_line(settings: Settings) -> str:
+def _engine_line(settings: Settings, language: Language) -> str:
     if not settings.llm_configured:
-        return ("Engine: offline — no model configured, answers come from the rule-based drafter. "
-                "Set OPENAI_API_KEY (or COACH_OPENAI_BASE_URL for any OpenAI-compatible server) to use a model.")
-    where = settings.openai_base_url or "https://api.openai.com/v1"
-    return (f"Engine: llm — model {settings.model} at {where} (structured output: {settings.structured_output}); "
-            "if the model fails, the offline draft is served and marked degraded.")
+        return _t("hdr.offline", language)
+    return _t("hdr.llm", language, model=settings.model, where=settings.openai_base_url or "https://api.openai.com/v1",
+              structured=settings.structured_output)
 
 
 async def _run_all(settings: Settings, engine: Engine, store: Any, org_id: str, cases: list[Case],
@@ -399,12 +418,15 @@ async def _run_all(settings: Settings, engine: Engine, store: Any, org_id: str, 
 def run_demo(settings: Settings, *, language: Language | None, now: datetime, store: Any = None) -> None:
     """Seed the demo organisation, run the coach on it and print the results.
 
-    ``store``, when given, is used as it is (tests); by default the configured store is
-    opened and brought in step with the shipped corpus and the demo's HR policies.
+    Each result is printed in its own language; the lines around them in ``language``
+    (English when it is None). ``store``, when given, is used as it is (tests); by default
+    the configured store is opened and brought in step with the shipped corpus and the
+    demo's HR policies.
     """
     from knowledge.demo import PLANTED, seed_demo
 
     started = time.perf_counter()
+    say: Language = language or "en"
     engine = make_engine(settings.effective_database_url)
     try:
         init_db(engine)
@@ -413,24 +435,22 @@ def run_demo(settings: Settings, *, language: Language | None, now: datetime, st
             org_id, org_name, org_slug = org.id, org.name, org.slug
             planted = session.get(Feedback, PLANTED["personality_feedback"])
             rough_notes = " ".join(planted.text.split()) if planted else "Jonas is lazy and always disorganised."
-        typer.echo(f"AI Coach demo · {org_name} ({org_slug}) · {now:%Y-%m-%d}")
-        typer.echo(_engine_line(settings))
+        typer.echo(_t("hdr.title", say, org=org_name, slug=org_slug, date=f"{now:%Y-%m-%d}"))
+        typer.echo(_engine_line(settings, say))
         if store is None:
-            store = _prepare_store(settings, engine, org_id, now)
+            store = _prepare_store(settings, engine, org_id, now, say)
         if store is None:
-            typer.echo("Guidance: none (no store)")
+            typer.echo(_t("hdr.no_store", say))
         else:
-            typer.echo(f"Guidance: {store.count('guidance')} passages of coaching guides, "
-                       f"{store.count('policy')} of HR policies")
+            typer.echo(_t("hdr.store", say, guides=store.count("guidance"), policies=store.count("policy")))
         cases = demo_cases(language, rough_notes=rough_notes)
         results = asyncio.run(_run_all(settings, engine, store, org_id, cases, now))
-        labels = _labels(engine, store, results)
         with Session(engine) as session:
             names = dict(session.exec(select(Person.id, Person.name).where(Person.org_id == org_id)).all())
-        labels |= names
+        labels = {lang: _labels(engine, store, [r for r in results if r.language == lang], lang) | names
+                  for lang in {r.language for r in results}}
         for case, result in zip(cases, results, strict=True):
-            typer.echo(render(case, result, labels))
-        typer.echo(f"\n{len(results)} results in {time.perf_counter() - started:.1f} s. "
-                   "Try the API next: coach serve, then see README.md.")
+            typer.echo(render(case, result, labels[result.language]))
+        typer.echo("\n" + _t("hdr.done", say, n=len(results), seconds=time.perf_counter() - started))
     finally:
         engine.dispose()

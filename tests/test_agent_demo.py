@@ -5,6 +5,7 @@ No model anywhere: these are the answers a fresh install gives.
 
 from __future__ import annotations
 
+import string
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -19,12 +20,13 @@ from agent.schemas import (
     ConversationKind,
     FeedbackRequest,
     FeedbackResult,
+    Language,
     SmartGoalRequest,
     SmartGoalResult,
     Source,
 )
 from agent.service import Coach
-from api.demo import run_demo
+from api.demo import _LABELS, _labels, demo_cases, render, run_demo
 from knowledge.demo import PLANTED, demo_id, demo_person_id
 from knowledge.models import RECORD_TYPES, ActionItem, Conversation, Feedback, Goal
 from knowledge.policy import Principal, can_read
@@ -165,21 +167,75 @@ def test_coach_demo_runs_offline_and_prints_every_task(
     out = capsys.readouterr().out
 
     assert "Engine: offline" in out
-    for title in ("1-on-1 agenda · Femke Jansen", "Check-in agenda · Priya Raman", "SMART check · Sanne Mulder",
-                  "Feedback phrasing · Liam O'Connor", "Development actions · Priya Raman"):
+    for title in ("Agenda één-op-één · Femke Jansen", "Check-in agenda · Priya Raman",
+                  "SMART-check · het doel van Sanne Mulder", "Feedback phrasing · Liam O'Connor",
+                  "Development actions · Priya Raman"):
         assert title in out
-    assert "Total: 30 of 30 minutes" in out and "Total: 20 of 20 minutes" in out
-    assert "Measurable   ✗ fail" in out
+    assert "Totaal: 30 van 30 minuten" in out and "Total: 20 of 20 minutes" in out
+    assert "Meetbaar      ✗ voldoet niet" in out and "Measurable   ✗ fail" in out
     assert "personality label: “lazy”" in out
-    assert "nl · engine offline" in out and "en · engine offline" in out
+    assert "nl · offline" in out and "en · engine offline" in out
     assert "degraded" not in out.lower()
     assert elapsed < 30
 
 
+@pytest.mark.parametrize("language", ["en", "nl"])
 def test_coach_demo_in_one_language(
-    offline_settings: Settings, guidance_store: Any, capsys: pytest.CaptureFixture[str]
+    language: Language, offline_settings: Settings, guidance_store: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_demo(offline_settings, language="en", now=NOW, store=guidance_store)
+    run_demo(offline_settings, language=language, now=NOW, store=guidance_store)
     out = capsys.readouterr().out
-    assert "nl · engine" not in out and "en · engine offline" in out
-    assert "Femke Jansen prepares her one-on-one with Daan Visser" in out and "Your topic:" in out
+    if language == "en":
+        assert "━ nl · " not in out and "━ en · engine offline" in out
+        assert "Femke Jansen prepares her one-on-one with Daan Visser" in out and "Your topic:" in out
+        assert out.startswith("AI Coach demo · ") and "\nEngine: offline" in out and "\nGuidance: " in out
+    else:
+        assert "━ en · " not in out and "━ nl · offline" in out
+        assert "Femke Jansen bereidt haar gesprek met Daan Visser voor" in out and "Jouw onderwerp:" in out
+        assert "\nWerking: offline" in out and "\nRichtlijnen: " in out and "resultaten in" in out
+        assert "Engine:" not in out and "Guidance:" not in out and "Try the API" not in out
+
+
+# Label words of each language that the other language's rendering must never show.
+LABEL_WORDS: dict[Language, tuple[str, ...]] = {
+    "en": ("led by employee", "led by manager", "Total: 30 of 30 minutes", "Goal as written:", "Criterion",
+           "Verdict", "✗ fail", "Rewrite:", "Proposed:", "Aligns to:", "(suggested)", "Notes:", "Issues:",
+           "personality label", "Situation ", "Behaviour ", "— missing: ask for it", "owner employee · due ",
+           "catalogue ", "why: ", "success: ", "[experience]", "[social]", "[formal]", "Guidance: guidance “",
+           "action item “", "conversation “", "goal “", "records cited", "record cited", "engine offline",
+           "prepares her one-on-one"),
+    "nl": ("geleid door medewerker", "geleid door manager", "Totaal: 30 van 30 minuten", "Doel zoals geschreven:",
+           "Criterium", "Oordeel", "✗ voldoet niet", "Herschreven:", "Voorstel:", "Sluit aan bij:",
+           "(voorgesteld)", "Aantekeningen:", "Knelpunten:", "persoonlijkheidslabel", "Situatie ", "Gedrag ",
+           "— ontbreekt: vraag ernaar", "eigenaar medewerker · deadline ", "catalogus ", "waarom: ", "succes: ",
+           "[ervaring]", "[sociaal]", "[formeel]", "Richtlijnen: richtlijn “", "actiepunt “", "gesprek “",
+           "doel “", "aangehaald", "nl · offline", "bereidt haar gesprek"),
+}
+
+
+@pytest.mark.parametrize(("language", "other"), [("nl", "en"), ("en", "nl")])
+async def test_every_printed_label_follows_the_results_language(
+    language: Language, other: Language, coach: Coach, demo_engine: Engine, guidance_store: Any,
+    principal_of: Callable[[str], Principal],
+) -> None:
+    with Session(demo_engine) as session:
+        planted = session.get(Feedback, PLANTED["personality_feedback"])
+        assert planted is not None
+        notes = planted.text
+    cases = demo_cases(language, rough_notes=notes)
+    results = [await coach.run(c.task, c.request, principal=principal_of(c.actor), now=NOW) for c in cases]
+    assert {r.language for r in results} == {language}
+    labels = _labels(demo_engine, guidance_store, results, language)
+    out = "\n".join(render(c, r, labels) for c, r in zip(cases, results, strict=True))
+
+    assert [w for w in LABEL_WORDS[language] if w not in out] == [], "every label shows, in its own language"
+    assert [w for w in LABEL_WORDS[other] if w in out] == [], "no label of the other language leaks in"
+
+
+def test_every_label_has_both_languages_with_the_same_fields() -> None:
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for key, texts in _LABELS.items():
+        assert set(texts) == {"en", "nl"} and all(t.strip() for t in texts.values()), key
+        assert fields(texts["en"]) == fields(texts["nl"]), key
