@@ -24,6 +24,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
+from agent.lexicon import detect_language
 from agent.llm import describe, failure_from
 from agent.prompts.chat import UNAVAILABLE
 from agent.schemas import (
@@ -277,16 +278,29 @@ _OFFLINE_HELP: dict[Language, str] = {
 _VERDICT = {"pass": "✓", "fail": "✗", "unclear": "?"}
 
 
+_CRITERION_NAMES: dict[Language, dict[str, str]] = {
+    "en": {"specific": "Specific", "measurable": "Measurable", "achievable": "Achievable", "relevant": "Relevant",
+           "time_bound": "Time-bound"},
+    "nl": {"specific": "Specifiek", "measurable": "Meetbaar", "achievable": "Haalbaar", "relevant": "Relevant",
+           "time_bound": "Tijdgebonden"},
+}
+
+
 async def offline_answer(messages: Sequence[AnyMessage], ctx: ChatContext) -> AIMessage:
-    """Without a model: a SMART check of a goal the user describes, else what chat can do."""
+    """Without a model: a SMART check of a goal the user describes, else what chat can do.
+
+    The reply follows the language the user writes in; the profile language is the fallback.
+    """
     text = messages[-1].text if messages else ""
+    language = detect_language(text, min_hits=2) or ctx.language
     if ctx.run_task is None or not any(w in text.casefold() for w in _GOAL_WORDS) or len(text) < 3:
-        return AIMessage(_OFFLINE_HELP[ctx.language])
+        return AIMessage(_OFFLINE_HELP[language])
     try:
-        result = await ctx.run_task("smart_goal", SmartGoalRequest(text=text[:2000]))
+        result = await ctx.run_task("smart_goal", SmartGoalRequest(text=text[:2000], language=language))
     except NotVisible:
-        return AIMessage(_OFFLINE_HELP[ctx.language])
+        return AIMessage(_OFFLINE_HELP[language])
     assert isinstance(result, SmartGoalResult)
-    lines = [f"{_VERDICT[c.verdict]} {c.criterion}: {c.note}" for c in result.criteria]
+    names = _CRITERION_NAMES[language]
+    lines = [f"{_VERDICT[c.verdict]} {names[c.criterion]}: {c.note}" for c in result.criteria]
     lines += ["", result.rewrite, *(f"- {q}" for q in result.questions)]
     return AIMessage("\n".join(lines))

@@ -430,12 +430,16 @@ STOPWORDS: dict[Language, frozenset[str]] = {
 _LANGUAGE_MARKERS: dict[Language, frozenset[str]] = {
     "en": frozenset(
         "the and are were to that this it you he she they with for what how your our have "
-        "has will would can not be been which who when where there their".split()
+        "has will would can not be been which who when where there their "
+        # short first-person chat words ("my goal is to ...")
+        "my me we want should could goal improve better by from at".split()
     ),
     "nl": frozenset(
         "de het een en van dat die dit je jij hij zij ze wij niet met voor wat hoe jouw onze "
         "heeft hebben wordt worden kan zijn naar ook bij maar nog wel welke wie wanneer waar "
-        "er ik".split()
+        "er ik "
+        # short first-person chat words ("mijn doel is om ...")
+        "mijn om te wil wil moet doel beter verbeteren meer door".split()
     ),
 }
 

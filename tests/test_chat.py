@@ -210,8 +210,23 @@ async def test_offline_chat_checks_a_goal(
                                    thread_id=None, now=NOW)
         help_reply = await offline.chat(principal=principal_of("liam"), message="hello", thread_id=None, now=NOW)
     assert reply.engine == "offline" and not reply.degraded
-    assert "measurable" in reply.reply and "?" in reply.reply
+    assert "✗ Meetbaar" in reply.reply and "?" in reply.reply
     assert "without a language model" in help_reply.reply
+
+
+async def test_offline_chat_answers_in_the_language_of_the_message(
+    offline_settings: Settings, demo_engine: Engine, principal_of: Callable[[str], Principal]
+) -> None:
+    async with Coach(settings=offline_settings, engine=demo_engine) as offline:
+        # Femke's profile is Dutch; she writes in English, so the answer is English.
+        english = await offline.chat(principal=principal_of("femke"), message="My goal is to present better",
+                                     thread_id=None, now=NOW)
+        # Liam's profile is English; he writes in Dutch.
+        dutch = await offline.chat(principal=principal_of("liam"), message="Mijn doel is om beter te presenteren",
+                                   thread_id=None, now=NOW)
+    assert "✗ Measurable" in english.reply and "Meetbaar" not in english.reply
+    assert "gemeten" not in english.reply
+    assert "✗ Meetbaar" in dutch.reply and "Measurable" not in dutch.reply
 
 
 # --- streaming --------------------------------------------------------------------------------

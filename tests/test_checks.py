@@ -775,9 +775,10 @@ DEV_NL = DevelopmentRequest(employee_id="per_daan")
 
 
 def action(title: str, category: str, catalogue_id: str | None, *sources: tuple[str, str],
-           due: date = date(2025, 7, 31), indicator: str = "A visible result.") -> DevelopmentActionDraft:
+           due: date = date(2025, 7, 31), indicator: str = "A visible result.",
+           why: str = "Serves the goal.") -> DevelopmentActionDraft:
     return DevelopmentActionDraft(
-        title=title, category=category, why="Serves the goal.", success_indicator=indicator,  # type: ignore[arg-type]
+        title=title, category=category, why=why, success_indicator=indicator,  # type: ignore[arg-type]
         owner="employee", due=due, catalogue_id=catalogue_id,
         sources=[Source(type=t, id=i) for t, i in sources],  # type: ignore[arg-type]
     )
@@ -794,8 +795,10 @@ def good_development_en() -> DevelopmentDraft:
 
 def good_development_nl() -> DevelopmentDraft:
     return DevelopmentDraft(actions=[
-        action("Rond een cursus testautomatisering af", "formal", "cat_testing", ("goal", "goal_portal")),
-        action("Zoek een mentor voor code reviews", "social", "cat_review_mentor", ("feedback", "fb_nl_label")),
+        action("Rond een cursus testautomatisering af", "formal", "cat_testing", ("goal", "goal_portal"),
+               why="Dient het portaaldoel.", indicator="Een zichtbaar resultaat."),
+        action("Zoek een mentor voor code reviews", "social", "cat_review_mentor", ("feedback", "fb_nl_label"),
+               why="Dient de feedback.", indicator="Een zichtbaar resultaat."),
     ], summary="Twee acties voor het portaaldoel en de feedback.")
 
 
@@ -842,7 +845,9 @@ def test_three_actions_must_mix_categories(language: Language) -> None:
     _, request, evidence = development_case(language)
     tie = ("goal", "goal_api") if language == "en" else ("goal", "goal_portal")
     formal = DevelopmentDraft(actions=[
-        action(a.title[language], "formal", a.id, tie) for a in catalogue() if a.category == "formal"
+        action(a.title[language], "formal", a.id, tie,
+               **({} if language == "en" else {"why": "Dient het doel.", "indicator": "Een zichtbaar resultaat."}))
+        for a in catalogue() if a.category == "formal"
     ], summary="-")
     assert codes(run_checks("development", formal, request, evidence)) == {"category_mix"}
 
