@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool, StructuredTool, tool
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -71,60 +71,54 @@ def _dump(label: str, person: PersonView, items: Sequence[BaseModel]) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
+Fetch = Callable[[Session, CoachContext, PersonView], Sequence[BaseModel]]
+
+# name -> (description read by the model, label of the items, how to read them)
+PERSON_TOOLS: dict[str, tuple[str, str, Fetch]] = {
+    "list_goals": (
+        "List a person's individual goals: id, status, progress, due date, key results.",
+        "goals",
+        lambda s, ctx, who: records.goals_of(s, principal=ctx.principal, person_id=who.id),
+    ),
+    "team_goals": (
+        "List the team and organisation goals a person's own goals can align to (parent goals).",
+        "goals",
+        lambda s, ctx, who: records.shared_goals(s, principal=ctx.principal, team_id=who.team_id),
+    ),
+    "open_action_items": (
+        "List the action items not done yet from a person's conversations, oldest first.",
+        "action_items",
+        lambda s, ctx, who: records.open_action_items(s, principal=ctx.principal, employee_id=who.id),
+    ),
+    "recent_feedback": (
+        "List the newest feedback a person received (anonymous givers stay anonymous).",
+        "feedback",
+        lambda s, ctx, who: records.recent_feedback(s, principal=ctx.principal, recipient_id=who.id),
+    ),
+    "development_actions": (
+        "List a person's development actions (planned, in progress, done).",
+        "development_actions",
+        lambda s, ctx, who: records.development_actions(s, principal=ctx.principal, person_id=who.id),
+    ),
+}
+
+
+def _person_tool(ctx: CoachContext, name: str, description: str, label: str, fetch: Fetch) -> BaseTool:
+    """A tool reading one kind of record of a person the principal may see (else "nothing found")."""
+
+    def run(person: PersonArg = None) -> str:
+        with Session(ctx.engine, expire_on_commit=False) as s:
+            who = resolve_subject(s, ctx, person)
+            if who is None:
+                return NOTHING_FOUND
+            return _dump(label, who, fetch(s, ctx, who))
+
+    return StructuredTool.from_function(run, name=name, description=description)
+
+
 def record_tools(ctx: CoachContext) -> list[BaseTool]:
     """The read tools for one chat turn, scoped to ``ctx.principal``."""
-
-    def session() -> Session:
-        return Session(ctx.engine, expire_on_commit=False)
-
-    @tool
-    def list_goals(person: PersonArg = None) -> str:
-        """List a person's individual goals: id, status, progress, due date, key results."""
-        with session() as s:
-            who = resolve_subject(s, ctx, person)
-            if who is None:
-                return NOTHING_FOUND
-            return _dump("goals", who, records.goals_of(s, principal=ctx.principal, person_id=who.id))
-
-    @tool
-    def team_goals(person: PersonArg = None) -> str:
-        """List the team and organisation goals a person's own goals can align to (parent goals)."""
-        with session() as s:
-            who = resolve_subject(s, ctx, person)
-            if who is None:
-                return NOTHING_FOUND
-            goals = records.shared_goals(s, principal=ctx.principal, team_id=who.team_id)
-            return _dump("goals", who, goals)
-
-    @tool
-    def open_action_items(person: PersonArg = None) -> str:
-        """List the action items not done yet from a person's conversations, oldest first."""
-        with session() as s:
-            who = resolve_subject(s, ctx, person)
-            if who is None:
-                return NOTHING_FOUND
-            items = records.open_action_items(s, principal=ctx.principal, employee_id=who.id)
-            return _dump("action_items", who, items)
-
-    @tool
-    def recent_feedback(person: PersonArg = None) -> str:
-        """List the newest feedback a person received (anonymous givers stay anonymous)."""
-        with session() as s:
-            who = resolve_subject(s, ctx, person)
-            if who is None:
-                return NOTHING_FOUND
-            items = records.recent_feedback(s, principal=ctx.principal, recipient_id=who.id)
-            return _dump("feedback", who, items)
-
-    @tool
-    def development_actions(person: PersonArg = None) -> str:
-        """List a person's development actions (planned, in progress, done)."""
-        with session() as s:
-            who = resolve_subject(s, ctx, person)
-            if who is None:
-                return NOTHING_FOUND
-            items = records.development_actions(s, principal=ctx.principal, person_id=who.id)
-            return _dump("development_actions", who, items)
+    tools = [_person_tool(ctx, name, *spec) for name, spec in PERSON_TOOLS.items()]
 
     @tool
     def search_coaching_guidance(query: Annotated[str, "What to look up, in a few words."]) -> str:
@@ -134,7 +128,6 @@ def record_tools(ctx: CoachContext) -> list[BaseTool]:
             return NOTHING_FOUND
         return json.dumps([p.model_dump(mode="json", exclude={"score"}) for p in passages], ensure_ascii=False)
 
-    tools: list[BaseTool] = [list_goals, team_goals, open_action_items, recent_feedback, development_actions]
     if ctx.store is not None:
         tools.append(search_coaching_guidance)
     for t in tools:
