@@ -207,10 +207,11 @@ def ingest_text(
         doc.title, doc.language, doc.content_hash, doc.content = title, lang, digest, text
         doc.filename, doc.chunk_count, doc.updated_at = Path(name).name[:300], len(chunks), now
         doc.format = fmt
-    added, removed = _store_chunks(store, doc, chunks)
     if status != "unchanged":
+        # Flush first: a record the database refuses must not leave vectors behind.
         session.add(doc)
         session.flush()
+    added, removed = _store_chunks(store, doc, chunks)
     return IngestResult(
         doc_id=doc_id, key=key, title=title, language=lang, status=status,
         chunks=len(chunks), added=added, removed=removed,
