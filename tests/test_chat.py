@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -29,6 +28,7 @@ from knowledge.policy import Principal
 from knowledge.queries import principal_for
 from knowledge.settings import Settings
 from tests.conftest import NOW, FakeLLM, answer, call_tools, fail, say, sse
+from tests.foundation.conftest import postgres_url
 from tools.context import CoachContext
 from tools.errors import NotVisible
 from tools.gather import gather
@@ -289,7 +289,7 @@ async def test_closing_the_stream_cancels_the_model_call(
 
 @pytest.fixture
 def pg_database() -> Any:
-    url = os.environ.get("COACH_TEST_POSTGRES_URL")
+    url = postgres_url()  # required in CI: fails there instead of skipping
     if not url:
         pytest.skip("COACH_TEST_POSTGRES_URL not set")
     admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
