@@ -33,6 +33,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.retrieval
+	$(BIN)/python -m benchmarks.latency
 
 clean:
 	rm -rf $(VENV) .coach eval-out
