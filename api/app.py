@@ -113,7 +113,11 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/v1/documents": settings.max_document_bytes},
+    )
 
     # Routers. Add new ones here (e.g. the prompts router of the eval tooling).
     app.include_router(health.router)

@@ -59,10 +59,10 @@ def _org(session: Session, slug: str) -> Organization:
 
 @knowledge_app.command("ingest")
 def ingest(
-    path: Annotated[Path, typer.Argument(help="A .md or .txt file, or a folder of them.", exists=True)],
+    path: Annotated[Path, typer.Argument(help="A .md, .txt or .pdf file, or a folder of them.", exists=True)],
     org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
 ) -> None:
-    """Ingest HR policy documents; a document with the same file name is replaced."""
+    """Ingest HR policy documents (markdown, text, PDF); a document with the same file name is replaced."""
     settings = Settings()
     engine = _engine(settings)
     store = _store(settings)
@@ -70,10 +70,10 @@ def ingest(
         organisation = _org(session, org)
         try:
             results = ingest_path(session, store, org_id=organisation.id, path=path, now=datetime.now(UTC))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, OSError) as exc:  # DocumentError is a ValueError
             raise _fail(str(exc)) from None
     if not results:
-        raise _fail(f"no .md or .txt files under {path}")
+        raise _fail(f"no .md, .txt or .pdf files under {path}")
     for r in results:
         typer.echo(
             f"{r.status:9s} {r.key} ({r.doc_id}, {r.language.value}): {r.chunks} chunks, "

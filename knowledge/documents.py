@@ -3,24 +3,31 @@
 A document is identified within its organisation by a ``key``, the slug of its file name
 (``Verlof-regeling.md`` -> ``verlof-regeling``); ingesting the same key again replaces the
 document. Markdown is cut at its ``#``, ``##`` and ``###`` headings, plain text at paragraphs
-(see :func:`knowledge.corpus.split_sections`). A chunk's id hashes the organisation, the
-document, the heading and the text, so re-ingesting unchanged files writes nothing and an
-edited section replaces only its own vector.
+(see :func:`knowledge.corpus.split_sections`); a PDF's text is extracted page by page with
+:mod:`pypdf` and cut like plain text (:func:`extract_pdf`). A chunk's id hashes the
+organisation, the document, the heading and the text, so re-ingesting unchanged files writes
+nothing and an edited section replaces only its own vector.
 
 The document list lives in the ``policy_document`` table (:class:`PolicyDocument`), which also
-keeps the source text so that ``coach knowledge reindex`` can rebuild the vectors without the
-original files. These functions do not check who is asking: callers authorise first (HR of
-the organisation, see :func:`knowledge.policy.can_admin_org`). They flush but do not commit;
-use :func:`knowledge.db.session_scope`.
+keeps the source text (of a PDF: the extracted text) so that ``coach knowledge reindex`` can
+rebuild the vectors without the original files. These functions do not check who is asking:
+callers authorise first (HR of the organisation, see :func:`knowledge.policy.can_admin_org`).
+They flush but do not commit; use :func:`knowledge.db.session_scope`.
+
+A document that cannot be ingested raises a :class:`DocumentError` (a ``ValueError``) whose
+``detail`` says why without repeating the document's name, before anything is written.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
+import yaml
 from pydantic import BaseModel
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -29,10 +36,20 @@ from knowledge.corpus import content_id, contextual_text, split_front_matter, sp
 from knowledge.models import Language, UTCDateTime, stable_id
 from knowledge.store import Store, all_of, field_is
 
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+Format = Literal["markdown", "text", "pdf"]
+
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
-SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES
+PDF_SUFFIXES = frozenset({".pdf"})
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES
 MAX_DOCUMENT_CHARS = 500_000
+MAX_PDF_BYTES = 20_000_000
+MAX_PDF_PAGES = 500
+MIN_PDF_LETTERS = 20
+"""A PDF with fewer letters than this has no real text layer (a scan with a page number)."""
 
 _NL_WORDS = frozenset(
     "de het een en van ik je jij wij we zij niet dat die is zijn op voor met aan bij als ook "
@@ -42,6 +59,40 @@ _EN_WORDS = frozenset(
     "the a an and of to is are in on for with at by as also but not that this these be been "
     "it you we they your our can must has have will when what from".split()
 )
+
+
+class DocumentError(ValueError):
+    """A document that cannot be ingested. ``str()`` is ``"name: detail"``; ``detail`` alone
+    does not repeat the name (the API answers with it). ``code`` is a stable slug to branch on."""
+
+    code: ClassVar[str | None] = None
+    title: ClassVar[str | None] = None
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(f"{name}: {detail}")
+        self.name = name
+        self.detail = detail
+
+
+class DocumentTooLarge(DocumentError):
+    """Too many bytes, pages or characters."""
+
+    title = "Document too large"
+
+
+class PdfEncrypted(DocumentError):
+    code = "pdf-encrypted"
+    title = "Encrypted PDF"
+
+
+class PdfWithoutText(DocumentError):
+    code = "pdf-without-text"
+    title = "PDF without text"
+
+
+class PdfUnreadable(DocumentError):
+    code = "pdf-unreadable"
+    title = "Unreadable PDF"
 
 
 class PolicyDocument(SQLModel, table=True):
@@ -56,7 +107,7 @@ class PolicyDocument(SQLModel, table=True):
     title: str = Field(max_length=300)
     filename: str | None = Field(default=None, max_length=300)
     language: Language
-    format: str = Field(default="markdown", max_length=16, description="markdown or text.")
+    format: str = Field(default="markdown", max_length=16, description="markdown, text or pdf.")
     content_hash: str = Field(max_length=64, description="SHA-256 of the source text.")
     content: str = Field(sa_column=Column(Text, nullable=False), description="The source text.")
     chunk_count: int = Field(ge=0)
@@ -88,11 +139,14 @@ class PolicyChunk(BaseModel):
 
 def document_key(name: str) -> str:
     """The key of a document named ``name``: the slug of its file stem."""
-    stem = Path(name).stem if Path(name).suffix.lower() in SUPPORTED_SUFFIXES else name
-    key = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:100]
+    key = re.sub(r"[^a-z0-9]+", "-", _stem(name).lower()).strip("-")[:100]
     if not key:
-        raise ValueError(f"cannot make a document key from {name!r}")
+        raise DocumentError(name, "the name has no letters or digits to make a document key from")
     return key
+
+
+def _stem(name: str) -> str:
+    return Path(name).stem if Path(name).suffix.lower() in SUPPORTED_SUFFIXES else name
 
 
 def document_id(org_id: str, key: str) -> str:
@@ -158,6 +212,171 @@ def _store_chunks(store: Store, doc: PolicyDocument, chunks: list[PolicyChunk]) 
     return len(new), len(stale)
 
 
+# --- PDF --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PdfText:
+    """The text of a PDF (pages separated by a blank line) and its metadata title, if any."""
+
+    text: str
+    title: str | None
+    pages: int
+
+
+_PDF_CHARS = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st", "\u00ad": "", "\r": "\n"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def extract_pdf(data: bytes, *, name: str) -> PdfText:
+    """The text of a PDF, page by page; raises a :class:`DocumentError` saying what is wrong.
+
+    A PDF with only an owner password (printing or copying restricted) is read; one that
+    needs a password to open is refused, as are scans without a text layer and damaged files.
+    """
+    from pypdf import PdfReader  # imported here: only PDF ingestion pays for it
+
+    if len(data) > MAX_PDF_BYTES:
+        raise DocumentTooLarge(name, f"the PDF is larger than {MAX_PDF_BYTES // 1_000_000} MB")
+    if not data.strip():
+        raise PdfUnreadable(name, "the PDF file is empty")
+    if b"%PDF-" not in data[:1024]:
+        raise PdfUnreadable(name, "this is not a PDF file")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not _unlock(reader):
+            raise PdfEncrypted(
+                name, "the PDF is encrypted or password-protected; save a copy without protection and upload that"
+            )
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentTooLarge(name, f"the PDF has more than {MAX_PDF_PAGES} pages")
+        pages: list[str] = []
+        total = 0
+        for page in reader.pages:
+            text = _pdf_page_text(page.extract_text())
+            total += len(text)
+            if total > MAX_DOCUMENT_CHARS:
+                raise DocumentTooLarge(name, f"the PDF holds more than {MAX_DOCUMENT_CHARS} characters of text")
+            pages.append(text)
+        title = _pdf_title(reader)
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds of error on damaged input, not only PdfReadError
+        raise PdfUnreadable(
+            name, "the PDF is damaged or incomplete and cannot be read; export or download it again"
+        ) from exc
+    text = "\n\n".join(p for p in pages if p)
+    if len(re.findall(r"[^\W\d_]", text)) < MIN_PDF_LETTERS:
+        raise PdfWithoutText(
+            name, "the PDF has no text to extract, only images (a scan?); export it from the original "
+            "document as a PDF with text, or as a .txt or .md file, or run text recognition (OCR) first",
+        )
+    return PdfText(text=text, title=title, pages=len(pages))
+
+
+def _unlock(reader: PdfReader) -> bool:
+    """Open an encrypted PDF that has an empty user password (only an owner password)."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # DependencyError: AES needs the `cryptography` package
+        return False
+
+
+def _pdf_page_text(raw: str) -> str:
+    """Clean extracted text: ligatures and control characters out, and a blank line after each
+    line that ends a sentence, so that long pages can be cut at paragraphs like plain text."""
+    text = _CONTROL.sub("", raw.translate(_PDF_CHARS))
+    text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
+    text = re.sub(r"([.!?:;])\n(?=\S)", r"\1\n\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _pdf_title(reader: PdfReader) -> str | None:
+    title = reader.metadata.title if reader.metadata is not None else None
+    if not isinstance(title, str):
+        return None
+    title = " ".join(_CONTROL.sub(" ", title).split())
+    # Word's "print to PDF" titles the file "Microsoft Word - verlof.docx".
+    match = re.fullmatch(r"Microsoft \w+ - (.+?)(?:\.\w{2,4})?", title)
+    title = match.group(1).strip() if match else title
+    return title[:300] if title and title.lower() not in ("untitled", "document") else None
+
+
+# --- ingest -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A document ready to be written: checked, chunked, nothing stored yet."""
+
+    name: str
+    key: str
+    doc_id: str
+    text: str
+    title: str
+    language: Language
+    format: Format
+    chunks: list[PolicyChunk]
+    digest: str
+
+
+def _prepare(
+    *, org_id: str, name: str, text: str, fmt: Format, language: Language | str | None, pdf_title: str | None = None
+) -> _Prepared:
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise DocumentTooLarge(name, f"document longer than {MAX_DOCUMENT_CHARS} characters")
+    key = document_key(name)
+    doc_id = document_id(org_id, key)
+    markdown = fmt == "markdown"
+    try:
+        meta, body = split_front_matter(text) if markdown else ({}, text)
+    except (ValueError, yaml.YAMLError):
+        raise DocumentError(name, "the front matter is not a valid YAML mapping") from None
+    if not body.strip():
+        raise DocumentError(name, "document is empty")
+    if language is None and meta.get("language") in ("en", "nl"):
+        language = Language(meta["language"])
+    lang = Language(language) if language is not None else guess_language(body)
+    if fmt == "pdf":
+        title = pdf_title or _stem(Path(name).name).strip()[:300] or key
+    else:
+        title = _title(meta, body, key) if markdown else key.replace("-", " ").capitalize()
+    return _Prepared(
+        name=name, key=key, doc_id=doc_id, text=text, title=title, language=lang, format=fmt,
+        chunks=chunk_document(org_id=org_id, doc_id=doc_id, body=body, markdown=markdown), digest=text_hash(text),
+    )
+
+
+def _write(session: Session, store: Store, *, org_id: str, p: _Prepared, now: datetime) -> IngestResult:
+    doc = session.get(PolicyDocument, p.doc_id)
+    filename = Path(p.name).name[:300]
+    if doc is None:
+        status: Literal["created", "updated", "unchanged"] = "created"
+        doc = PolicyDocument(
+            id=p.doc_id, org_id=org_id, key=p.key, title=p.title, filename=filename,
+            language=p.language, format=p.format, content_hash=p.digest, content=p.text,
+            chunk_count=len(p.chunks), created_at=now, updated_at=now,
+        )
+    elif (doc.content_hash, doc.title, doc.language, doc.format) == (p.digest, p.title, p.language, p.format):
+        status = "unchanged"
+    else:
+        status = "updated"
+        if doc.title != p.title or doc.language != p.language:
+            # Title and language are stored on every chunk: when they change, re-store them all.
+            store.delete("policy", where=field_is("doc_id", p.doc_id))
+        doc.title, doc.language, doc.content_hash, doc.content = p.title, p.language, p.digest, p.text
+        doc.filename, doc.chunk_count, doc.updated_at = filename, len(p.chunks), now
+        doc.format = p.format
+    if status != "unchanged":
+        # Flush first: a record the database refuses must not leave vectors behind.
+        session.add(doc)
+        session.flush()
+    added, removed = _store_chunks(store, doc, p.chunks)
+    return IngestResult(
+        doc_id=p.doc_id, key=p.key, title=p.title, language=p.language, status=status,
+        chunks=len(p.chunks), added=added, removed=removed,
+    )
+
+
 def ingest_text(
     session: Session,
     store: Store,
@@ -174,70 +393,71 @@ def ingest_text(
     Front matter, when present, may give ``title`` and ``language``; otherwise the first
     ``#`` heading is the title and the language is guessed.
     """
-    if len(text) > MAX_DOCUMENT_CHARS:
-        raise ValueError(f"{name}: document longer than {MAX_DOCUMENT_CHARS} characters")
-    key = document_key(name)
-    doc_id = document_id(org_id, key)
-    meta, body = split_front_matter(text) if markdown else ({}, text)
-    if not body.strip():
-        raise ValueError(f"{name}: document is empty")
-    if language is None and meta.get("language") in ("en", "nl"):
-        language = Language(meta["language"])
-    lang = Language(language) if language is not None else guess_language(body)
-    title = _title(meta, body, key) if markdown else key.replace("-", " ").capitalize()
-    chunks = chunk_document(org_id=org_id, doc_id=doc_id, body=body, markdown=markdown)
-    digest = text_hash(text)
-    fmt = "markdown" if markdown else "text"
+    fmt: Format = "markdown" if markdown else "text"
+    prepared = _prepare(org_id=org_id, name=name, text=text, fmt=fmt, language=language)
+    return _write(session, store, org_id=org_id, p=prepared, now=now)
 
-    doc = session.get(PolicyDocument, doc_id)
-    if doc is None:
-        status: Literal["created", "updated", "unchanged"] = "created"
-        doc = PolicyDocument(
-            id=doc_id, org_id=org_id, key=key, title=title, filename=Path(name).name[:300],
-            language=lang, format=fmt, content_hash=digest, content=text, chunk_count=len(chunks),
-            created_at=now, updated_at=now,
-        )
-    elif (doc.content_hash, doc.title, doc.language, doc.format) == (digest, title, lang, fmt):
-        status = "unchanged"
-    else:
-        status = "updated"
-        if doc.title != title or doc.language != lang:
-            # Title and language are stored on every chunk: when they change, re-store them all.
-            store.delete("policy", where=field_is("doc_id", doc_id))
-        doc.title, doc.language, doc.content_hash, doc.content = title, lang, digest, text
-        doc.filename, doc.chunk_count, doc.updated_at = Path(name).name[:300], len(chunks), now
-        doc.format = fmt
-    if status != "unchanged":
-        # Flush first: a record the database refuses must not leave vectors behind.
-        session.add(doc)
-        session.flush()
-    added, removed = _store_chunks(store, doc, chunks)
-    return IngestResult(
-        doc_id=doc_id, key=key, title=title, language=lang, status=status,
-        chunks=len(chunks), added=added, removed=removed,
-    )
+
+def ingest_pdf(
+    session: Session,
+    store: Store,
+    *,
+    org_id: str,
+    name: str,
+    data: bytes,
+    now: datetime,
+    language: Language | Literal["en", "nl"] | None = None,
+) -> IngestResult:
+    """Ingest (or replace) the document ``name`` of ``org_id`` from the bytes of a PDF.
+
+    The extracted text is split like plain text; the title is the PDF's metadata title, else
+    the file name. The same PDF again is ``unchanged`` (same text, same chunk ids).
+    """
+    pdf = extract_pdf(data, name=name)
+    prepared = _prepare(org_id=org_id, name=name, text=pdf.text, fmt="pdf", language=language, pdf_title=pdf.title)
+    return _write(session, store, org_id=org_id, p=prepared, now=now)
+
+
+def _prepare_file(org_id: str, file: Path) -> _Prepared:
+    suffix = file.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        if file.stat().st_size > MAX_PDF_BYTES:
+            raise DocumentTooLarge(file.name, f"the PDF is larger than {MAX_PDF_BYTES // 1_000_000} MB")
+        pdf = extract_pdf(file.read_bytes(), name=file.name)
+        return _prepare(org_id=org_id, name=file.name, text=pdf.text, fmt="pdf", language=None, pdf_title=pdf.title)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DocumentError(file.name, "the file is not UTF-8 text; save it as UTF-8") from None
+    fmt: Format = "markdown" if suffix in MARKDOWN_SUFFIXES else "text"
+    return _prepare(org_id=org_id, name=file.name, text=text, fmt=fmt, language=None)
 
 
 def ingest_path(
     session: Session, store: Store, *, org_id: str, path: Path, now: datetime
 ) -> list[IngestResult]:
-    """Ingest one file, or every markdown and text file under a folder (sorted by path)."""
+    """Ingest one file, or every markdown, text and PDF file under a folder (sorted by path).
+
+    Every file is read and checked before anything is written: one bad file stops them all.
+    """
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
     elif path.is_file():
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise ValueError(f"{path.name}: unsupported file type (supported: .md, .markdown, .txt)")
+            raise DocumentError(path.name, "unsupported file type (supported: .md, .markdown, .txt, .text, .pdf)")
         files = [path]
     else:
         raise FileNotFoundError(path)
-    return [
-        ingest_text(
-            session, store, org_id=org_id, name=file.name, now=now,
-            text=file.read_text(encoding="utf-8"),
-            markdown=file.suffix.lower() in MARKDOWN_SUFFIXES,
-        )
-        for file in files
-    ]
+    seen: dict[str, Path] = {}
+    for file in files:
+        key = document_key(file.name)
+        if key in seen:
+            raise DocumentError(
+                str(file), f"would be the same document {key!r} as {seen[key]}; rename one of the two"
+            )
+        seen[key] = file
+    prepared = [_prepare_file(org_id, file) for file in files]
+    return [_write(session, store, org_id=org_id, p=p, now=now) for p in prepared]
 
 
 def list_documents(session: Session, *, org_id: str | None = None) -> list[PolicyDocument]:
@@ -271,7 +491,7 @@ def reindex_documents(session: Session, store: Store, *, org_id: str | None = No
     """Re-embed the stored documents (of one org, or all); returns the number of chunks."""
     total = 0
     for doc in list_documents(session, org_id=org_id):
-        markdown = doc.format != "text"
+        markdown = doc.format == "markdown"
         _, body = split_front_matter(doc.content) if markdown else ({}, doc.content)
         chunks = chunk_document(org_id=doc.org_id, doc_id=doc.id, body=body, markdown=markdown)
         store.delete("policy", where=field_is("doc_id", doc.id))

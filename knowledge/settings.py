@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: int = Field(256_000, gt=0, description="Largest accepted request body.")
+    max_document_bytes: int = Field(
+        10_000_000, gt=0, description="Largest accepted policy document upload (POST /v1/documents, e.g. a PDF)."
+    )
 
     @field_validator("openai_api_key", "openai_base_url", "judge_api_key", "judge_base_url", "judge_model",
                      "database_url", "chroma_url", mode="before")

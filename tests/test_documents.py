@@ -1,30 +1,43 @@
-"""HR policy documents: ingest, idempotent re-ingest, replace, delete, list, and the CLI."""
+"""HR policy documents: ingest (markdown, text, PDF), idempotent re-ingest, replace, delete, list,
+errors, and the CLI."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api import cli_knowledge
 from api.cli_knowledge import knowledge_app
+from knowledge import documents
+from knowledge.corpus import MAX_CHUNK_CHARS
 from knowledge.db import init_db, make_engine, session_scope
 from knowledge.documents import (
+    DocumentError,
+    DocumentTooLarge,
+    PdfEncrypted,
+    PdfUnreadable,
+    PdfWithoutText,
     PolicyDocument,
     delete_document,
     document_key,
+    extract_pdf,
     get_document,
     guess_language,
     ingest_path,
+    ingest_pdf,
     ingest_text,
     list_documents,
+    reindex_documents,
 )
 from knowledge.models import Language, Organization
 from knowledge.retrieval import search_guidance, tokenize
@@ -63,6 +76,80 @@ Meld je ziek vóór 09.00 uur bij je teamleider, telefonisch en niet per e-mail.
 
 Je teamleider neemt in de eerste week contact met je op en daarna elke week.
 """
+
+
+# --- PDFs, built here (no binary files in the repository) --------------------------------------
+
+def make_pdf(pages: list[list[str]], *, title: str | None = None, image_only: bool = False) -> bytes:
+    """A small valid PDF: one page per list of lines, in Helvetica (WinAnsi, so Dutch accents
+    work), with ``title`` in its metadata. ``image_only`` pages draw a grey pixel and no text,
+    like a scan. The cross-reference table's offsets are computed here."""
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    def string(text: str) -> bytes:
+        raw = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+        return b"(" + raw + b")"
+
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    image = add(b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
+                b"/BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream")
+    pages_id = len(objects) + 2 * len(pages) + 1
+    page_ids = []
+    for lines in pages:
+        if image_only:
+            content = b"q 200 0 0 200 100 400 cm /Im1 Do Q"
+        else:
+            content = b"BT /F1 11 Tf 14 TL 72 740 Td\n" + b"".join(string(line) + b" Tj T*\n" for line in lines) + b"ET"
+        stream = add(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        page_ids.append(add(
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R " % (pages_id, stream)
+            + b"/Resources << /Font << /F1 %d 0 R >> /XObject << /Im1 %d 0 R >> >> >>" % (font, image)
+        ))
+    kids = b" ".join(b"%d 0 R" % p for p in page_ids)
+    assert add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))) == pages_id
+    catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
+    info = add(b"<< /Title " + string(title) + b" /Producer (tests) >>") if title else None
+
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R" % (len(objects) + 1, catalog)
+    out += (b" /Info %d 0 R" % info if info else b"") + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def encrypt_pdf(pdf: bytes, *, user_password: str) -> bytes:
+    """``pdf`` encrypted with pypdf (RC4: needs no extra package); an empty ``user_password``
+    makes a PDF that opens without one but restricts printing and copying (owner password)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=user_password, owner_password="hr-owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+LEAVE_PAGE = [
+    "Annual leave",
+    "Every employee has 25 days of annual leave per calendar year.",
+    "Request your leave in the HR portal at least two weeks ahead.",
+    "Up to five unused days carry over to the next year; they expire on 1 July.",
+]
+VERZUIM_PAGE = [
+    "Ziekmelding",
+    "Meld je ziek vóór 09.00 uur bij je teamleider, telefonisch en niet per e-mail.",
+    "Je teamleider neemt in de eerste week contact met je op en daarna elke week.",
+    "Na zes weken ziekte volgt een gesprek met de bedrijfsarts over je reïntegratie.",
+]
+POLICY_PDF = make_pdf([LEAVE_PAGE, VERZUIM_PAGE], title="Leave and sick leave")
 
 
 @dataclass
@@ -177,22 +264,170 @@ def test_ingest_path_reads_markdown_and_text_files_of_a_folder(env: Env, tmp_pat
     (folder / "expenses.txt").write_text(
         "Expenses are paid monthly.\n\nSubmit receipts within thirty days in the HR portal.", encoding="utf-8"
     )
-    (folder / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "Verzuim.PDF").write_bytes(make_pdf([VERZUIM_PAGE]))
+    (folder / "contract.docx").write_bytes(b"PK\x03\x04")
     with session_scope(env.engine) as session:
         results = ingest_path(session, env.store, org_id=env.org_a, path=folder, now=NOW)
     assert sorted((r.key, r.language.value, r.status) for r in results) == [
-        ("expenses", "en", "created"), ("ziekmelding", "nl", "created")
+        ("expenses", "en", "created"), ("verzuim", "nl", "created"), ("ziekmelding", "nl", "created")
     ]
     with session_scope(env.engine) as session:
-        assert sorted(d.key for d in list_documents(session, org_id=env.org_a)) == ["expenses", "ziekmelding"]
-        with pytest.raises(ValueError, match="unsupported"):
-            ingest_path(session, env.store, org_id=env.org_a, path=folder / "scan.pdf", now=NOW)
+        assert sorted((d.key, d.format) for d in list_documents(session, org_id=env.org_a)) == [
+            ("expenses", "text"), ("verzuim", "pdf"), ("ziekmelding", "markdown")
+        ]
+        with pytest.raises(DocumentError, match="unsupported"):
+            ingest_path(session, env.store, org_id=env.org_a, path=folder / "contract.docx", now=NOW)
 
 
 def test_document_helpers() -> None:
     assert document_key("Verlof Regeling 2026.md") == "verlof-regeling-2026"
+    assert document_key("Verlof Regeling 2026.pdf") == "verlof-regeling-2026"
+    with pytest.raises(DocumentError, match="no letters or digits"):
+        document_key("---.md")
     assert guess_language(VERZUIM) == Language.nl
     assert guess_language(LEAVE) == Language.en
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+def test_pdf_pages_in_english_and_dutch_are_ingested_as_searchable_text(env: Env) -> None:
+    with session_scope(env.engine) as session:
+        result = ingest_pdf(session, env.store, org_id=env.org_a, name="Verlof.pdf", data=POLICY_PDF, now=NOW)
+    assert (result.status, result.key, result.title) == ("created", "verlof", "Leave and sick leave")
+    with session_scope(env.engine) as session:
+        [doc] = list_documents(session, org_id=env.org_a)
+        assert (doc.format, doc.filename, doc.chunk_count) == ("pdf", "Verlof.pdf", result.chunks)
+        assert "25 days of annual leave" in doc.content and "Meld je ziek vóór 09.00 uur" in doc.content
+        assert "reïntegratie" in doc.content
+    chunks = env.store.get("policy", where=field_is("doc_id", result.doc_id))
+    assert chunks and all(c.metadata["title"] == "Leave and sick leave" for c in chunks)
+
+    english = search_guidance(env.store, org_id=env.org_a, query="how many days of annual leave do I get", k=5)
+    assert any("25 days of annual leave" in p.text for p in english if p.source_type == "policy")
+    dutch = search_guidance(env.store, org_id=env.org_a, query="hoe laat moet ik me ziek melden bij mijn teamleider",
+                            k=5)
+    assert any("Meld je ziek" in p.text for p in dutch if p.source_type == "policy")
+
+
+def test_a_long_pdf_is_cut_at_sentences_and_pages_like_plain_text(env: Env) -> None:
+    page = [f"Rule {i}: travel costs for trip {i} are paid within thirty days of the claim." for i in range(40)]
+    with session_scope(env.engine) as session:
+        result = ingest_pdf(session, env.store, org_id=env.org_a, name="travel.pdf", data=make_pdf([page, page]),
+                            now=NOW)
+    texts = list(_vectors(env, result.doc_id).values())
+    assert result.chunks == len(texts) > 2 and all(len(t) <= MAX_CHUNK_CHARS for t in texts)
+    assert result.title == "travel" and result.language == "en"  # no metadata title: the file name
+
+
+def test_reingesting_the_same_pdf_changes_nothing_and_embeds_nothing(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "verlof.pdf").write_bytes(POLICY_PDF)
+    with session_scope(env.engine) as session:
+        [first] = ingest_path(session, env.store, org_id=env.org_a, path=tmp_path / "verlof.pdf", now=NOW)
+    before = _vectors(env, first.doc_id)
+    embedded: list[str] = []
+    real = env.store.embedder.embed_documents
+    monkeypatch.setattr(env.store.embedder, "embed_documents", lambda texts: embedded.extend(texts) or real(texts))
+    with session_scope(env.engine) as session:
+        [again] = ingest_path(session, env.store, org_id=env.org_a, path=tmp_path, now=NOW + timedelta(days=1))
+        upload = ingest_pdf(session, env.store, org_id=env.org_a, name="verlof.pdf", data=POLICY_PDF, now=NOW)
+    assert (again.status, again.added, again.removed, again.doc_id) == ("unchanged", 0, 0, first.doc_id)
+    assert (upload.status, upload.added) == ("unchanged", 0)
+    assert _vectors(env, first.doc_id) == before and embedded == []
+    with session_scope(env.engine) as session:
+        [doc] = list_documents(session, org_id=env.org_a)
+        assert doc.updated_at == NOW
+        assert reindex_documents(session, env.store, org_id=env.org_a) == first.chunks
+    assert set(_vectors(env, first.doc_id)) == set(before)  # reindex cuts the stored text the same way
+
+
+def test_a_pdf_with_only_an_owner_password_is_read(env: Env) -> None:
+    restricted = encrypt_pdf(POLICY_PDF, user_password="")
+    with session_scope(env.engine) as session:
+        result = ingest_pdf(session, env.store, org_id=env.org_a, name="verlof.pdf", data=restricted, now=NOW)
+    assert result.status == "created" and result.title == "Leave and sick leave"
+    assert any("25 days" in t for t in _vectors(env, result.doc_id).values())
+
+
+BAD_PDFS: list[tuple[str, bytes, type[DocumentError], str]] = [
+    ("encrypted", encrypt_pdf(POLICY_PDF, user_password="geheim"), PdfEncrypted, "password-protected"),
+    ("scan", make_pdf([[], []], image_only=True), PdfWithoutText, "no text to extract"),
+    ("truncated", POLICY_PDF[: len(POLICY_PDF) // 2], PdfUnreadable, "damaged or incomplete"),
+    ("truncated-tail", POLICY_PDF[:-40], PdfUnreadable, "damaged or incomplete"),
+    ("not-a-pdf", b"PK\x03\x04 this is a .docx really", PdfUnreadable, "not a PDF"),
+    ("empty", b"", PdfUnreadable, "empty"),
+]
+
+
+@pytest.mark.parametrize(("label", "data", "error", "message"), BAD_PDFS, ids=[b[0] for b in BAD_PDFS])
+def test_unusable_pdfs_raise_a_typed_error_and_store_nothing(
+    env: Env, label: str, data: bytes, error: type[DocumentError], message: str
+) -> None:
+    with session_scope(env.engine) as session, pytest.raises(error, match=message) as raised:
+        ingest_pdf(session, env.store, org_id=env.org_a, name=f"Policy-{label}.pdf", data=data, now=NOW)
+    assert isinstance(raised.value, ValueError) and str(raised.value).startswith(f"Policy-{label}.pdf: ")
+    assert "Policy-" not in raised.value.detail and raised.value.code  # the API answers with detail alone
+    with session_scope(env.engine) as session:
+        assert list_documents(session) == []
+    assert env.store.count("policy") == 0
+
+
+def test_a_scan_is_told_to_export_text_or_run_ocr(env: Env) -> None:
+    with session_scope(env.engine) as session, pytest.raises(PdfWithoutText) as raised:
+        ingest_pdf(session, env.store, org_id=env.org_a, name="scan.pdf", data=make_pdf([[]], image_only=True),
+                   now=NOW)
+    assert "scan" in raised.value.detail and "OCR" in raised.value.detail and ".txt" in raised.value.detail
+
+
+def test_too_large_pdfs_are_refused(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(**limit: int) -> DocumentTooLarge:
+        with monkeypatch.context() as patch, session_scope(env.engine) as session:
+            for name, value in limit.items():
+                patch.setattr(documents, name, value)
+            with pytest.raises(DocumentTooLarge) as raised:
+                ingest_pdf(session, env.store, org_id=env.org_a, name="big.pdf", data=POLICY_PDF, now=NOW)
+        return raised.value
+
+    assert "larger than" in refused(MAX_PDF_BYTES=1_000).detail
+    assert "more than 1 pages" in refused(MAX_PDF_PAGES=1).detail
+    assert "characters" in refused(MAX_DOCUMENT_CHARS=100).detail
+    with session_scope(env.engine) as session:
+        assert list_documents(session) == []
+    assert env.store.count("policy") == 0
+
+
+def test_a_folder_with_one_bad_pdf_writes_nothing(env: Env, tmp_path: Path) -> None:
+    (tmp_path / "a-leave.md").write_text(LEAVE, encoding="utf-8")
+    (tmp_path / "b-scan.pdf").write_bytes(make_pdf([[]], image_only=True))
+    with session_scope(env.engine) as session, pytest.raises(PdfWithoutText, match=r"b-scan\.pdf: "):
+        ingest_path(session, env.store, org_id=env.org_a, path=tmp_path, now=NOW)
+    assert env.store.count("policy") == 0
+    with session_scope(env.engine) as session:
+        assert list_documents(session) == []
+
+
+def test_two_files_with_the_same_key_in_a_folder_are_refused(env: Env, tmp_path: Path) -> None:
+    (tmp_path / "leave.md").write_text(LEAVE, encoding="utf-8")
+    (tmp_path / "leave.pdf").write_bytes(POLICY_PDF)
+    with session_scope(env.engine) as session, pytest.raises(DocumentError, match="same document 'leave'"):
+        ingest_path(session, env.store, org_id=env.org_a, path=tmp_path, now=NOW)
+    assert env.store.count("policy") == 0
+
+
+def test_bad_front_matter_is_a_document_error(env: Env) -> None:
+    with session_scope(env.engine) as session, pytest.raises(DocumentError, match="front matter"):
+        _ingest(env, session, "---\ntitle: [unclosed\n---\n# Leave\n\nText.")
+
+
+def test_pdf_titles() -> None:
+    def title(meta: str | None) -> str | None:
+        return extract_pdf(make_pdf([LEAVE_PAGE], title=meta), name="x.pdf").title
+
+    assert title("Microsoft Word - Verlofregeling 2026.docx") == "Verlofregeling 2026"
+    assert title("  Leave\npolicy ") == "Leave policy"
+    assert title("untitled") is None and title(None) is None
 
 
 class WordHashEmbedder:
@@ -212,7 +447,9 @@ class WordHashEmbedder:
         return [v / norm for v in vector]
 
 
-def test_cli_ingest_list_search_delete_reindex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings of a data folder with the organisation ``acme``, for the CLI."""
     monkeypatch.setattr(cli_knowledge, "open_store", lambda settings: open_store(settings, WordHashEmbedder()))
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("COACH_DATABASE_URL", raising=False)
@@ -223,6 +460,11 @@ def test_cli_ingest_list_search_delete_reindex(tmp_path: Path, monkeypatch: pyte
     with session_scope(engine) as session:
         session.add(Organization(slug="acme", name="Acme", created_at=NOW))
     engine.dispose()
+    return settings
+
+
+def test_cli_ingest_list_search_delete_reindex(tmp_path: Path, acme: Settings) -> None:
+    settings = acme
     (tmp_path / "leave.md").write_text(LEAVE, encoding="utf-8")
     runner = CliRunner()
 
@@ -250,3 +492,23 @@ def test_cli_ingest_list_search_delete_reindex(tmp_path: Path, monkeypatch: pyte
     assert deleted.exit_code == 0
     assert "no policy documents" in runner.invoke(knowledge_app, ["list"]).output
     assert open_store(settings, WordHashEmbedder()).count("policy") == 0
+
+
+def test_cli_ingests_the_pdfs_of_a_folder_and_names_a_bad_one(tmp_path: Path, acme: Settings) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "Verlof.pdf").write_bytes(POLICY_PDF)
+    (folder / "scan.pdf").write_bytes(make_pdf([[]], image_only=True))
+    runner = CliRunner()
+
+    bad = runner.invoke(knowledge_app, ["ingest", str(folder), "--org", "acme"])
+    assert bad.exit_code == 2 and "error: scan.pdf: the PDF has no text to extract" in bad.output
+    assert "Traceback" not in bad.output and open_store(acme, WordHashEmbedder()).count("policy") == 0
+
+    (folder / "scan.pdf").unlink()
+    out = runner.invoke(knowledge_app, ["ingest", str(folder), "--org", "acme"])
+    assert out.exit_code == 0 and out.output.startswith("created   verlof"), out.output
+    again = runner.invoke(knowledge_app, ["ingest", str(folder / "Verlof.pdf"), "--org", "acme"])
+    assert again.output.startswith("unchanged verlof") and "+0 -0" in again.output
+    listing = runner.invoke(knowledge_app, ["list", "--org", "acme"])
+    assert "\tverlof\t" in listing.output and listing.output.rstrip().endswith("Leave and sick leave")

@@ -1,18 +1,25 @@
 """``/v1/documents`` (HR policy documents) and ``/v1/knowledge/search`` (guidance and policies).
 
 Everyone in an organisation may read and search its policy documents; HR uploads and deletes
-them. Posting a document with the ``name`` of an existing one replaces it.
+them. Posting a document with the ``name`` of an existing one replaces it. ``POST /v1/documents``
+takes JSON (markdown or plain text) or, with ``Content-Type: application/pdf``, the bytes of a
+PDF and its file name in ``?name=``; the one body-size limit applies to both.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import NowDep, PageDep, PrincipalDep, SessionDep, StoreDep
-from api.errors import PROBLEM_RESPONSES, ApiError, forbidden, not_found
+from api.errors import PROBLEM_RESPONSES, ApiError, forbidden, invalid, not_found, problem_doc
 from api.schemas import (
     DocumentCreate,
     DocumentDetail,
@@ -25,8 +32,16 @@ from api.schemas import (
     SearchResponse,
     encode_cursor,
 )
-from knowledge.documents import delete_document, get_document, ingest_text, list_documents
-from knowledge.models import AuditEvent, Organization
+from knowledge.documents import (
+    DocumentError,
+    DocumentTooLarge,
+    delete_document,
+    get_document,
+    ingest_pdf,
+    ingest_text,
+    list_documents,
+)
+from knowledge.models import AuditEvent, Language, Organization
 from knowledge.policy import Principal, can_admin_org
 from knowledge.retrieval import search_guidance
 
@@ -67,22 +82,111 @@ def get_document_route(document_id: str, session: SessionDep, principal: Princip
     return DocumentDetail.model_validate(doc)
 
 
+PDF = "application/pdf"
+
+_CREATE_DESCRIPTION = """\
+Send either JSON (a `DocumentCreate`: markdown, split at its headings, or plain text) or the
+bytes of a PDF with `Content-Type: application/pdf` and the file name in `?name=` (for example
+`?name=leave-policy.pdf`; `?language=en|nl` to skip detection). A PDF's text is extracted page by
+page and split like plain text; its title is the PDF's metadata title, else the file name. The
+request-body limit applies to PDFs as well (413).
+
+A PDF that cannot be used is refused with a 422 whose `type` says why: `…:pdf-encrypted` (needs
+a password: upload an unprotected copy), `…:pdf-without-text` (only images, such as a scan:
+export it with text or run OCR first) or `…:pdf-unreadable` (damaged or not a PDF). Nothing is
+stored then. Posting the same `name` again replaces the document; posting the same content
+again answers 200 with status `unchanged` and re-embeds nothing.
+"""
+
+# The route reads its body itself (JSON or PDF), so FastAPI does not describe it: do it here.
+_DOCUMENT_CREATE_SCHEMA = DocumentCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+_DOCUMENT_CREATE_SCHEMA.pop("$defs", None)  # Language, which the app's components hold already
+_CREATE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _DOCUMENT_CREATE_SCHEMA},
+            PDF: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@dataclass(frozen=True)
+class PdfUpload:
+    name: str
+    data: bytes
+    language: Language | None
+
+
+def _json_body(raw: bytes) -> DocumentCreate:
+    """``raw`` as a :class:`DocumentCreate`, with the 422s FastAPI gives a typed JSON body."""
+    if not raw:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error"}]
+        ) from None
+    try:
+        return DocumentCreate.model_validate(data, from_attributes=True)  # as FastAPI validates bodies
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
+async def document_upload(
+    request: Request,
+    name: Annotated[str | None, Query(
+        min_length=1, max_length=200, description="With a PDF body: its file name, e.g. 'leave-policy.pdf'."
+    )] = None,
+    language: Annotated[Language | None, Query(
+        description="With a PDF body: its language (default: detected)."
+    )] = None,
+) -> DocumentCreate | PdfUpload:
+    """The posted document: JSON, or a PDF (read here, so that the route itself can stay sync)."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == PDF:
+        if name is None or not name.strip():
+            raise invalid("Give the file name as ?name=… with a PDF body.", loc=["query", "name"])
+        return PdfUpload(name=name.strip(), data=await request.body(), language=language)
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        raise ApiError(415, "Send the document as application/json, or a PDF as application/pdf.")
+    return _json_body(await request.body())
+
+
+DocumentUploadDep = Annotated[DocumentCreate | PdfUpload, Depends(document_upload)]
+
+
 @documents.post(
-    "", status_code=201, summary="Upload (or replace) a policy document (HR)",
-    responses={200: {"model": DocumentIngested, "description": "An existing document was replaced or unchanged"}},
+    "", status_code=201, summary="Upload (or replace) a policy document (HR): JSON or PDF",
+    description=_CREATE_DESCRIPTION, openapi_extra=_CREATE_BODY,
+    responses={
+        200: {"model": DocumentIngested, "description": "An existing document was replaced or unchanged"},
+        415: problem_doc("Neither JSON nor a PDF"),
+        422: problem_doc("Invalid request, or a PDF that is encrypted, has no text or is damaged"),
+    },
 )
 def create_document(
-    body: DocumentCreate, response: Response, session: SessionDep, principal: PrincipalDep,
+    response: Response, session: SessionDep, principal: PrincipalDep, body: DocumentUploadDep,
     store: StoreDep, now: NowDep,
 ) -> DocumentIngested:
     _require_admin(session, principal)
     try:
-        result = ingest_text(
-            session, store, org_id=principal.org_id, name=body.name, text=body.text, now=now,
-            markdown=body.format == "markdown", language=body.language,
-        )
-    except ValueError as exc:  # empty after front matter, too long, a name without letters
-        raise ApiError(422, str(exc).split(": ", 1)[-1].capitalize()) from None
+        if isinstance(body, PdfUpload):
+            result = ingest_pdf(
+                session, store, org_id=principal.org_id, name=body.name, data=body.data, now=now,
+                language=body.language,
+            )
+        else:
+            result = ingest_text(
+                session, store, org_id=principal.org_id, name=body.name, text=body.text, now=now,
+                markdown=body.format == "markdown", language=body.language,
+            )
+    except DocumentError as exc:  # empty, too long, a name without letters, an unusable PDF
+        status = 413 if isinstance(exc, DocumentTooLarge) else 422
+        raise ApiError(status, exc.detail[:1].upper() + exc.detail[1:] + ".", slug=exc.code, title=exc.title) from None
     if result.status != "unchanged":
         action = "document.create" if result.status == "created" else "document.update"
         _audit(session, principal, action, result.doc_id, now)

@@ -10,7 +10,9 @@ from sqlalchemy import event, func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from knowledge import documents as documents_module
 from knowledge.demo import DEMO_ORG_ID
+from knowledge.documents import PolicyDocument
 from knowledge.index import index_records
 from knowledge.models import (
     ActionItem,
@@ -23,8 +25,10 @@ from knowledge.models import (
     Person,
     Team,
 )
+from knowledge.settings import Settings
 from knowledge.store import field_is
 from tests.api.conftest import Api
+from tests.test_documents import POLICY_PDF, encrypt_pdf, make_pdf
 
 PROBLEM = "application/problem+json"
 
@@ -484,6 +488,129 @@ async def test_documents_reject_empty_text(api: Api) -> None:
     r = await api.post("/v1/documents", "marieke", {"name": "empty.md", "text": "---\ntitle: x\n---\n"})
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
 
+
+async def post_pdf(api: Api, actor: str, data: bytes, *, name: str | None = "Verlof.pdf",
+                   content_type: str = "application/pdf", **params: str) -> Any:
+    query = {**({"name": name} if name is not None else {}), **params}
+    return await api.client.post("/v1/documents", params=query, content=data,
+                                 headers={**api.headers(actor), "Content-Type": content_type})
+
+
+def document_state(api: Api, db: Session) -> tuple[int, int, int]:
+    return count(db, PolicyDocument), count(db, AuditEvent), api.app.state.store.count("policy")
+
+
+async def test_pdf_documents(api: Api, db: Session) -> None:
+    assert (await post_pdf(api, "daan", POLICY_PDF)).status_code == 403
+    r = await post_pdf(api, "marieke", POLICY_PDF)
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert (doc["key"], doc["title"], doc["filename"], doc["status"]) == (
+        "verlof", "Leave and sick leave", "Verlof.pdf", "created"
+    )
+    before = document_state(api, db)
+    again = await post_pdf(api, "marieke", POLICY_PDF)
+    assert again.status_code == 200 and again.json()["status"] == "unchanged"
+    assert document_state(api, db) == before  # no audit event, no new vectors
+
+    content = (await api.get("/v1/documents/verlof", "daan")).json()["content"]
+    assert "25 days of annual leave" in content and "Meld je ziek vóór 09.00 uur" in content
+    hits = (await api.post("/v1/knowledge/search", "daan", {"query": "annual leave days calendar year"})).json()
+    assert any(p["doc_key"] == "verlof" and "annual leave" in p["text"] for p in hits["passages"])
+
+    dutch = await post_pdf(api, "marieke", make_pdf([["Ziekmelding", "Meld je ziek vóór 09.00 uur bij je "
+                                                      "teamleider en niet per e-mail."]]), name="verzuim.pdf")
+    assert dutch.status_code == 201 and dutch.json()["language"] == "nl" and dutch.json()["title"] == "verzuim"
+    other = "en" if doc["language"] == "nl" else "nl"
+    forced = await post_pdf(api, "marieke", POLICY_PDF, language=other)
+    assert forced.status_code == 200 and forced.json()["status"] == "updated" and forced.json()["language"] == other
+
+
+BAD_PDF_UPLOADS: list[tuple[str, bytes, dict[str, Any], int, str]] = [
+    # (label, body, post_pdf keywords, status, problem type)
+    ("encrypted", encrypt_pdf(POLICY_PDF, user_password="geheim"), {}, 422, "pdf-encrypted"),
+    ("scan", make_pdf([[]], image_only=True), {}, 422, "pdf-without-text"),
+    ("truncated", POLICY_PDF[: len(POLICY_PDF) // 2], {}, 422, "pdf-unreadable"),
+    ("not-a-pdf", b"PK\x03\x04 a zip file", {}, 422, "pdf-unreadable"),
+    ("empty", b"", {}, 422, "pdf-unreadable"),
+    ("no-name", POLICY_PDF, {"name": None}, 422, "validation-error"),
+    ("name-without-letters", POLICY_PDF, {"name": "---.pdf"}, 422, "validation-error"),
+    ("bad-language", POLICY_PDF, {"language": "fr"}, 422, "validation-error"),
+    ("octet-stream", POLICY_PDF, {"content_type": "application/octet-stream"}, 415, "unsupported-media-type"),
+    # Uploads to /v1/documents have their own, larger limit than other requests (max_document_bytes):
+    ("over-the-request-limit-is-still-read", b"%PDF-1.4\n" + b"0" * 300_000, {}, 422, "pdf-unreadable"),
+    ("too-large", b"%PDF-1.4\n" + b"0" * Settings.model_fields["max_document_bytes"].default, {}, 413,
+     "payload-too-large"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_PDF_UPLOADS, ids=[c[0] for c in BAD_PDF_UPLOADS])
+async def test_unusable_pdf_uploads_are_typed_problems_without_side_effects(
+    api: Api, db: Session, case: tuple[str, bytes, dict[str, Any], int, str]
+) -> None:
+    _, data, kw, status, problem_type = case
+    assert len(data) < api.app.state.settings.max_document_bytes or status == 413
+    before = document_state(api, db)
+    r = await post_pdf(api, "marieke", data, **{"name": "Geheim-beleid.pdf", **kw})
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    problem = r.json()
+    assert problem["type"] == f"urn:ai-coach:problem:{problem_type}" and problem["detail"]
+    assert "Geheim" not in r.text
+    assert document_state(api, db) == before
+
+
+async def test_a_pdf_with_too_much_text_is_413(api: Api, db: Session, monkeypatch: Any) -> None:
+    monkeypatch.setattr(documents_module, "MAX_DOCUMENT_CHARS", 200)
+    before = document_state(api, db)
+    r = await post_pdf(api, "marieke", POLICY_PDF)
+    assert r.status_code == 413 and r.headers["content-type"] == PROBLEM
+    assert "more than 200 characters" in r.json()["detail"]
+    assert document_state(api, db) == before
+
+
+JSON_DOCUMENT_PROBLEMS: list[tuple[bytes, str, int, str]] = [
+    # The JSON body is read by the route itself (it may be a PDF): the same problems as elsewhere.
+    (b"{not json", "application/json", 422, "json_invalid"),
+    (b"", "application/json", 422, "missing"),
+    (b"[1, 2]", "application/json", 422, "model_attributes_type"),
+    (b'{"name": "x.md", "text": "# X\\n\\nText.", "owner": "me"}', "application/json", 422, "extra_forbidden"),
+    (b'{"name": "x.md", "text": ""}', "application/json; charset=utf-8", 422, "string_too_short"),
+    (b'{"name": "x.md", "text": "Text.", "format": "docx"}', "application/json", 422, "literal_error"),
+    (b"[" * 50_000, "application/json", 422, "json_invalid"),
+    (b'{"name": "x.md", "text": "Text."}', "text/plain", 415, ""),
+]
+
+
+@pytest.mark.parametrize("case", JSON_DOCUMENT_PROBLEMS, ids=[c[3] or str(c[2]) for c in JSON_DOCUMENT_PROBLEMS])
+async def test_bad_json_documents_are_the_usual_problems(
+    api: Api, db: Session, case: tuple[bytes, str, int, str]
+) -> None:
+    body, content_type, status, error_type = case
+    before = document_state(api, db)
+    r = await api.client.post("/v1/documents", content=body,
+                              headers={**api.headers("marieke"), "Content-Type": content_type})
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    if error_type:
+        errors = r.json()["errors"]
+        assert error_type in {e["type"] for e in errors} and all(e["loc"][0] == "body" for e in errors)
+    assert document_state(api, db) == before
+    # Unauthenticated, the key is checked before the body is.
+    anonymous = await api.client.post("/v1/documents", content=body, headers={"Content-Type": content_type})
+    assert anonymous.status_code == 401
+
+
+async def test_openapi_describes_the_pdf_upload(api: Api) -> None:
+    spec = (await api.client.get("/openapi.json")).json()
+    post = spec["paths"]["/v1/documents"]["post"]
+    content = post["requestBody"]["content"]
+    assert content["application/pdf"]["schema"]["format"] == "binary"
+    assert content["application/json"]["schema"]["properties"]["text"]["type"] == "string"
+    assert {"name", "language"} <= {p["name"] for p in post["parameters"]}
+    assert "application/pdf" in post["description"] and "pdf-without-text" in post["description"]
+    refs = [v for v in json.dumps(post).split('"') if v.startswith("#/components/schemas/")]
+    assert refs and all(ref.rsplit("/", 1)[-1] in spec["components"]["schemas"] for ref in refs)
 
 # --- health and the OpenAPI document ---------------------------------------------------------
 
