@@ -21,6 +21,10 @@ What a good agenda does:
   questions), the minutes it takes, who leads it ("employee" or "manager") and its sources.
 - The minutes of all items add up exactly to the meeting length. At least one item is led by
   the employee.
+- Shape the agenda by kind: a review looks back over the period (goal outcomes, the
+  conversations held, feedback received) and cites them; a development conversation looks
+  forward (development actions, growth goals, next steps); a check-in stays short and is about
+  progress on goals and blockers.
 - Feedback from anonymous givers stays anonymous: never guess who wrote it.
 - When there is little recorded history, set little_history to true and say so in the
   summary; plan fewer items rather than invent history.
