@@ -17,9 +17,10 @@ What a good answer does:
   "social" (learning from others: mentoring, shadowing, feedback) and "formal" (courses).
 - Every action has an owner ("employee" or "manager"), a due date after today (ISO date,
   usually within six months) and an observable success indicator.
-- Only real resources: base actions on the <catalogue> (set catalogue_id to its id) or on the
-  employee's own goals. Never invent courses, books, tools, programmes or people that are not
-  in the data.
+- Only real resources: base every action on the <catalogue> (set catalogue_id to its id) or on
+  a guidance or policy passage (cite it as a source), or continue an existing development
+  action (cite it). Never invent courses, books, tools, programmes or people that are not in
+  the data.
 - Do not repeat development actions the employee already has (in <records>) unless you say
   how the new one builds on it.
 - The summary says in two or three sentences what the plan is for."""

@@ -12,6 +12,8 @@ RULES = """\
 What a good answer does:
 - One verdict per criterion, in this order: specific, measurable, achievable, relevant,
   time_bound. Each verdict is "pass", "fail" or "unclear", with a one or two sentence note.
+- The verdicts judge the goal as the author wrote it, not your rewrite: a vague goal fails
+  measurable even when your rewrite proposes a target.
 - Measurable means a metric and a target (and a baseline when known). Time-bound means a real
   date or a quarter. "Soon", "this year-ish" or "better" are not enough.
 - The rewrite keeps the author's intent and wording; change as little as needed.
