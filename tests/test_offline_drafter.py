@@ -3,6 +3,7 @@ checks, and never echo stored text aimed at an AI."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from datetime import date
 import pytest
 
 from agent.checks import run_checks
-from agent.lexicon import detect_language, has_term
+from agent.lexicon import content_stems, detect_language, has_term, strip_placeholders
 from agent.offline import (
     draft_agenda,
     draft_development,
@@ -35,7 +36,7 @@ from agent.schemas import (
     Task,
 )
 from tests.test_checks import INJECTION, NOW, evidence_en, evidence_nl, evidence_thin
-from tools.views import Evidence
+from tools.views import Evidence, PersonView
 
 EVIDENCE: dict[str, Callable[[Task], Evidence]] = {
     "en": evidence_en,
@@ -242,8 +243,9 @@ def test_parent_goal_is_kept_when_given_and_suggested_otherwise() -> None:
 def test_feedback_uses_the_authors_sentences_without_labels_or_absolutes() -> None:
     request = FeedbackRequest(text="He is always late and lazy. He never sends the agenda.", intent="constructive")
     draft = draft_feedback(request, evidence_thin("en", "feedback"))
-    assert draft.rewrite.startswith("[situation: when and where?] He is late. ")
-    assert "He [never: on which occasions?] sends the agenda." in draft.rewrite  # meaning kept, gap marked
+    assert draft.rewrite.startswith("[situation: when and where?] You are late. ")  # addressed to the person
+    assert "You [never: on which occasions?] send the agenda." in draft.rewrite  # meaning kept, gap marked
+    assert draft.growth_areas == ["He is late.", "He [never: on which occasions?] sends the agenda."]
     assert "lazy" not in draft.rewrite and "always" not in draft.rewrite
     assert draft.sbi.situation is None and draft.sbi.impact is None
     assert [i.kind for i in draft.issues] == ["absolute", "personality_label", "absolute", "missing_situation",
@@ -283,6 +285,199 @@ def test_vague_praise_becomes_a_question() -> None:
     assert draft.issues[0].kind == "vague" and "Goed gedaan" not in draft.rewrite
     assert draft.strengths == ["[sterk punt: wat ging er goed?]"]
     assert "Wat ging er precies goed, en welk verschil maakte dat?" in draft.questions
+
+
+# --- feedback: readable rewrites, addressed to the person, nothing invented -------------------------
+
+_CLOSE = {
+    "en": "I would like to talk with you about what could work better next time.",
+    "nl": "Ik wil graag met je bespreken wat er de volgende keer beter kan.",
+}
+_PRAISE = {
+    "en": "Thank you; I would like you to keep doing this.",
+    "nl": "Dank je; ik zou graag zien dat je dit blijft doen.",
+}
+_MIXED = {
+    "en": "Thank you for what went well; I would also like to talk about what could work better next time.",
+    "nl": "Dank je voor wat goed ging; ik wil ook graag bespreken wat er de volgende keer beter kan.",
+}
+_NO_IMPACT = {"en": "[impact: what was the effect?]", "nl": "[impact: wat was het effect?]"}
+_NO_SITUATION = {"en": "[situation: when and where?]", "nl": "[situatie: wanneer en waar?]"}
+
+_ADDRESS_WORDS = {"you", "are", "were", "have", "do", "je", "bent", "ben", "hebt", "heb", "kunt", "kun",
+                  "wilt", "zult", "zul"}
+"""The only words the drafter may add: the second person and the verb forms that go with it."""
+
+
+def _evidence_for(language: Language, recipient: str | None) -> Evidence:
+    evidence = evidence_thin(language, "feedback")
+    if recipient is None:
+        return evidence
+    return evidence.model_copy(update={"subject": PersonView(id="per_x", name=recipient, role="employee",
+                                                            language=language)})
+
+
+# (language, recipient's name in the profile or None, intent, notes, rewrite, behaviour, situation)
+READABLE: list[tuple[Language, str | None, str | None, str, str, str | None, str | None]] = [
+    # label + absolute: the label clause carried the subject and the copula
+    ("en", None, None,
+     "Jonas is lazy and always late to stand-up. Last Tuesday he missed the client demo.",
+     f"You are late to stand-up. Last Tuesday you missed the client demo. {_NO_IMPACT['en']} {_CLOSE['en']}",
+     "Jonas is late to stand-up; Last Tuesday he missed the client demo", "Last Tuesday"),
+    ("nl", None, None,
+     "Sanne is lui en altijd te laat bij de stand-up. Afgelopen dinsdag miste ze de klantdemo.",
+     f"Je bent te laat bij de stand-up. Afgelopen dinsdag miste je de klantdemo. {_NO_IMPACT['nl']} {_CLOSE['nl']}",
+     "Sanne is te laat bij de stand-up; Afgelopen dinsdag miste ze de klantdemo", "bij de stand-up; Afgelopen dinsdag"),
+    # never: a marked gap, the verb agrees with "you"/"je"
+    ("en", None, None, "He never sends the agenda before the planning meeting.",
+     f"{_NO_SITUATION['en']} You [never: on which occasions?] send the agenda before the planning meeting. "
+     f"{_NO_IMPACT['en']} {_CLOSE['en']}",
+     "He [never: on which occasions?] sends the agenda before the planning meeting", None),
+    ("nl", None, None, "Hij is lui en stuurt nooit de agenda.",
+     f"{_NO_SITUATION['nl']} Je stuurt [nooit: bij welke gelegenheden?] de agenda. {_NO_IMPACT['nl']} {_CLOSE['nl']}",
+     "Hij stuurt [nooit: bij welke gelegenheden?] de agenda", None),
+    # nobody + protected attribute: "her" may or may not be the person, so the third person stays
+    ("en", None, None, "She is too old for this and her accent is hard to follow; nobody understands her.",
+     f"{_NO_SITUATION['en']} [nobody: who exactly?] understands her. {_NO_IMPACT['en']} {_CLOSE['en']}",
+     "[nobody: who exactly?] understands her", None),
+    # protected attribute that was the only situation: the rest stands on its own, the situation is asked for
+    ("en", "Omar Haddad", None,
+     "During Ramadan Omar was slower in the afternoon calls with the Acme team and two follow-ups were late.",
+     f"{_NO_SITUATION['en']} Two follow-ups were late. {_NO_IMPACT['en']} {_CLOSE['en']}",
+     "Two follow-ups were late", None),
+    # protected attribute in a fronted clause: the verb-first main clause is put back in order
+    ("nl", "Lotte Smit", None,
+     "Sinds Lotte zwanger is, mist ze deadlines. Vorige week was het kwartaalrapport twee dagen te laat, "
+     "waardoor de directie de cijfers niet had.",
+     "Je mist deadlines. Vorige week was het kwartaalrapport twee dagen te laat, waardoor de directie de "
+     f"cijfers niet had. {_CLOSE['nl']}",
+     "Ze mist deadlines; Vorige week was het kwartaalrapport twee dagen te laat", "Vorige week"),
+    # situation present, impact absent; a compound event noun after "tijdens"
+    ("nl", "Daan Visser", None, "Tijdens de sprintdemo van dinsdag onderbrak Daan de klant twee keer.",
+     f"Tijdens de sprintdemo van dinsdag onderbrak je de klant twee keer. {_NO_IMPACT['nl']} {_CLOSE['nl']}",
+     "Tijdens de sprintdemo van dinsdag onderbrak Daan de klant twee keer", "Tijdens de sprintdemo van dinsdag"),
+    # Dutch inverted label clause: its fronted part is kept, the verb stays second
+    ("nl", None, None, "Gisteren was Daan bazig en onderbrak hij de klant twee keer.",
+     f"Gisteren onderbrak je de klant twee keer. {_NO_IMPACT['nl']} {_CLOSE['nl']}",
+     "Gisteren onderbrak hij de klant twee keer", "Gisteren"),
+    # situation and impact present, praise only
+    ("en", "Sara Jansen", "praise",
+     "In Monday's partner call Sara explained the beta clearly, which helped the partner sign.",
+     f"In Monday's partner call you explained the beta clearly, which helped the partner sign. {_PRAISE['en']}",
+     "In Monday's partner call Sara explained the beta clearly", "In Monday's partner call"),
+    ("nl", None, "praise", "Top gedaan!",
+     f"{_NO_SITUATION['nl']} [gedrag: wat deed of zei diegene precies?] {_NO_IMPACT['nl']} {_PRAISE['nl']}",
+     None, None),
+    # conservative: no verb to carry over, so the gap is marked instead of guessed
+    ("en", None, None, "Jonas has a bad attitude and late to stand-up.",
+     f"{_NO_SITUATION['en']} Jonas [what exactly happened?] late to stand-up. {_NO_IMPACT['en']} {_CLOSE['en']}",
+     "Jonas [what exactly happened?] late to stand-up", None),
+    # conservative: someone else is named, so "he" stays "he"
+    ("en", None, None, "Yesterday he was rude and interrupted Sanne.",
+     f"Yesterday he interrupted Sanne. {_NO_IMPACT['en']} {_CLOSE['en']}", "Yesterday he interrupted Sanne",
+     "Yesterday"),
+    # conservative: "zijn" may be his or someone else's, so the third person stays
+    ("nl", None, None, "Hij is lui en vergeet altijd zijn taken.",
+     f"{_NO_SITUATION['nl']} Hij vergeet zijn taken. {_NO_IMPACT['nl']} {_CLOSE['nl']}", "Hij vergeet zijn taken",
+     None),
+]
+
+
+@pytest.mark.parametrize(("language", "recipient", "intent", "notes", "rewrite", "behaviour", "situation"),
+                         READABLE, ids=[r[3][:40] for r in READABLE])
+def test_offline_rewrite_reads_as_a_message_to_the_person(
+    language: Language, recipient: str | None, intent: str | None, notes: str, rewrite: str,
+    behaviour: str | None, situation: str | None,
+) -> None:
+    evidence = _evidence_for(language, recipient)
+    request = FeedbackRequest(text=notes, intent=intent)  # type: ignore[arg-type]
+    draft = draft_feedback(request, evidence)
+    assert draft.rewrite == rewrite
+    assert draft.sbi.behaviour == behaviour
+    assert draft.sbi.situation == situation
+    assert run_checks("feedback", draft, request, evidence).errors == []
+
+
+def _added_words(notes: str, rewrite: str) -> set[str]:
+    body = rewrite
+    for fixed in (*_CLOSE.values(), *_PRAISE.values(), *_MIXED.values()):
+        body = body.replace(fixed, " ")
+    # a verb that agrees with "you" loses its -s ("replies" -> "reply"): that is not a new word
+    base_forms = re.sub(r"(\w{3,}?)(?:ies\b)", r"\1y", notes) + " " + re.sub(r"(\w{3,}?)e?s\b", r"\1", notes)
+    from_notes = content_stems(notes) | content_stems(base_forms)
+    return {w for w in content_stems(strip_placeholders(body)) if w not in from_notes} - content_stems(
+        " ".join(_ADDRESS_WORDS))
+
+
+NO_NEW_FACTS = [(r[0], r[1], r[3]) for r in READABLE] + [
+    (r.language or "en", None, r.text) for r in REQUESTS["feedback"] if isinstance(r, FeedbackRequest)
+] + [
+    ("nl", None, "In het projectoverleg van maandag was Fleur bazig en onderbrak ze iedereen die iets anders "
+                 "voorstelde."),
+    ("en", None, "He is lazy, and he never replies to the client."),
+    ("en", None, "Jonas is lazy and often misses deadlines."),
+    ("nl", None, "Ze zijn lui en komen te laat bij het overleg."),
+    ("nl", "Ravi", "Klanten begrijpen Ravi slecht door zijn accent, zoals in de demo van dinsdag."),
+    ("en", None, "Omar is arrogant with junior colleagues and everyone finds him difficult to work with."),
+]
+
+
+@pytest.mark.parametrize(("language", "recipient", "notes"), NO_NEW_FACTS, ids=[n[2][:40] for n in NO_NEW_FACTS])
+def test_offline_rewrite_adds_no_words_beyond_the_notes(language: Language, recipient: str | None, notes: str) -> None:
+    """Every content word of the rewrite, placeholders and the fixed closing aside, is the author's;
+    the only additions allowed are "you"/"je" and the verb forms that agree with it."""
+    for lang in ("en", "nl"):
+        request = FeedbackRequest(text=notes)
+        evidence = _evidence_for(lang, recipient)  # type: ignore[arg-type]
+        draft = draft_feedback(request, evidence)
+        assert _added_words(notes, draft.rewrite) == set(), draft.rewrite
+        assert run_checks("feedback", draft, request, evidence).errors == []
+
+
+@pytest.mark.parametrize(("language", "notes", "situation"), [
+    ("nl", "Tijdens de sprintdemo van dinsdag onderbrak Daan de klant twee keer.", "Tijdens de sprintdemo van dinsdag"),
+    ("en", "During the all-hands he interrupted the CEO twice.", "During the all-hands"),
+    ("en", "During lunch, he complained about the release.", "During lunch"),
+    ("nl", "Hij onderbrak Daan tijdens de demo.", "tijdens de demo"),
+    ("nl", "In de sprint van vorige week rondde hij twee tickets af.", "In de sprint van vorige week"),
+    ("nl", "Toen kwam hij te laat.", None),  # "toen" = "then": no situation, and never the bare word
+])
+def test_situation_is_a_whole_phrase_or_nothing(language: Language, notes: str, situation: str | None) -> None:
+    draft = draft_feedback(FeedbackRequest(text=notes), evidence_thin(language, "feedback"))
+    assert draft.sbi.situation == situation
+    if situation is None:
+        assert draft.rewrite.startswith("[situatie: wanneer en waar?]")
+        assert "Wanneer en waar gebeurde dit? Beschrijf één concreet moment." in draft.questions
+
+
+@pytest.mark.parametrize(("language", "notes", "expected"), [
+    # notes already addressed to the person: nothing to swap, a generic "you" also blocks the swap
+    ("en", "You never update your tickets.", "You [never: on which occasions?] update your tickets."),
+    ("nl", "Daan laat vaak alleen 'kan beter' achter, dus je moet raden wat hij bedoelt.",
+     "Daan laat vaak alleen 'kan beter' achter, dus je moet raden wat hij bedoelt."),
+    # two people could be meant by the pronouns
+    ("en", "Pieter said he was late to the demo.", "Pieter said he was late to the demo."),
+    # "they" may be a group
+    ("en", "Liam tells support about escalations too late, so they are caught off guard when customers call.",
+     "Liam tells support about escalations too late, so they are caught off guard when customers call."),
+    # a verb form the drafter does not know in Dutch inverted order
+    ("nl", "Volgens mij is Sanne lui en komt ze te laat.", "Volgens mij komt ze te laat."),
+])
+def test_third_person_is_kept_when_the_swap_is_not_safe(language: Language, notes: str, expected: str) -> None:
+    draft = draft_feedback(FeedbackRequest(text=notes), evidence_thin(language, "feedback"))
+    assert expected in draft.rewrite
+
+
+def test_the_rewrite_swap_is_symmetric_across_genders() -> None:
+    he = draft_feedback(FeedbackRequest(text="Jonas is lazy. He never listens in stand-up."),
+                        evidence_thin("en", "feedback"))
+    she = draft_feedback(FeedbackRequest(text="Ana is lazy. She never listens in stand-up."),
+                         evidence_thin("en", "feedback"))
+    assert he.rewrite == she.rewrite
+    assert "You [never: on which occasions?] listen in stand-up." in he.rewrite
+    him = draft_feedback(FeedbackRequest(text="Nobody understands him."), evidence_thin("en", "feedback"))
+    her = draft_feedback(FeedbackRequest(text="Nobody understands her."), evidence_thin("en", "feedback"))
+    assert him.rewrite.replace("him", "her") == her.rewrite  # both kept in the third person
 
 
 # --- development ------------------------------------------------------------------------------
