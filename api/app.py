@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from agent.service import Coach
-from api.errors import BodySizeLimit, install_error_handlers
+from api.deps import refuse_nul_params
+from api.errors import BodySizeLimit, install_error_handlers, problem_schemas_as_sent
 from api.routes import (
     chat,
     conversations,
@@ -110,9 +112,18 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_params)],
     )
     app.state.settings = settings
     install_error_handlers(app)
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_schemas_as_sent(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from agent.service import Coach
 from api.errors import ApiError, forbidden, invalid, unauthorized
-from api.schemas import decode_cursor, encode_cursor
+from api.schemas import NUL_MESSAGE, decode_cursor, encode_cursor
 from knowledge.keys import lookup_key
 from knowledge.models import AuditEvent, Conversation, Goal, Person, Team
 from knowledge.policy import Principal, Record, can_write
@@ -68,6 +68,22 @@ SessionDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
+def refuse_nul_params(request: Request) -> None:
+    """A dependency of every route: a NUL character in a path or query parameter never reaches SQL.
+
+    ``%00`` decodes to a NUL that PostgreSQL refuses in any text it compares (a 500 there); no
+    id, filter or cursor of this API contains one. An id with it is a plain 404 (no such
+    record can exist), a query parameter a 422. Bodies are checked by their models.
+    """
+    for value in request.path_params.values():
+        if isinstance(value, str) and "\x00" in value:
+            raise ApiError(404, "No such resource.")
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            clean = name.replace("\x00", "")
+            raise invalid(f"{clean}: {NUL_MESSAGE}.", loc=["query", clean])
+
+
 # --- who is asking ----------------------------------------------------------------------------
 
 bearer = HTTPBearer(
@@ -113,7 +129,10 @@ def get_principal(
     service = key.service_name or "service"
     if on_behalf_of is None:
         return principal_for_service(org_id=key.org_id, service=service)
-    principal = principal_for(session, org_id=key.org_id, person_id=on_behalf_of.strip(), service=service)
+    person_id = on_behalf_of.strip()
+    principal = None if "\x00" in person_id else principal_for(
+        session, org_id=key.org_id, person_id=person_id, service=service
+    )
     if principal is None:
         raise ApiError(
             403, "X-On-Behalf-Of does not name a person of this key's organisation.",

@@ -263,6 +263,22 @@ def problem_doc(description: str) -> dict[str, Any]:
     return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
 
 
+def problem_schemas_as_sent(spec: dict[str, Any]) -> dict[str, Any]:
+    """Put the :class:`Problem` schema of error responses under ``application/problem+json``.
+
+    FastAPI documents a response ``model`` under the route's media type (``application/json``),
+    which left the type the API sends (``application/problem+json``) without a schema.
+    """
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            for response in responses.values():
+                content = response.get("content", {})
+                if PROBLEM_JSON in content and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return spec
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: problem_doc("Missing, unknown or revoked API key"),
     403: problem_doc("Seen, but not yours to change; or X-On-Behalf-Of refused"),

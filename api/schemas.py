@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
@@ -26,6 +27,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from agent.schemas import (
     AgendaRequest,
@@ -52,16 +54,80 @@ RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda v: v.astimezone(UTC))]
-"""A timestamp with its offset (a naive one is refused), kept in UTC."""
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"),
 ]
 
 
-class Body(BaseModel):
-    """A request body: unknown fields are an error, so a typo never passes silently."""
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is a moment before year 1 in UTC
+        raise PydanticCustomError(
+            "datetime_utc_range", "Input should be a moment between the years 1 and 9999 in UTC"
+        ) from None
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""A timestamp with its offset (a naive one is refused), kept in UTC (422 when UTC has no year for it)."""
+
+
+def _finite_key_result(value: KeyResult) -> KeyResult:
+    # JSON has no NaN or Infinity, but Python's parser reads them (and 1e400 as inf). The JSON
+    # column would store them as non-JSON (PostgreSQL refuses them) and responses as null.
+    for name in ("baseline", "target", "current"):
+        number = getattr(value, name)
+        if number is not None and not math.isfinite(number):
+            raise PydanticCustomError("finite_number", "{field} should be a finite number", {"field": name})
+    return value
+
+
+FiniteKeyResult = Annotated[KeyResult, AfterValidator(_finite_key_result)]
+"""A key result whose numbers are finite."""
+
+
+def _nul_at(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where in ``value`` (strings, lists, dicts: parsed JSON) a NUL character is, if anywhere."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _nul_at(key, (*path, str(key)))
+            if found is None:
+                found = _nul_at(item, (*path, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _nul_at(item, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+NUL_MESSAGE = "Text must not contain the NUL character (\\u0000)"
+
+
+class NoNul(BaseModel):
+    """Base of every request body: no NUL character anywhere in its text (422).
+
+    JSON may carry ``\\u0000`` in a string, but PostgreSQL cannot store it in a text column
+    (a 500 there), and nothing a person writes needs it.
+    """
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        found = _nul_at(value)
+        if found is not None:
+            where = f" (at {'.'.join(map(str, found))})" if found else ""
+            raise PydanticCustomError("string_nul", NUL_MESSAGE + "{where}", {"where": where})
+        return value
+
+
+class Body(NoNul):
+    """A request body: unknown fields are an error, so a typo never passes silently; no NUL in text."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -107,7 +173,7 @@ def decode_cursor(cursor: str) -> str:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValueError("invalid cursor") from exc
-    if not raw.startswith(_CURSOR_PREFIX) or not 1 <= len(raw) - len(_CURSOR_PREFIX) <= 64:
+    if not raw.startswith(_CURSOR_PREFIX) or not 1 <= len(raw) - len(_CURSOR_PREFIX) <= 64 or "\x00" in raw:
         raise ValueError("invalid cursor")
     return raw[len(_CURSOR_PREFIX):]
 
@@ -190,7 +256,7 @@ class GoalCreate(Body):
     owner_person_id: RecordId | None = Field(None, description="Individual goals: the owner; default you.")
     owner_team_id: RecordId | None = Field(None, description="Team goals: the team.")
     parent_id: RecordId | None = Field(None, description="The team or organisation goal this one serves.")
-    key_results: list[KeyResult] = Field(default_factory=list, max_length=10)
+    key_results: list[FiniteKeyResult] = Field(default_factory=list, max_length=10)
     progress: int = Field(0, ge=0, le=100)
     status: GoalStatus = GoalStatus.on_track
     start_date: date | None = None
@@ -213,7 +279,7 @@ class GoalUpdate(Update):
     title: Title | None = None
     description: str | None = Field(None, max_length=5000)
     parent_id: RecordId | None = None
-    key_results: list[KeyResult] | None = Field(None, max_length=10)
+    key_results: list[FiniteKeyResult] | None = Field(None, max_length=10)
     progress: int | None = Field(None, ge=0, le=100)
     status: GoalStatus | None = None
     start_date: date | None = None
@@ -467,7 +533,7 @@ class SearchResponse(BaseModel):
 
 # --- coach ------------------------------------------------------------------------------------
 
-class AgendaBody(AgendaRequest):
+class AgendaBody(NoNul, AgendaRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -479,14 +545,14 @@ class AgendaBody(AgendaRequest):
     )
 
 
-class SmartGoalBody(SmartGoalRequest):
+class SmartGoalBody(NoNul, SmartGoalRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"text": "Get better at presenting to clients", "language": "en"}]},
     )
 
 
-class FeedbackBody(FeedbackRequest):
+class FeedbackBody(NoNul, FeedbackRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -498,7 +564,7 @@ class FeedbackBody(FeedbackRequest):
     )
 
 
-class DevelopmentBody(DevelopmentRequest):
+class DevelopmentBody(NoNul, DevelopmentRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

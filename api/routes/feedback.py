@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api.deps import PageDep, PrincipalDep, SessionDep, WriterDep
 from api.errors import PROBLEM_RESPONSES, invalid, not_found
-from api.schemas import FeedbackCreate, FeedbackPublic, Page
+from api.schemas import FeedbackCreate, FeedbackPublic, Page, UtcDatetime
 from knowledge.models import Feedback
 from knowledge.policy import redact_feedback
 from knowledge.queries import get_feedback, list_feedback
@@ -24,7 +23,7 @@ def list_feedback_route(
     page: PageDep,
     recipient_id: Annotated[str | None, Query(max_length=64)] = None,
     giver_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: AwareDatetime | None = None,
+    since: UtcDatetime | None = None,
 ) -> Page[FeedbackPublic]:
     """Feedback you gave, received (unless private to your manager), or your reports received.
 

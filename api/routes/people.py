@@ -76,7 +76,12 @@ def _email_free(session: Session, *, org_id: str, email: str, person_id: str | N
         raise ApiError(409, "Someone in this organisation already has this e-mail address.")
 
 
-@router.post("", status_code=201, summary="Add a person (HR, services)")
+_EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
+    409: problem_doc("Someone in this organisation already has this e-mail address"),
+}
+
+
+@router.post("", status_code=201, summary="Add a person (HR, services)", responses=_EMAIL_TAKEN)
 def create_person(body: PersonCreate, w: WriterDep) -> PersonPublic:
     person = Person(org_id=w.principal.org_id, created_at=w.now, **body.model_dump())
     w.authorize(person)
@@ -87,7 +92,7 @@ def create_person(body: PersonCreate, w: WriterDep) -> PersonPublic:
     return PersonPublic.model_validate(person)
 
 
-@router.patch("/{person_id}", summary="Change a person (HR, services)")
+@router.patch("/{person_id}", summary="Change a person (HR, services)", responses=_EMAIL_TAKEN)
 def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPublic:
     person = get_person(w.session, principal=w.principal, person_id=person_id)
     if person is None:

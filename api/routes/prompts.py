@@ -39,6 +39,7 @@ from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
 from api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES, ApiError, FieldError, forbidden, invalid, not_found
+from api.schemas import NoNul
 from evals.dataset import DatasetError, load_datasets
 from evals.report import CaseRun
 from evals.runner import evaluation_fingerprint, preview_case, prompt_evaluator
@@ -50,7 +51,7 @@ router = APIRouter(prefix="/v1/prompts", tags=["prompts"],
 
 # --- schemas ------------------------------------------------------------------------------
 
-class PromptCreate(BaseModel):
+class PromptCreate(NoNul):
     task: Task
     system: str = Field(min_length=1, max_length=40_000, description="The system prompt text.")
     note: str | None = Field(None, max_length=500, description="What changed and why.")
@@ -89,16 +90,16 @@ class ActivePrompt(BaseModel):
     system: str
 
 
-class CaseSelection(BaseModel):
+class CaseSelection(NoNul):
     case_ids: list[str] | None = Field(None, max_length=200, description="Only these cases (default: all).")
     slices: list[str] | None = Field(None, max_length=20, description="Only cases of these slices.")
 
 
-class PreviewBody(BaseModel):
+class PreviewBody(NoNul):
     case_id: str = Field(min_length=1, max_length=80, description="An eval case of the version's task.")
 
 
-class RollbackBody(BaseModel):
+class RollbackBody(NoNul):
     task: Task
 
 
