@@ -24,6 +24,7 @@ from knowledge.models import (
     Goal,
     GoalLevel,
     Person,
+    Role,
     Team,
 )
 from knowledge.queries import find_person_by_email, get_person, list_people
@@ -92,7 +93,22 @@ def create_person(body: PersonCreate, w: WriterDep) -> PersonPublic:
     return PersonPublic.model_validate(person)
 
 
-@router.patch("/{person_id}", summary="Change a person (HR, services)", responses=_EMAIL_TAKEN)
+def _keep_one_hr(session: Session, *, org_id: str, leaving: str) -> None:
+    """An organisation keeps at least one HR person: without one nobody can manage documents,
+    prompts or erasures any more."""
+    others = session.exec(
+        select(Person.id).where(Person.org_id == org_id, Person.role == Role.hr, Person.id != leaving)
+    ).first()
+    if others is None:
+        raise ApiError(409, "This is the organisation's last HR person; make someone else HR first.",
+                       slug="last-hr")
+
+
+@router.patch(
+    "/{person_id}",
+    summary="Change a person (HR, services)",
+    responses={409: problem_doc("E-mail address taken, or the organisation's last HR person would lose the role")},
+)
 def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPublic:
     person = get_person(w.session, principal=w.principal, person_id=person_id)
     if person is None:
@@ -102,6 +118,8 @@ def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPub
     _check_links(w, person.id, changes.get("manager_id"), changes.get("team_id"))
     if "email" in changes:
         _email_free(w.session, org_id=person.org_id, email=changes["email"], person_id=person.id)
+    if person.role == Role.hr and changes.get("role", Role.hr) != Role.hr:
+        _keep_one_hr(w.session, org_id=person.org_id, leaving=person.id)
     for name, value in changes.items():
         setattr(person, name, value)
     w.save(person, action="person.update", target_type="person", detail={"fields": sorted(changes)})

@@ -649,3 +649,17 @@ async def test_odd_ids_in_paths_are_plain_404s(api: Api) -> None:
     for raw in ("%00", "..%2F..%2Fetc", "x" * 5000, "%F0%9F%92%A9", "goal_'%20OR%201=1"):
         r = await api.client.get(f"/v1/goals/{raw}", headers=api.headers("marieke"))
         assert r.status_code == 404 and r.headers["content-type"] == PROBLEM, raw
+
+
+async def test_the_last_hr_person_keeps_the_role(api: Api, db: Session) -> None:
+    marieke = api.ids.people["marieke"]
+    r = await api.client.patch(f"/v1/people/{marieke}", headers=api.headers("marieke"), json={"role": "employee"})
+    assert r.status_code == 409 and r.headers["content-type"] == PROBLEM
+    assert r.json()["type"] == "urn:ai-coach:problem:last-hr"
+    assert db.get(Person, marieke).role == "hr"  # type: ignore[union-attr]
+    # With a second HR person, the first may hand over the role.
+    joost = api.ids.people["joost"]
+    r = await api.client.patch(f"/v1/people/{joost}", headers=api.headers("marieke"), json={"role": "hr"})
+    assert r.status_code == 200
+    r = await api.client.patch(f"/v1/people/{marieke}", headers=api.headers("marieke"), json={"role": "employee"})
+    assert r.status_code == 200 and r.json()["role"] == "employee"
