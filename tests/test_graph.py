@@ -318,14 +318,23 @@ async def test_a_subject_the_principal_may_not_see_is_not_visible_and_costs_no_m
 
 # --- revise rounds --------------------------------------------------------------------------
 
+def minutes_off_by_seven(
+    principal_of: Callable[[str], Principal], evidence_of: Callable[..., Evidence]
+) -> tuple[AgendaRequest, Principal, dict[str, Any], dict[str, Any]]:
+    """An English agenda case, a good draft for it, and the same draft with minutes that do not add up."""
+    key, request = english_case("agenda")
+    assert isinstance(request, AgendaRequest)
+    principal = principal_of(key)
+    good = good_draft("agenda", request, evidence_of("agenda", request, principal))
+    bad = {**good, "items": [{**good["items"][0], "minutes": good["items"][0]["minutes"] + 7}, *good["items"][1:]]}
+    return request, principal, good, bad
+
+
 async def test_a_fixable_error_gets_a_revise_round_with_the_validator_messages(
     llm_coach: Coach, fake_llm: FakeLLM, principal_of: Callable[[str], Principal],
     evidence_of: Callable[..., Evidence],
 ) -> None:
-    key, request = english_case("agenda")
-    principal = principal_of(key)
-    good = good_draft("agenda", request, evidence_of("agenda", request, principal))
-    bad = {**good, "items": [{**good["items"][0], "minutes": good["items"][0]["minutes"] + 7}, *good["items"][1:]]}
+    request, principal, good, bad = minutes_off_by_seven(principal_of, evidence_of)
     fake_llm.then(answer(bad), answer(good))
 
     result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
@@ -341,10 +350,7 @@ async def test_at_most_two_revise_rounds_then_repair(
     llm_coach: Coach, fake_llm: FakeLLM, principal_of: Callable[[str], Principal],
     evidence_of: Callable[..., Evidence],
 ) -> None:
-    key, request = english_case("agenda")
-    principal = principal_of(key)
-    good = good_draft("agenda", request, evidence_of("agenda", request, principal))
-    bad = {**good, "items": [{**good["items"][0], "minutes": good["items"][0]["minutes"] + 7}, *good["items"][1:]]}
+    request, principal, _good, bad = minutes_off_by_seven(principal_of, evidence_of)
     fake_llm.then(answer(bad), answer(bad), answer(bad))
 
     result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
