@@ -2,8 +2,9 @@
 
 The lifespan builds the engine (creating missing tables), the store (with the record index
 kept in step with every commit) and the coach, and keeps them on ``app.state`` where the
-dependencies in :mod:`api.deps` find them. Tests pass their own ``coach`` or ``store``, or
-override dependencies.
+dependencies in :mod:`api.deps` find them. The prompt evaluation service (the eval suite,
+which ``api`` never imports) is injected by the entry point: ``coach serve`` passes one.
+Tests pass their own ``coach``, ``store`` or ``evaluation``, or override dependencies.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from agent.evaluation import PromptEvaluation
 from agent.service import Coach
 from api.deps import refuse_nul_params
 from api.errors import BodySizeLimit, install_error_handlers, problem_schemas_as_sent
@@ -84,8 +86,13 @@ def _prepare_store(store: Store) -> None:
         log.error("store not ready at start-up: %s", exc)
 
 
-def create_app(settings: Settings, *, coach: Coach | None = None, store: Store | None = None) -> FastAPI:
-    """The API over ``settings``. ``coach`` and ``store``, when given, replace the built ones."""
+def create_app(settings: Settings, *, coach: Coach | None = None, store: Store | None = None,
+               evaluation: PromptEvaluation | None = None) -> FastAPI:
+    """The API over ``settings``. ``coach`` and ``store``, when given, replace the built ones.
+
+    ``evaluation`` serves the prompt routes' preview, evaluate and activate; without one they
+    answer 503 (the rest of the API works).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,6 +122,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         dependencies=[Depends(refuse_nul_params)],
     )
     app.state.settings = settings
+    app.state.evaluation = evaluation
     install_error_handlers(app)
     default_openapi = app.openapi
 

@@ -166,9 +166,11 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from evals.service import SuiteEvaluation  # the CLI is the composition root: it wires the evals in
 
     settings = Settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    app_ = create_app(settings, evaluation=SuiteEvaluation(settings))
+    uvicorn.run(app_, host=host or settings.host, port=port or settings.port)
 
 
 def main() -> None:

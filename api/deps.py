@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from agent.evaluation import PromptEvaluation
 from agent.service import Coach
 from api.errors import ApiError, forbidden, invalid, unauthorized
 from api.schemas import NUL_MESSAGE, decode_cursor, encode_cursor
@@ -49,6 +50,15 @@ def get_coach(request: Request) -> Coach:
     return coach
 
 
+def get_evaluation(request: Request) -> PromptEvaluation:
+    """The prompt evaluation service injected at start-up (``create_app(..., evaluation=...)``)."""
+    evaluation: PromptEvaluation | None = getattr(request.app.state, "evaluation", None)
+    if evaluation is None:
+        raise ApiError(503, "Prompt evaluation is not available on this server: it was started without the "
+                            "eval suite (start it with `coach serve`).", slug="evaluation-unavailable")
+    return evaluation
+
+
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
     """One session per request. Routes that write commit explicitly; anything else rolls back."""
     with Session(engine, expire_on_commit=False) as session:
@@ -61,6 +71,7 @@ def get_now() -> datetime:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+EvaluationDep = Annotated[PromptEvaluation, Depends(get_evaluation)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CoachDep = Annotated[Coach, Depends(get_coach)]

@@ -1,4 +1,4 @@
-"""Recorded model responses, replayed through respx: the llm engine without a model server.
+"""Recorded model responses, replayed through a mock HTTP transport: the llm engine without a model server.
 
 What the recordings are, honestly: **not** answers of a real model. ``coach eval record``
 runs every case on the offline drafter and stores its draft as "what the model answered"
@@ -7,8 +7,8 @@ invented id, minutes that do not add up, invalid JSON, a personality label) foll
 good one, so that replaying them exercises the coach's repair and revise paths.
 
 Replaying them runs the *real* model path: ``ChatOpenAI`` -> the OpenAI client -> our httpx
-clients, whose transport is a respx router (scoped to those clients, so nothing else in the
-process is intercepted and nothing reaches the network). The router's answer is the recorded
+clients, whose transport is an :class:`httpx.MockTransport` (scoped to those clients, so nothing
+else in the process is intercepted and nothing reaches the network). The transport's answer is the recorded
 draft, shaped as the request asked for it (``response_format`` -> message content; forced
 tool call -> ``tool_calls``).
 
@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import respx
 from pydantic import BaseModel, Field, SecretStr
 
 from agent.prompt_registry import clauses_present
@@ -67,8 +66,8 @@ class Recording(BaseModel):
 
 
 ABOUT = ("Not answers of a real model: the offline drafter's drafts, stored as if a model had answered "
-         "(plus a few deliberately bad first answers, kind 'bad_then_good'). Replayed through respx so CI runs "
-         "the model path without a server. See evals/replay.py.")
+         "(plus a few deliberately bad first answers, kind 'bad_then_good'). Replayed through a mock HTTP "
+         "transport so CI runs the model path without a server. See evals/replay.py.")
 
 
 class RecordingFile(BaseModel):
@@ -278,19 +277,31 @@ def replay_settings(settings: Settings) -> Settings:
     })
 
 
-@contextmanager
-def replay_clients(model: ScriptedModel) -> Iterator[tuple[httpx.Client, httpx.AsyncClient, respx.Router]]:
-    """httpx clients whose transport is a respx router answering with ``model``.
+class ReplayMiss(RuntimeError):
+    """A replay client was asked for something other than the recorded chat completions."""
 
-    Only these clients are intercepted; a request to any other URL through them is an error
-    (``assert_all_mocked``), so a replay run can never reach a real server.
+
+@contextmanager
+def replay_clients(model: ScriptedModel) -> Iterator[tuple[httpx.Client, httpx.AsyncClient]]:
+    """httpx clients whose transport answers ``POST <replay>/chat/completions`` with ``model``.
+
+    The transport is httpx's own :class:`httpx.MockTransport` (no test tool at run time, so a
+    plain install can replay). Only these clients are intercepted; a request to any other URL
+    through them raises :class:`ReplayMiss`, so a replay run can never reach a real server.
     """
-    router = respx.Router(base_url=REPLAY_BASE_URL, assert_all_mocked=True, assert_all_called=False)
-    router.post("/chat/completions").mock(side_effect=model)
-    sync = httpx.Client(transport=httpx.MockTransport(router.handler))
-    async_ = httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler))
+    endpoint = httpx.URL(f"{REPLAY_BASE_URL}/chat/completions")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if request.method != "POST" or (url.scheme, url.host, url.port, url.path) != (
+                endpoint.scheme, endpoint.host, endpoint.port, endpoint.path):
+            raise ReplayMiss(f"replay has no answer for {request.method} {request.url}")
+        return model(request)
+
+    sync = httpx.Client(transport=httpx.MockTransport(handle))
+    async_ = httpx.AsyncClient(transport=httpx.MockTransport(handle))
     try:
-        yield sync, async_, router
+        yield sync, async_
     finally:
         sync.close()
         # The async client holds no sockets (mock transport); closing it needs no event loop.

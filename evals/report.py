@@ -13,49 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.schemas import Task
-from evals.scorers import Score
-
-
-class JudgeGrade(BaseModel):
-    criterion: str
-    score: int | None
-    reasoning: str
-    error: str | None = None
-
-
-class CaseRun(BaseModel):
-    """One solved case (one repeat), with every score."""
-
-    task: Task
-    case_id: str
-    description: str
-    slices: list[str]
-    language: str
-    repeat: int = 0
-    passed: bool
-    duration_s: float
-    scores: list[Score] = Field(default_factory=list)
-    judge: list[JudgeGrade] = Field(default_factory=list)
-    error: str | None = None
-    skipped: str | None = Field(None, description="Why the case was not run (counted apart from pass rates).")
-    prompt_version: str | None = None
-    engine: str | None = None
-    output: dict[str, Any] | None = None
-    twin_output: dict[str, Any] | None = Field(None, description="The counterfactual twin's answer, if any.")
-
-    @property
-    def failed_scorers(self) -> list[str]:
-        return [s.name for s in self.scores if not s.passed] + (["error"] if self.error else [])
-
-    @property
-    def judge_mean(self) -> float | None:
-        graded = [g.score for g in self.judge if g.score is not None]
-        return sum(graded) / len(graded) if graded else None
+# Defined in agent.evaluation (the registry and the API use them too); re-exported for the suite.
+from agent.evaluation import CaseRun as CaseRun
+from agent.evaluation import JudgeGrade as JudgeGrade
+from agent.evaluation import Score as Score
 
 
 class Thresholds(BaseModel):

@@ -5,7 +5,7 @@ fixtures, fixed ``now``). The solver is the real coach over the real task graph.
 
 * ``offline``: no model; the offline drafter answers (what a fresh install does).
 * ``llm``: the configured model; with ``replay=True`` the recorded responses answer
-  through respx instead (:mod:`evals.replay`), so CI runs the model path with no server.
+  through a mock HTTP transport instead (:mod:`evals.replay`), so CI runs the model path with no server.
 
 Progress is reported per case through ``progress`` (the CLI prints it). The run's verdict
 applies :class:`~evals.report.Thresholds`; the CLI exits non-zero when it fails.
@@ -62,7 +62,7 @@ class EvalConfig:
     tasks: Sequence[Task] = ("agenda", "smart_goal", "feedback", "development")
     engine: EngineName = "offline"
     replay: bool = False
-    """llm engine only: answer with the recorded responses (respx), never a real server."""
+    """llm engine only: answer with the recorded responses (mock transport), never a real server."""
     prompts: Mapping[Task, PromptSpec] = field(default_factory=lambda: dict(BUILTIN_PROMPTS))
     repeat: int = 1
     judge: bool = False
@@ -75,7 +75,7 @@ class EvalConfig:
     """Store each answer in the JSON report (for reading and for recording)."""
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
     return None
 
 
@@ -206,7 +206,7 @@ def select_cases(datasets: Mapping[Task, Dataset], config: EvalConfig) -> dict[T
     return out
 
 
-async def run_eval(config: EvalConfig, settings: Settings, *, progress: Progress = _quiet,
+async def run_eval(config: EvalConfig, settings: Settings, *, progress: Progress = quiet,
                    chat_model: ChatOpenAI | None = None, judge_model: BaseChatModel | None = None) -> RunReport:
     """Run the suite and return its report (the caller writes it).
 
@@ -284,7 +284,7 @@ def _make_solver(config: EvalConfig, settings: Settings, stack: ExitStack, chat_
     elif config.replay and chat_model is None:
         recordings = load_recordings(config.recordings_dir, tasks=list(config.tasks))
         scripted = ScriptedModel(recordings)
-        sync, async_, _router = stack.enter_context(replay_clients(scripted))
+        sync, async_ = stack.enter_context(replay_clients(scripted))
         coach_settings = replay_settings(settings)
         from agent.llm import make_chat_model
 
@@ -345,7 +345,7 @@ def prompt_evaluator(
     case_ids: Sequence[str] | None = None,
     slices: Sequence[str] | None = None,
     judge: bool | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     chat_model: ChatOpenAI | None = None,
     judge_model: BaseChatModel | None = None,
 ) -> Callable[[Task, PromptSpec], Awaitable[EvalSummary]]:

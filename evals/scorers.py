@@ -16,8 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
+from agent.evaluation import Score as Score  # defined there (the API shows scores); re-exported
 from agent.lexicon import detect_language
 from agent.schemas import (
     DRAFT_SCHEMAS,
@@ -38,15 +37,6 @@ from agent.schemas import (
 from evals.dataset import Case
 from evals.fixtures import CaseOrg
 from tools.views import Evidence
-
-
-class Score(BaseModel):
-    """One scorer's verdict on one answer."""
-
-    name: str
-    passed: bool
-    explanation: str
-    value: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,10 @@ COMPLETIONS_URL = f"{LLM_BASE_URL}/chat/completions"
 TEST_MODEL = "coach-test-model"
 GUIDES = ("smart-goals", "sbi-feedback", "one-on-one-structure", "development-70-20-10")
 
+# The records-layer world (SQLite and PostgreSQL engines, ``world``) is shared by the unit and
+# the integration tests, so its fixtures live in one plugin module rather than a sub-conftest.
+pytest_plugins = ("tests.world",)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "grounded: the test uses the real guidance store (guidance_store)")

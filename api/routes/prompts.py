@@ -3,7 +3,9 @@
 HR only (403 for anyone else); versions of other organisations are 404, like ids that do
 not exist. Evaluation runs the task's eval dataset with the version's prompt, on the
 configured model or, without one, on the scripted replay model (see :mod:`evals.replay`),
-and with the LLM judge when ``COACH_JUDGE_MODEL`` is set. Activation is refused with a 409
+and with the LLM judge when ``COACH_JUDGE_MODEL`` is set. The evaluation service is injected
+at start-up (:class:`agent.evaluation.PromptEvaluation`, ``EvaluationDep``): this module never
+imports the eval suite. Activation is refused with a 409
 problem naming the failing cases (as ``errors`` entries) when the version regresses.
 Evaluations take seconds on replay and minutes on a real model: the calls are synchronous.
 Importing this module registers the ``prompt_version`` table, so the app's ``init_db``
@@ -18,6 +20,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from agent.evaluation import CaseRun, EvaluationUnavailable, PromptEvaluation
 from agent.prompt_registry import (
     ActivationRefused,
     EvalSummary,
@@ -37,12 +40,9 @@ from agent.prompt_registry import (
 )
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
-from api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from api.deps import EvaluationDep, NowDep, PrincipalDep, SessionDep
 from api.errors import PROBLEM_RESPONSES, ApiError, FieldError, forbidden, invalid, not_found
 from api.schemas import NoNul
-from evals.dataset import DatasetError, load_datasets
-from evals.report import CaseRun
-from evals.runner import evaluation_fingerprint, preview_case, prompt_evaluator
 from knowledge.policy import Principal
 
 router = APIRouter(prefix="/v1/prompts", tags=["prompts"],
@@ -117,12 +117,12 @@ def _row(session: Any, principal: Principal, version_id: str) -> PromptVersion:
         raise not_found("prompt version") from None
 
 
-def _check_cases(task: Task, case_ids: list[str] | None, *, loc: str) -> None:
+def _check_cases(evaluation: PromptEvaluation, task: Task, case_ids: list[str] | None, *, loc: str) -> None:
     if not case_ids:
         return
     try:
-        known = {c.id for c in load_datasets(tasks=[task])[task].cases}
-    except DatasetError as exc:
+        known = evaluation.case_ids(task)
+    except EvaluationUnavailable as exc:
         raise ApiError(503, "The eval dataset cannot be read.", slug="dataset-unavailable") from exc
     unknown = [c for c in case_ids if c not in known]
     if unknown:
@@ -195,45 +195,48 @@ def get_prompt(version_id: str, session: SessionDep, principal: PrincipalDep) ->
 
 @router.post("/{version_id}/preview", summary="Run the version on one eval case")
 async def preview_prompt(version_id: str, body: PreviewBody, session: SessionDep, principal: PrincipalDep,
-                         settings: SettingsDep) -> CaseRun:
+                         evaluation: EvaluationDep) -> CaseRun:
     """The coach's answer to one eval case with this prompt, and its scores. Nothing is stored."""
     _hr(principal)
     row = _row(session, principal, version_id)
     task = cast(Task, row.task)  # validated when the version was created
-    _check_cases(task, [body.case_id], loc="case_id")
+    _check_cases(evaluation, task, [body.case_id], loc="case_id")
 
     async def run(spec: PromptSpec) -> CaseRun:
-        return await preview_case(settings, task, spec, body.case_id)
+        return await evaluation.preview(task, spec, body.case_id)
 
     result: CaseRun = await preview(session, principal=principal, version_id=row.id, run=run)
     return result
 
 
 @router.post("/{version_id}/evaluate", summary="Evaluate the version on its task's dataset")
-async def evaluate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+async def evaluate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, evaluation: EvaluationDep,
                           now: NowDep, body: CaseSelection | None = None) -> EvalSummary:
     """Runs the eval cases with this prompt and stores the summary on the version (audited)."""
     _hr(principal)
     row = _row(session, principal, version_id)
     selection = body or CaseSelection()
-    _check_cases(cast(Task, row.task), selection.case_ids, loc="case_ids")
-    evaluator = prompt_evaluator(settings, case_ids=selection.case_ids, slices=selection.slices)
+    _check_cases(evaluation, cast(Task, row.task), selection.case_ids, loc="case_ids")
+    evaluator = evaluation.evaluator(case_ids=selection.case_ids, slices=selection.slices)
     summary = await evaluate(session, principal=principal, version_id=row.id, evaluator=evaluator, now=now)
     session.commit()
     return summary
 
 
 @router.post("/{version_id}/activate", summary="Activate the version if it does not regress")
-async def activate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+async def activate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, evaluation: EvaluationDep,
                           now: NowDep) -> PromptVersionPublic:
     """Evaluates the version (unless its stored evaluation is of this text) and activates it
     only when every deterministic check passes and, with a judge, its mean is not more than 0.1
     below the active version's. 409 names the failing cases; the refusal is audited too."""
     _hr(principal)
     row = _row(session, principal, version_id)
-    engine, dataset = evaluation_fingerprint(settings, cast(Task, row.task))
     try:
-        row = await activate(session, principal=principal, version_id=row.id, evaluator=prompt_evaluator(settings),
+        engine, dataset = evaluation.fingerprint(cast(Task, row.task))
+    except EvaluationUnavailable as exc:
+        raise ApiError(503, "The eval dataset cannot be read.", slug="dataset-unavailable") from exc
+    try:
+        row = await activate(session, principal=principal, version_id=row.id, evaluator=evaluation.evaluator(),
                              now=now, engine=engine, dataset=dataset)
     except ActivationRefused as exc:
         session.commit()  # keep the evaluation and the audited refusal

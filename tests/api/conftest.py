@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.deps import get_now
+from evals.service import SuiteEvaluation
 from knowledge.corpus import sync_corpus
 from knowledge.db import init_db, make_engine
 from knowledge.demo import DEMO_ORG_ID, demo_id, demo_person_id, seed_demo
@@ -221,7 +222,7 @@ def coach() -> Any:
 @pytest.fixture
 async def api(settings: Settings, store: Store, coach: Any, template: Template) -> AsyncIterator[Api]:
     ids, secrets = template.ids, template.secrets
-    app = create_app(settings, coach=coach, store=store)
+    app = create_app(settings, coach=coach, store=store, evaluation=SuiteEvaluation(settings))
     app.dependency_overrides[get_now] = lambda: NOW
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -28,7 +28,7 @@ from knowledge.models import (
 from knowledge.settings import Settings
 from knowledge.store import field_is
 from tests.api.conftest import Api
-from tests.test_documents import POLICY_PDF, encrypt_pdf, make_pdf
+from tests.unit.knowledge.test_documents import POLICY_PDF, encrypt_pdf, make_pdf
 
 PROBLEM = "application/problem+json"
 

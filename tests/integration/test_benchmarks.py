@@ -15,6 +15,8 @@ import pytest
 
 from benchmarks import latency
 
+pytestmark = pytest.mark.bench
+
 
 def _positive(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0

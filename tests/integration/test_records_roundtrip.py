@@ -21,7 +21,7 @@ from knowledge.models import (
     Person,
 )
 from knowledge.queries import latest_conversations, list_action_items, principal_for
-from tests.foundation.conftest import NOW, build_world
+from tests.world import NOW, build_world
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

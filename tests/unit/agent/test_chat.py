@@ -28,7 +28,7 @@ from knowledge.policy import Principal
 from knowledge.queries import principal_for
 from knowledge.settings import Settings
 from tests.conftest import NOW, FakeLLM, answer, call_tools, fail, say, sse
-from tests.foundation.conftest import postgres_url
+from tests.world import postgres_url
 from tools.context import CoachContext
 from tools.errors import NotVisible
 from tools.gather import gather

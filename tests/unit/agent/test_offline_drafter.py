@@ -35,7 +35,7 @@ from agent.schemas import (
     SmartGoalRequest,
     Task,
 )
-from tests.test_checks import INJECTION, NOW, evidence_en, evidence_nl, evidence_thin
+from tests.unit.agent.test_checks import INJECTION, NOW, evidence_en, evidence_nl, evidence_thin
 from tools.views import Evidence, PersonView
 
 EVIDENCE: dict[str, Callable[[Task], Evidence]] = {

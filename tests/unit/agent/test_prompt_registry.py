@@ -44,6 +44,7 @@ from api.errors import install_error_handlers
 from api.routes import prompts as prompts_routes
 from evals.judge import make_judge_model
 from evals.runner import preview_case, prompt_evaluator
+from evals.service import SuiteEvaluation
 from knowledge.db import init_db, make_engine, session_scope
 from knowledge.demo import seed_demo
 from knowledge.keys import create_key
@@ -265,6 +266,7 @@ def api(world: World, settings: Any) -> Iterator[tuple[TestClient, dict[str, dic
     install_error_handlers(app)
     app.include_router(prompts_routes.router)
     app.state.settings = settings
+    app.state.evaluation = SuiteEvaluation(settings)
     app.state.engine = world.engine
     app.dependency_overrides[get_now] = lambda: NOW
     with session_scope(world.engine) as session:

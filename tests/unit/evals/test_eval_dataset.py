@@ -77,7 +77,7 @@ def test_case_ids_are_unique_across_tasks_and_labels_carry_version_and_hash() ->
 # --- the schema rejects bad files ---------------------------------------------------------------
 
 def _raw(task: Task = "feedback") -> dict[str, Any]:
-    path = Path(__file__).parents[1] / "evals" / "datasets" / f"{task}.yaml"
+    path = Path(__file__).parents[3] / "evals" / "datasets" / f"{task}.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

@@ -17,7 +17,7 @@ from knowledge import queries as q
 from knowledge.db import make_engine
 from knowledge.models import ActionItem, ApiKey, AuditEvent, Conversation, Person, Team
 from knowledge.policy import Principal, can_read, service_principal
-from tests.foundation.conftest import World, build_world
+from tests.world import World, build_world
 
 READERS = ["self", "manager", "other_manager", "peer", "hr", "hr_other_org"]
 Y, N = True, False
