@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from typing import Literal
 
@@ -627,10 +626,3 @@ def targets(text: str) -> list[Value]:
         v for v in values(text)
         if v.kind == "number" and not is_year(v) and not any(f.start <= v.start < f.end for f in frames)
     ]
-
-
-def format_date(day: date, language: Language) -> str:
-    """``day`` written out for people, e.g. ``30 June 2025`` or ``30 juni 2025``."""
-    months = _MONTHS_EN if language == "en" else _MONTHS_NL
-    name = months[day.month - 1]
-    return f"{day.day} {name.capitalize() if language == 'en' else name} {day.year}"

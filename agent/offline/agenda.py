@@ -18,8 +18,8 @@ from agent.checks.agenda import (
     is_thin,
     recent_feedback,
 )
-from agent.lexicon import format_date
 from agent.schemas import AgendaDraft, AgendaItem, AgendaRequest, ConversationKind, Language, Source
+from knowledge.i18n import format_date, t
 from tools.views import ActionItemView, Evidence, GoalView
 
 Slot = Literal["checkin", "topic", "actions", "goal", "progress", "feedback", "review",
@@ -106,109 +106,12 @@ QUESTIONS: dict[Slot, dict[Language, tuple[str, ...]]] = {
 }
 """The built-in GROW question bank, per agenda slot (after knowledge/corpus grow-question-bank)."""
 
-_TEXT: dict[str, dict[Language, str]] = {
-    "checkin_title": {"en": "Check-in: how are you doing?", "nl": "Check-in: hoe gaat het met je?"},
-    "checkin_why": {"en": "A short personal check-in shows what is on the employee's mind.",
-                    "nl": "Een korte persoonlijke check-in laat zien wat de medewerker bezighoudt."},
-    "topic_title": {"en": "Your topic: {topic}", "nl": "Jouw onderwerp: {topic}"},
-    "topics_title": {"en": "More of your topics", "nl": "Meer van jouw onderwerpen"},
-    "topic_why": {"en": "Raised by the employee for this conversation.",
-                  "nl": "Ingebracht door de medewerker voor dit gesprek."},
-    "topic_why_last": {"en": "Raised by the employee in the last conversation ({date}).",
-                       "nl": "Ingebracht door de medewerker in het vorige gesprek ({date})."},
-    "topics_why": {"en": "Raised by the employee: {topics}.", "nl": "Ingebracht door de medewerker: {topics}."},
-    "actions_title": {"en": "Open action items from last time", "nl": "Openstaande actiepunten van vorige keer"},
-    "actions_why": {"en": "{count} from earlier conversations: {list}.",
-                    "nl": "{count} uit eerdere gesprekken: {list}."},
-    "due": {"en": "due {date}", "nl": "deadline {date}"},
-    "goal_title_at_risk": {"en": "Goal at risk: {title}", "nl": "Doel loopt risico: {title}"},
-    "goal_title_off_track": {"en": "Goal off track: {title}", "nl": "Doel loopt achter: {title}"},
-    "goals_title": {"en": "Goals that need attention", "nl": "Doelen die aandacht nodig hebben"},
-    "goal_why": {"en": "'{title}' is {status} at {progress}% progress{due}.",
-                 "nl": "'{title}' {status}, voortgang {progress}%{due}."},
-    "progress_title": {"en": "Progress on your goals", "nl": "Voortgang van je doelen"},
-    "progress_why": {"en": "Goals on track: {titles}.", "nl": "Doelen die op koers liggen: {titles}."},
-    "feedback_title": {"en": "Recent feedback", "nl": "Recente feedback"},
-    "feedback_why": {"en": "{count} since {date} ({kinds}); discuss what to do with it.",
-                     "nl": "{count} sinds {date} ({kinds}); bespreek wat je ermee doet."},
-    "review_title": {"en": "Looking back on the period", "nl": "Terugblik op de periode"},
-    "review_why": {"en": "Goals this period: {goals}. {conversations} since {date}.",
-                   "nl": "Doelen in deze periode: {goals}. {conversations} sinds {date}."},
-    "review_why_no_goals": {"en": "{conversations} since {date}; no goals were recorded.",
-                            "nl": "{conversations} sinds {date}; er zijn geen doelen vastgelegd."},
-    "development_title": {"en": "Development: plans and next steps",
-                          "nl": "Ontwikkeling: plannen en volgende stappen"},
-    "development_why": {"en": "Development actions: {actions}.", "nl": "Ontwikkelacties: {actions}."},
-    "development_why_goals": {"en": "No development actions yet; goals to build on: {titles}.",
-                              "nl": "Nog geen ontwikkelacties; doelen om op voort te bouwen: {titles}."},
-    "development_why_empty": {"en": "No development actions or goals are recorded yet; explore ambitions.",
-                              "nl": "Er zijn nog geen ontwikkelacties of doelen vastgelegd; verken ambities."},
-    "baseline_title": {"en": "Getting started: priorities and goals", "nl": "Startpunt: prioriteiten en doelen"},
-    "baseline_why": {"en": "There is little recorded history yet, so agree on priorities instead of "
-                           "reviewing the past.",
-                     "nl": "Er is nog weinig vastgelegd, dus spreek prioriteiten af in plaats van "
-                           "terug te kijken."},
-    "close_title": {"en": "Agree next steps", "nl": "Afspraken en volgende stappen"},
-    "close_why": {"en": "Clear agreements, with owners and dates, make the next conversation easy to "
-                        "follow up.",
-                  "nl": "Heldere afspraken, met eigenaar en datum, maken het volgende gesprek makkelijk "
-                        "op te volgen."},
-}
-_STATUS: dict[str, dict[Language, str]] = {
-    "at_risk": {"en": "at risk", "nl": "loopt risico"},
-    "off_track": {"en": "off track", "nl": "loopt achter"},
-    "on_track": {"en": "on track", "nl": "ligt op koers"},
-    "done": {"en": "done", "nl": "afgerond"},
-    "planned": {"en": "planned", "nl": "gepland"},
-    "in_progress": {"en": "in progress", "nl": "bezig"},
-}
-_FEEDBACK_KINDS: dict[str, dict[Language, str]] = {
-    "constructive": {"en": "constructive", "nl": "opbouwend"},
-    "praise": {"en": "praise", "nl": "compliment"},
-    "360": {"en": "360", "nl": "360"},
-}
-_KIND_NAMES: dict[ConversationKind, dict[Language, str]] = {
-    "one_on_one": {"en": "This one-on-one", "nl": "Dit één-op-één-gesprek"},
-    "check_in": {"en": "This check-in", "nl": "Deze check-in"},
-    "review": {"en": "This review", "nl": "Dit beoordelingsgesprek"},
-    "development": {"en": "This development conversation", "nl": "Dit ontwikkelgesprek"},
-}
-_SUMMARY: dict[str, dict[Language, str]] = {
-    "start": {"en": "{kind} focuses on {parts}.", "nl": "{kind} richt zich op {parts}."},
-    "topics": {"en": "the employee's own topics ({n})", "nl": "de eigen onderwerpen van de medewerker ({n})"},
-    "feedback": {"en": "recent feedback", "nl": "recente feedback"},
-    "review": {"en": "a look back over the period", "nl": "een terugblik op de periode"},
-    "development": {"en": "development plans", "nl": "ontwikkelplannen"},
-    "default": {"en": "how the employee is doing and what comes next",
-                "nl": "hoe het met de medewerker gaat en wat er komt"},
-    "and": {"en": "and", "nl": "en"},
-    "thin": {"en": "There is little history to build on: fewer than two earlier conversations and no "
-                   "goals or feedback on record. Use this conversation to agree priorities rather "
-                   "than to look back.",
-             "nl": "Er is weinig geschiedenis om op voort te bouwen: minder dan twee eerdere gesprekken "
-                   "en geen doelen of feedback vastgelegd. Gebruik dit gesprek om prioriteiten af te "
-                   "spreken in plaats van terug te kijken."},
-    "close": {"en": "It ends with clear next steps.", "nl": "Het sluit af met heldere afspraken."},
-}
-
-
-_NOUNS: dict[str, dict[Language, tuple[str, str]]] = {
-    "action_item": {"en": ("open action item", "open action items"),
-                    "nl": ("openstaand actiepunt", "openstaande actiepunten")},
-    "feedback": {"en": ("piece of feedback", "pieces of feedback"), "nl": ("keer feedback", "keer feedback")},
-    "conversation": {"en": ("conversation", "conversations"), "nl": ("gesprek", "gesprekken")},
-    "goal": {"en": ("goal that needs attention", "goals that need attention"),
-             "nl": ("doel dat aandacht nodig heeft", "doelen die aandacht nodig hebben")},
-}
-
-
 def _count(n: int, noun: str, lang: Language) -> str:
-    one, many = _NOUNS[noun][lang]
-    return f"{n} {one if n == 1 else many}"
+    return t(f"agenda.count.{noun}", lang, count=n)
 
 
 def _t(key: str, lang: Language, **values: object) -> str:
-    return _TEXT[key][lang].format(**values)
+    return t(f"agenda.{key}", lang, **values)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -305,7 +208,7 @@ def _actions(open_items: list[ActionItemView], evidence: Evidence) -> _Planned:
 
 def _goal_why(goal: GoalView, lang: Language) -> str:
     due = f", {_t('due', lang, date=format_date(goal.due_date, lang))}" if goal.due_date else ""
-    return _t("goal_why", lang, title=_clip(goal.title, 120), status=_STATUS[goal.status][lang],
+    return _t("goal_why", lang, title=_clip(goal.title, 120), status=_t(f"status.{goal.status}", lang),
               progress=goal.progress, due=due)
 
 
@@ -329,7 +232,7 @@ def _kind_item(kind: ConversationKind, evidence: Evidence) -> _Planned | None:
         counts: dict[str, int] = {}
         for g in evidence.goals:
             counts[g.status] = counts.get(g.status, 0) + 1
-        goals = ", ".join(f"{n} {_STATUS[s][lang]}" for s, n in sorted(counts.items()))
+        goals = ", ".join(f"{n} {_t(f'status.{s}', lang)}" for s, n in sorted(counts.items()))
         key = "review_why" if goals else "review_why_no_goals"
         why = _t(key, lang, goals=goals, conversations=_count(len(evidence.conversations), "conversation", lang),
                  date=format_date(since, lang))
@@ -339,7 +242,7 @@ def _kind_item(kind: ConversationKind, evidence: Evidence) -> _Planned | None:
     if kind == "development":
         active = [d for d in evidence.development_actions if d.status in ("planned", "in_progress")]
         if active:
-            listed = "; ".join(f"'{_clip(d.title, 80)}' ({_STATUS[d.status][lang]})" for d in active)
+            listed = "; ".join(f"'{_clip(d.title, 80)}' ({_t(f'status.{d.status}', lang)})" for d in active)
             return _Planned("development", _t("development_title", lang),
                             _t("development_why", lang, actions=listed), "employee",
                             [Source(type="development_action", id=d.id) for d in active])
@@ -364,7 +267,7 @@ def _feedback(evidence: Evidence) -> _Planned:
     counts: dict[str, int] = {}
     for f in recent:
         counts[f.kind] = counts.get(f.kind, 0) + 1
-    kinds = ", ".join(f"{_FEEDBACK_KINDS[k][lang]}: {n}" for k, n in sorted(counts.items()))
+    kinds = ", ".join(f"{_t(f'feedback_kind.{k}', lang)}: {n}" for k, n in sorted(counts.items()))
     since = min(f.created_at.date() for f in recent)
     why = _t("feedback_why", lang, count=_count(len(recent), "feedback", lang), date=format_date(since, lang),
              kinds=kinds)
@@ -377,20 +280,20 @@ def _summary(request: AgendaRequest, evidence: Evidence, planned: list[_Planned]
     slots = [p.slot for p in planned]
     parts: list[str] = []
     if "topic" in slots:
-        parts.append(_SUMMARY["topics"][lang].format(n=len(employee_topics(request, evidence))))
+        parts.append(_t("summary.topics", lang, n=len(employee_topics(request, evidence))))
     if "actions" in slots:
         parts.append(_count(len(evidence.open_action_items), "action_item", lang))
     if "goal" in slots:
         parts.append(_count(len(goals_at_risk(evidence)), "goal", lang))
     for slot in ("review", "development", "feedback"):
         if slot in slots:
-            parts.append(_SUMMARY[slot][lang])
+            parts.append(_t(f"summary.{slot}", lang))
     if not parts:
-        parts.append(_SUMMARY["default"][lang])
-    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {_SUMMARY['and'][lang]} {parts[-1]}"
-    text = _SUMMARY["start"][lang].format(kind=_KIND_NAMES[request.kind][lang], parts=joined)
+        parts.append(_t("summary.default", lang))
+    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {_t('summary.and', lang)} {parts[-1]}"
+    text = _t("summary.start", lang, kind=_t(f"kind_name.{request.kind}", lang), parts=joined)
     if is_thin(evidence):
-        text = f"{_SUMMARY['thin'][lang]} {text}"
+        text = f"{_t('summary.thin', lang)} {text}"
     if "close" in slots:
-        text = f"{text} {_SUMMARY['close'][lang]}"
+        text = f"{text} {_t('summary.close', lang)}"
     return text[:1000]

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from agent.checks.development import DEFAULT_WEEKS, today
-from agent.lexicon import content_stems, format_date
+from agent.lexicon import content_stems
 from agent.schemas import DevelopmentActionDraft, DevelopmentDraft, DevelopmentRequest, Language, Source
+from knowledge.i18n import format_date
 from tools.views import CatalogueActionView, Evidence
 
 TARGET_ACTIONS = 3

@@ -18,8 +18,9 @@ from agent.checks.smart import (
     lint_goal_text,
     relevant_verdict,
 )
-from agent.lexicon import content_stems, find_terms, format_date, has_real_date, has_term, sentences, targets
+from agent.lexicon import content_stems, find_terms, has_real_date, has_term, sentences, targets
 from agent.schemas import CRITERIA, Language, ProposedValue, SmartGoalDraft, SmartGoalRequest
+from knowledge.i18n import format_date
 from tools.views import Evidence, GoalView
 
 _MIN_WEEKS_LEFT = 6

@@ -10,7 +10,6 @@ from agent.lexicon import (
     content_stems,
     detect_language,
     find_terms,
-    format_date,
     has_placeholder,
     has_real_date,
     has_term,
@@ -21,6 +20,7 @@ from agent.lexicon import (
     value_keys,
     values,
 )
+from knowledge.i18n import format_date
 
 
 def words_of(text: str, category: str, languages: tuple[str, ...] = ("en", "nl")) -> list[str]:

@@ -1,0 +1,24 @@
+"""Dates and numbers written for people, per language (Babel, CLDR data)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal
+
+from knowledge.i18n.languages import language_info
+
+DATE_PATTERN = "d MMMM y"
+"""Day, full month name, year: ``30 June 2025``, ``30 juni 2025``. The offline drafter's
+grounding check reads dates back with ``agent.lexicon.values``, so keep a written-out month."""
+
+
+def format_date(day: date, lang: str) -> str:
+    """``day`` written out for people in ``lang``, e.g. ``30 June 2025`` or ``30 juni 2025``."""
+    return _babel_date(day, DATE_PATTERN, locale=language_info(lang).locale)
+
+
+def format_number(value: float, lang: str) -> str:
+    """``value`` with the decimal and grouping signs of ``lang`` (``1,234.5`` / ``1.234,5``)."""
+    return format_decimal(value, locale=language_info(lang).locale)
