@@ -29,6 +29,7 @@ from api.routes import (
     goals,
     health,
     knowledge,
+    nudges,
     people,
     prompts,
     teams,
@@ -151,6 +152,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         knowledge.documents,
         knowledge.search,
         coach_routes.router,
+        nudges.router,
         chat.router,
     ):
         app.include_router(router)

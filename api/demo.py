@@ -83,6 +83,10 @@ _LABELS: dict[str, dict[Language, str]] = {
                                "nl": "Ontwikkelacties · Femke Jansen voor Sanne Mulder"},
     "case.development_liam": {"en": "Development actions · Priya Raman for Liam O'Connor",
                               "nl": "Ontwikkelacties · Priya Raman voor Liam O'Connor"},
+    # nudges
+    "case.nudges": {"en": "Nudges · what {name} should follow up ({n} people, 1-on-1 rhythm every {days} days)",
+                    "nl": "Signalen · wat {name} moet opvolgen ({n} personen, één-op-één-ritme elke {days} dagen)"},
+    "nudges.none": {"en": "Nothing overdue.", "nl": "Niets achterstallig."},
     # every result
     "engine.offline": {"en": "engine offline", "nl": "offline"},
     "engine.llm": {"en": "engine llm", "nl": "taalmodel"},
@@ -395,6 +399,35 @@ def render(case: Case, result: Result, labels: dict[str, str]) -> str:
     return "\n".join([*lines, *_footer(result, labels)])
 
 
+NUDGE_MANAGERS = ("femke", "priya")
+"""The demo managers whose nudges are shown after the task results."""
+
+
+def render_nudges(engine: Engine, org_id: str, manager: str, language: Language | None, now: datetime) -> str:
+    """The nudges of a demo manager, in ``language`` or the manager's own."""
+    from tools.nudges import nudges_for
+
+    principal = _principal(engine, org_id, manager)
+    with Session(engine) as session:
+        me = session.get(Person, principal.person_id)
+        lang: Language = language or (me.language.value if me is not None else "en")  # type: ignore[assignment]
+        found = nudges_for(session, principal=principal, today=now.date(), language=lang)
+    title = _t("case.nudges", lang, name=me.name if me else manager, n=len(found.people),
+               days=found.one_on_one_days)
+    bar = "━" * max(3, WIDTH - len(title) - 6)
+    lines = ["", f"━━ {title} {bar}"]
+    names = {n.employee_id: n.employee_name for n in found.nudges}
+    current = None
+    for nudge in found.nudges:
+        if nudge.employee_id != current:
+            current = nudge.employee_id
+            lines.append(f"   {names[current]}")
+        lines.append(_wrap(nudge.message, "       ", "     • "))
+    if not found.nudges:
+        lines.append(f"   {_t('nudges.none', lang)}")
+    return "\n".join(lines)
+
+
 # --- the command --------------------------------------------------------------------------
 
 def _engine_line(settings: Settings, language: Language) -> str:
@@ -451,6 +484,8 @@ def run_demo(settings: Settings, *, language: Language | None, now: datetime, st
                   for lang in {r.language for r in results}}
         for case, result in zip(cases, results, strict=True):
             typer.echo(render(case, result, labels[result.language]))
+        for manager in NUDGE_MANAGERS:
+            typer.echo(render_nudges(engine, org_id, manager, language, now))
         typer.echo("\n" + _t("hdr.done", say, n=len(results), seconds=time.perf_counter() - started))
     finally:
         engine.dispose()

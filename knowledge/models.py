@@ -245,6 +245,27 @@ class DevelopmentAction(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+DEFAULT_ONE_ON_ONE_DAYS = 30
+"""The default rhythm of 1-on-1s: monthly."""
+
+
+class CycleRhythm(SQLModel, table=True):
+    """How often an organisation wants its conversations to happen; set by HR (one row per org).
+
+    An organisation without a row uses the defaults (monthly 1-on-1s).
+    """
+
+    __tablename__ = "cycle_rhythm"
+
+    org_id: str = Field(foreign_key="organization.id", primary_key=True)
+    one_on_one_days: int = Field(
+        default=DEFAULT_ONE_ON_ONE_DAYS, ge=7, le=180,
+        description="At most this many days between two 1-on-1s of a manager and a report.",
+    )
+    updated_by: str | None = Field(default=None, max_length=200)
+    updated_at: datetime = _ts()
+
+
 class ApiKey(SQLModel, table=True):
     """An API key. Only a SHA-256 hash of the secret is stored; ``prefix`` is shown in listings."""
 
