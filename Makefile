@@ -31,6 +31,7 @@ bench-test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy agent tools knowledge api evals
 
 eval: $(STAMP)

@@ -6,9 +6,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.checks import repair
 from agent.checks.citations import cited, drop_unknown_sources
 from agent.checks.report import warning
+from agent.repair import repair
 from agent.schemas import (
     RESULT_SCHEMAS,
     AgendaRequest,

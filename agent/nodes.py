@@ -15,6 +15,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from agent.checks import CheckReport, run_checks
+from agent.gather import gather
 from agent.llm import ModelFailure, with_appended
 from agent.offline import draft_offline
 from agent.prompts import LANGUAGE_NAMES, render_system
@@ -22,7 +23,6 @@ from agent.prompts.common import REVISE_INSTRUCTION
 from agent.prompts.data import escape, human_message
 from agent.schemas import DRAFT_SCHEMAS, Draft
 from agent.state import TaskContext, TaskState
-from tools.gather import gather
 
 log = logging.getLogger(__name__)
 

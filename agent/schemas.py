@@ -11,26 +11,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-Language = Literal["en", "nl"]
-Task = Literal["agenda", "smart_goal", "feedback", "development"]
-SourceType = Literal["goal", "conversation", "action_item", "feedback", "development_action", "guidance", "policy"]
+# The shared vocabulary lives at the bottom of the stack; re-exported here beside the schemas.
+from knowledge.vocabulary import Id as Id
+from knowledge.vocabulary import Language as Language
+from knowledge.vocabulary import Source as Source
+from knowledge.vocabulary import SourceType as SourceType
+from knowledge.vocabulary import Task as Task
+
 ConversationKind = Literal["one_on_one", "check_in", "review", "development"]
 Criterion = Literal["specific", "measurable", "achievable", "relevant", "time_bound"]
 CRITERIA: tuple[Criterion, ...] = ("specific", "measurable", "achievable", "relevant", "time_bound")
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-
-
-class Source(BaseModel):
-    """A record or passage a claim rests on. Only ids present in the provided data are valid."""
-
-    model_config = ConfigDict(frozen=True)
-
-    type: SourceType = Field(description="Kind of record or passage.")
-    id: Id = Field(description="The exact id as given in the data; never made up.")
 
 
 class Envelope(BaseModel):

@@ -214,7 +214,7 @@ class Coach:
             with Session(self.engine) as session:
                 me = queries.get_person(session, principal=principal, person_id=principal.person_id)
                 if me is not None:
-                    language, name = me.language.value, me.name  # type: ignore[assignment]
+                    language, name = me.language, me.name
         coach = CoachContext(principal=principal, engine=self.engine, now=now, store=self.store, language=language)
         run_task = self._runner(principal, now)
         return ChatContext(

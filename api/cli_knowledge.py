@@ -76,7 +76,7 @@ def ingest(
         raise _fail(f"no .md, .txt or .pdf files under {path}")
     for r in results:
         typer.echo(
-            f"{r.status:9s} {r.key} ({r.doc_id}, {r.language.value}): {r.chunks} chunks, "
+            f"{r.status:9s} {r.key} ({r.doc_id}, {r.language}): {r.chunks} chunks, "
             f"+{r.added} -{r.removed}"
         )
 
@@ -98,7 +98,7 @@ def list_(
         docs = list_documents(session, org_id=org_id)
         for doc in docs:
             typer.echo(
-                f"{slugs.get(doc.org_id, doc.org_id)}\t{doc.id}\t{doc.key}\t{doc.language.value}\t"
+                f"{slugs.get(doc.org_id, doc.org_id)}\t{doc.id}\t{doc.key}\t{doc.language}\t"
                 f"{doc.chunk_count} chunks\t{doc.updated_at:%Y-%m-%d}\t{doc.title}"
             )
     if not docs:

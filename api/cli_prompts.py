@@ -17,6 +17,7 @@ from typing import Annotated, get_args
 import typer
 from sqlmodel import Session
 
+from agent.evaluation import CaseRun
 from agent.prompt_registry import (
     ActivationRefused,
     InvalidPrompt,
@@ -134,17 +135,17 @@ def preview_cmd(
     case: Annotated[str, typer.Option("--case", help="The eval case to run, e.g. ag-nl-daan-rich.")],
 ) -> None:
     """Run the version on one eval case and print the answer and its scores."""
-    from evals.report import CaseRun
-    from evals.runner import preview_case
+    from evals.service import SuiteEvaluation  # the command line wires the eval suite in
 
     settings = Settings()
+    evaluation = SuiteEvaluation(settings)
     with registry_session(settings) as session:
         principal = _principal(session, org)
         row = _version(session, principal, task, version)
         t = _task(row.task)
 
         async def run(spec: PromptSpec) -> CaseRun:
-            return await preview_case(settings, t, spec, case)
+            return await evaluation.preview(t, spec, case)
 
         try:
             result = asyncio.run(preview(session, principal=principal, version_id=row.id, run=run))
@@ -163,13 +164,14 @@ def evaluate_cmd(
     case: Annotated[list[str] | None, typer.Option("--case", help="Only these cases.")] = None,
 ) -> None:
     """Evaluate the version on its task's dataset and store the summary."""
-    from evals.runner import prompt_evaluator
+    from evals.service import SuiteEvaluation
 
     settings = Settings()
+    evaluation = SuiteEvaluation(settings, progress=lambda line: typer.echo(line, err=True))
     with registry_session(settings) as session:
         principal = _principal(session, org)
         row = _version(session, principal, task, version)
-        evaluator = prompt_evaluator(settings, case_ids=case, progress=lambda line: typer.echo(line, err=True))
+        evaluator = evaluation.evaluator(case_ids=case)
         summary = asyncio.run(evaluate(session, principal=principal, version_id=row.id, evaluator=evaluator,
                                        now=_now()))
     typer.echo(f"{summary.passed}/{summary.cases} cases pass on {summary.engine} ({summary.dataset})"
@@ -184,17 +186,18 @@ def evaluate_cmd(
 def activate_cmd(org: OrgOption, task: TaskOption, version: Annotated[str, typer.Argument(help="v3 or an id.")]
                  ) -> None:
     """Activate the version unless it regresses; exit 1 naming the failing cases."""
-    from evals.runner import evaluation_fingerprint, prompt_evaluator
+    from evals.service import SuiteEvaluation
 
     settings = Settings()
+    evaluation = SuiteEvaluation(settings)
     refused: ActivationRefused | None = None
     with registry_session(settings) as session:
         principal = _principal(session, org)
         row = _version(session, principal, task, version)
-        engine, dataset = evaluation_fingerprint(settings, _task(row.task))
+        engine, dataset = evaluation.fingerprint(_task(row.task))
         try:
             row = asyncio.run(activate(session, principal=principal, version_id=row.id,
-                                       evaluator=prompt_evaluator(settings), now=_now(), engine=engine,
+                                       evaluator=evaluation.evaluator(), now=_now(), engine=engine,
                                        dataset=dataset))
         except ActivationRefused as exc:
             refused = exc  # the session still commits: the evaluation and the refusal are kept

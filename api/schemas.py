@@ -43,10 +43,10 @@ from knowledge.models import (
     GoalLevel,
     GoalStatus,
     KeyResult,
-    Language,
     Role,
     Visibility,
 )
+from knowledge.vocabulary import Language
 
 T = TypeVar("T")
 
@@ -186,7 +186,7 @@ class PersonCreate(Body):
     role: Role = Role.employee
     manager_id: RecordId | None = None
     team_id: RecordId | None = None
-    language: Language = Language.en
+    language: Language = "en"
     job_title: Name | None = None
 
     model_config = ConfigDict(

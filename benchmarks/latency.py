@@ -296,8 +296,8 @@ def task_cases() -> dict[str, tuple[str, Any]]:
 # --- the comparisons --------------------------------------------------------------------------
 
 def _gather_call(bench: Bench, task: str, asker: str, request: Any) -> Call:
+    from agent.gather import gather
     from tools.context import CoachContext
-    from tools.gather import gather
 
     ctx = CoachContext(principal=bench.principals[asker], engine=bench.engine, now=NOW, store=bench.store)
 
@@ -330,10 +330,10 @@ async def tasks_vs_gather(bench: Bench, plan: Plan) -> list[Ratio]:
 
 async def search_dense_vs_hybrid(bench: Bench, plan: Plan) -> list[Ratio]:
     """2. Dense vs hybrid guidance search, as gather calls it (k, language, the demo org)."""
+    from agent.gather import GUIDANCE
     from benchmarks.retrieval import load_queries
     from knowledge.demo import DEMO_ORG_ID
     from knowledge.retrieval import SearchMode, search_guidance
-    from tools.gather import GUIDANCE
 
     chosen = load_queries()[: plan.queries]
     position = {"dense": 0, "hybrid": 0}

@@ -48,7 +48,6 @@ from knowledge.models import (
     Goal,
     GoalLevel,
     GoalStatus,
-    Language,
     Organization,
     Person,
     Role,
@@ -160,7 +159,7 @@ def create_fixtures(session: Session, case_id: str, fixtures: Fixtures, *, now: 
                     role=Role(p.role),
                     manager_id=ids[p.manager] if p.manager else None,
                     team_id=team_id,
-                    language=Language(p.language),
+                    language=p.language,
                     job_title=p.job_title,
                     created_at=now - timedelta(days=365),
                 )

@@ -27,6 +27,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from sqlalchemy import Engine, event
 
+from agent.gather import gather
 from agent.prompt_registry import CaseFailure, EvalSummary, lint_prompt, prompt_hash
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import FeedbackResult, Request, Result, Task
@@ -48,7 +49,6 @@ from evals.scorers import Sample, Score, counterfactual_score, score_sample, swa
 from knowledge.db import make_engine
 from knowledge.settings import Settings
 from tools.context import CoachContext
-from tools.gather import gather
 from tools.views import Evidence
 
 EngineName = Literal["offline", "llm"]

@@ -33,8 +33,9 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from knowledge.corpus import content_id, contextual_text, split_front_matter, split_sections, text_hash
-from knowledge.models import Language, UTCDateTime, stable_id
+from knowledge.models import LANGUAGE_COLUMN, UTCDateTime, stable_id
 from knowledge.store import Store, all_of, field_is
+from knowledge.vocabulary import Language, as_language
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -106,7 +107,7 @@ class PolicyDocument(SQLModel, table=True):
     key: str = Field(max_length=100, description="Slug of the file name; unique within the org.")
     title: str = Field(max_length=300)
     filename: str | None = Field(default=None, max_length=300)
-    language: Language
+    language: Language = Field(sa_type=LANGUAGE_COLUMN)
     format: str = Field(default="markdown", max_length=16, description="markdown, text or pdf.")
     content_hash: str = Field(max_length=64, description="SHA-256 of the source text.")
     content: str = Field(sa_column=Column(Text, nullable=False), description="The source text.")
@@ -158,7 +159,7 @@ def guess_language(text: str) -> Language:
     words = re.findall(r"[a-zà-ÿ]+", text.lower())
     nl = sum(w in _NL_WORDS for w in words)
     en = sum(w in _EN_WORDS for w in words)
-    return Language.nl if nl > en else Language.en
+    return "nl" if nl > en else "en"
 
 
 def _title(meta: dict[str, object], body: str, key: str) -> str:
@@ -202,7 +203,7 @@ def _store_chunks(store: Store, doc: PolicyDocument, chunks: list[PolicyChunk]) 
                 "doc_key": doc.key,
                 "title": doc.title,
                 "heading": c.heading or doc.title,
-                "language": doc.language.value,
+                "language": doc.language,
                 "position": c.position,
             }
             for c in new
@@ -334,8 +335,8 @@ def _prepare(
     if not body.strip():
         raise DocumentError(name, "document is empty")
     if language is None and meta.get("language") in ("en", "nl"):
-        language = Language(meta["language"])
-    lang = Language(language) if language is not None else guess_language(body)
+        language = as_language(meta["language"])
+    lang = as_language(language) if language is not None else guess_language(body)
     if fmt == "pdf":
         title = pdf_title or _stem(Path(name).name).strip()[:300] or key
     else:

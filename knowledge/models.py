@@ -15,8 +15,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import Field as PydField
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, UniqueConstraint, event
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from knowledge.vocabulary import LANGUAGES, Language
 
 
 def new_id(prefix: str) -> str:
@@ -54,6 +57,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+LANGUAGE_COLUMN = SAEnum(*LANGUAGES, name="language", validate_strings=True)
+"""The column type of a :data:`~knowledge.vocabulary.Language` (a PostgreSQL enum ``language``)."""
+
+
 def _ts(**kw: Any) -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
 
@@ -62,11 +69,6 @@ class Role(StrEnum):
     employee = "employee"
     manager = "manager"
     hr = "hr"
-
-
-class Language(StrEnum):
-    en = "en"
-    nl = "nl"
 
 
 class GoalLevel(StrEnum):
@@ -151,7 +153,7 @@ class Person(SQLModel, table=True):
     role: Role = Role.employee
     manager_id: str | None = Field(default=None, foreign_key="person.id", index=True)
     team_id: str | None = Field(default=None, foreign_key="team.id", index=True)
-    language: Language = Language.en
+    language: Language = Field(default="en", sa_type=LANGUAGE_COLUMN)
     job_title: str | None = Field(default=None, max_length=200)
     created_at: datetime = _ts()
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from agent.schemas import Language
 from knowledge.policy import Principal
+from knowledge.vocabulary import Language
 
 if TYPE_CHECKING:
     from knowledge.store import Store

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from agent.schemas import Language
+from knowledge.vocabulary import Language
 from tools.views import CatalogueActionView, PassageView
 
 if TYPE_CHECKING:

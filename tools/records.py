@@ -33,7 +33,7 @@ def person_view(person: Person) -> PersonView:
         id=person.id,
         name=person.name,
         role=person.role.value,
-        language=person.language.value,
+        language=person.language,
         job_title=person.job_title,
         team_id=person.team_id,
         manager_id=person.manager_id,

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.schemas import Language, Source, SourceType, Task
+from knowledge.vocabulary import Language, Source, SourceType, Task
 
 
 class View(BaseModel):

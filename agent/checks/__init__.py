@@ -1,4 +1,4 @@
-"""Deterministic checks on a draft, and the last-resort repair after the revise rounds.
+"""Deterministic checks on a draft (the last-resort repair after the revise rounds is :mod:`agent.repair`).
 
 ``run_checks`` is pure: same draft, request and evidence, same report. The eval suite reuses it
 (and :func:`lint_feedback_text`, :func:`lint_goal_text`) as scorers. Check codes:
@@ -26,15 +26,12 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-# The offline drafter imports the check modules; importing it as a module (not its names)
-# keeps the cycle harmless whichever package is imported first.
-import agent.offline as offline
-from agent.checks.agenda import check_agenda, repair_agenda
-from agent.checks.citations import check_citations, drop_unknown_sources
-from agent.checks.development import check_development, repair_development
-from agent.checks.feedback import check_feedback, lint_feedback_text, repair_feedback
-from agent.checks.report import CheckIssue, CheckReport, issue, term, warning
-from agent.checks.smart import check_smart, lint_goal_text, repair_smart
+from agent.checks.agenda import check_agenda
+from agent.checks.citations import check_citations
+from agent.checks.development import check_development
+from agent.checks.feedback import check_feedback, lint_feedback_text
+from agent.checks.report import CheckIssue, CheckReport, issue
+from agent.checks.smart import check_smart, lint_goal_text
 from agent.lexicon import detect_language
 from agent.schemas import (
     AgendaDraft,
@@ -54,10 +51,10 @@ from tools.views import Evidence
 __all__ = [
     "CheckIssue",
     "CheckReport",
+    "as_type",
     "check_language",
     "lint_feedback_text",
     "lint_goal_text",
-    "repair",
     "run_checks",
     "user_texts",
 ]
@@ -68,7 +65,8 @@ _OWN_WORDS = ("rewrite", "strengths", "growth_areas")
 """Fields that quote the author's notes or goal, so they may be in the author's language."""
 
 
-def _as(value: object, cls: type[T], what: str) -> T:
+def as_type(value: object, cls: type[T], what: str) -> T:
+    """``value``, checked to be a ``cls`` (a draft or request of the task at hand)."""
     if not isinstance(value, cls):
         raise TypeError(f"{what} must be {cls.__name__}, got {type(value).__name__}")
     return value
@@ -78,16 +76,17 @@ def run_checks(task: Task, draft: Draft, request: Request, evidence: Evidence) -
     """Every check that applies to ``task``: grounding, the task's rules, and the language."""
     issues = check_citations(draft, evidence)
     if task == "agenda":
-        issues += check_agenda(_as(draft, AgendaDraft, "draft"), _as(request, AgendaRequest, "request"), evidence)
+        issues += check_agenda(as_type(draft, AgendaDraft, "draft"), as_type(request, AgendaRequest, "request"),
+                               evidence)
     elif task == "smart_goal":
-        issues += check_smart(_as(draft, SmartGoalDraft, "draft"), _as(request, SmartGoalRequest, "request"),
+        issues += check_smart(as_type(draft, SmartGoalDraft, "draft"), as_type(request, SmartGoalRequest, "request"),
                               evidence)
     elif task == "feedback":
-        issues += check_feedback(_as(draft, FeedbackDraft, "draft"), _as(request, FeedbackRequest, "request"),
+        issues += check_feedback(as_type(draft, FeedbackDraft, "draft"), as_type(request, FeedbackRequest, "request"),
                                  evidence)
     elif task == "development":
-        issues += check_development(_as(draft, DevelopmentDraft, "draft"),
-                                    _as(request, DevelopmentRequest, "request"), evidence)
+        issues += check_development(as_type(draft, DevelopmentDraft, "draft"),
+                                    as_type(request, DevelopmentRequest, "request"), evidence)
     else:
         raise ValueError(f"unknown task {task!r}")
     issues += check_language(task, draft, request, evidence)
@@ -145,37 +144,3 @@ def check_language(task: Task, draft: Draft, request: Request, evidence: Evidenc
         for path, text in fields
         if detect_language(text, min_hits=4) not in (None, target)
     ]
-
-
-def repair(
-    task: Task, draft: Draft, request: Request, evidence: Evidence, report: CheckReport
-) -> tuple[Draft, list[str]]:
-    """Deterministic last resort after the revise rounds: fix or drop what still fails.
-
-    ``report`` is the last check report of ``draft``. Unknown citations are removed; each task's
-    rules are repaired with the offline draft as the source of missing parts; a draft in the
-    wrong language is replaced by the offline draft. Returns the repaired draft and warnings in
-    ``evidence.language``. A draft whose report is ok is returned unchanged.
-    """
-    if report.ok:
-        return draft, []
-    lang = evidence.language
-    fallback = offline.draft_offline(task, request, evidence)
-    if any(i.code == "language_mismatch" and i.severity == "error" for i in report.issues):
-        return fallback, [warning("offline_served", lang, reason=term("wrong_language", lang))]
-    draft, warnings = drop_unknown_sources(draft, evidence)
-    fixed: Draft
-    if task == "agenda":
-        fixed, more = repair_agenda(_as(draft, AgendaDraft, "draft"), _as(request, AgendaRequest, "request"),
-                                    evidence, _as(fallback, AgendaDraft, "fallback"))
-    elif task == "smart_goal":
-        fixed, more = repair_smart(_as(draft, SmartGoalDraft, "draft"), _as(request, SmartGoalRequest, "request"),
-                                   evidence, _as(fallback, SmartGoalDraft, "fallback"))
-    elif task == "feedback":
-        fixed, more = repair_feedback(_as(draft, FeedbackDraft, "draft"), _as(request, FeedbackRequest, "request"),
-                                      evidence, _as(fallback, FeedbackDraft, "fallback"))
-    else:
-        fixed, more = repair_development(_as(draft, DevelopmentDraft, "draft"),
-                                         _as(request, DevelopmentRequest, "request"), evidence,
-                                         _as(fallback, DevelopmentDraft, "fallback"))
-    return fixed, warnings + more

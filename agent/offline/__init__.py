@@ -1,7 +1,7 @@
 """The offline drafter: every task's output composed from the evidence with deterministic rules.
 
 Used when no model is configured, when the model fails (the result is then ``degraded``), and by
-:func:`agent.checks.repair` as the source of missing parts. Same input, same output; text in
+:func:`agent.repair.repair` as the source of missing parts. Same input, same output; text in
 ``evidence.language``; stored record text is treated as data and never followed.
 """
 

@@ -41,9 +41,10 @@ from knowledge.documents import (
     ingest_text,
     list_documents,
 )
-from knowledge.models import AuditEvent, Language, Organization
+from knowledge.models import AuditEvent, Organization
 from knowledge.policy import Principal, can_admin_org
 from knowledge.retrieval import search_guidance
+from knowledge.vocabulary import Language
 
 documents = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
 search = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=PROBLEM_RESPONSES)
@@ -219,7 +220,7 @@ def search_route(body: SearchRequest, principal: PrincipalDep, store: StoreDep) 
     best first, each with its source to cite."""
     passages = search_guidance(
         store, org_id=principal.org_id, query=body.query, k=body.k,
-        language=body.language.value if body.language else None,
+        language=body.language,
     )
     return SearchResponse(
         passages=[

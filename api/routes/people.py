@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from agent.erasure import DerivedDataPending, ErasureBlocked, erase_derived, erase_records, was_erased
 from agent.service import Coach
 from api.deps import CoachDep, PageDep, PrincipalDep, SessionDep, StoreDep, WriterDep
 from api.errors import PROBLEM_RESPONSES, ApiError, forbidden, invalid, not_found, problem_doc
 from api.schemas import Page, PersonCreate, PersonPublic, PersonUpdate
-from knowledge.index import remove_person
 from knowledge.models import (
-    ActionItem,
-    ApiKey,
-    AuditEvent,
-    Conversation,
-    DevelopmentAction,
-    Feedback,
-    Goal,
-    GoalLevel,
     Person,
     Role,
-    Team,
 )
 from knowledge.queries import find_person_by_email, get_person, list_people
 from knowledge.store import Store
@@ -140,20 +131,17 @@ def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPub
 )
 async def erase_person(person_id: str, w: WriterDep, store: StoreDep, coach: CoachDep) -> Response:
     """Erase the person's records in one transaction (nothing is deleted if any part fails),
-    then their search vectors and chat threads.
+    then their search vectors and chat threads (what goes and what stays: :mod:`agent.erasure`).
 
-    Deleted: their individual goals, conversations in which they are the employee (with
-    action items), feedback they gave or received, development actions and API keys. Kept,
-    with the reference to them removed: reports' ``manager_id``, teams' ``manager_id``,
-    action items they owned in others' conversations, team/organisation goals they owned.
-    A person who still is the manager of someone else's conversations cannot be erased
-    (409) until those conversations get another ``manager_id``: they are the reports'
-    history. Repeating the request after a 503 finishes the clean-up.
+    A person who still is the manager of someone else's conversations cannot be erased (409)
+    until those conversations get another ``manager_id``. Repeating the request after a 503
+    finishes the clean-up.
     """
     session, principal = w.session, w.principal
     person = await run_in_threadpool(get_person, session, principal=principal, person_id=person_id)
     if person is None:
-        if principal.is_hr and await run_in_threadpool(_was_erased, session, principal.org_id, person_id):
+        if principal.is_hr and await run_in_threadpool(
+                lambda: was_erased(session, org_id=principal.org_id, person_id=person_id)):
             await _erase_derived(store, coach, org_id=principal.org_id, person_id=person_id)
             return Response(status_code=204)
         raise not_found("person")
@@ -166,76 +154,23 @@ async def erase_person(person_id: str, w: WriterDep, store: StoreDep, coach: Coa
     return Response(status_code=204)
 
 
-def _was_erased(session: Session, org_id: str, person_id: str) -> bool:
-    return session.exec(
-        select(AuditEvent.id).where(
-            AuditEvent.org_id == org_id, AuditEvent.action == "person.erase", AuditEvent.target_id == person_id
-        )
-    ).first() is not None
-
-
 async def _erase_derived(store: Store, coach: Coach, *, org_id: str, person_id: str) -> None:
     try:
-        await run_in_threadpool(remove_person, store, org_id=org_id, person_id=person_id)
-        await coach.delete_threads_of(org_id=org_id, person_id=person_id)
-    except Exception as exc:  # the store or checkpointer is down: the client must retry
-        log.error("erase of %s: records erased, derived data not (%s)", person_id, type(exc).__name__)
+        await erase_derived(store, coach, org_id=org_id, person_id=person_id)
+    except DerivedDataPending as exc:
         raise ApiError(
             503, "The records are erased, but the search index or chat threads could not be "
             "cleaned yet. Repeat the request to finish.", slug="erase-incomplete",
         ) from exc
 
 
-M = TypeVar("M", bound=SQLModel)
-
-
 def _erase_records(w: WriterDep, person: Person) -> None:
-    session, pid, org_id = w.session, person.id, person.org_id
-
-    def rows(model: type[M], *where: Any) -> list[M]:
-        return list(session.exec(select(model).where(model.org_id == org_id, *where)).all())  # type: ignore[attr-defined]
-
-    led = rows(Conversation, Conversation.manager_id == pid, Conversation.employee_id != pid)
-    if led:
+    try:
+        erase_records(w.session, person, auditor=w)
+    except ErasureBlocked as exc:
         raise ApiError(
-            409, f"This person is the manager of {len(led)} conversation(s) of other people; give those "
+            409, f"This person is the manager of {exc.conversations} conversation(s) of other people; give those "
             "conversations another manager_id first (PATCH /v1/conversations/{id}).",
             slug="erase-blocked",
-        )
-    goals = rows(Goal, Goal.level == GoalLevel.individual, Goal.owner_person_id == pid)
-    goal_ids = {g.id for g in goals}
-    conversations = rows(Conversation, Conversation.employee_id == pid)
-    conv_ids = {c.id for c in conversations}
-    items = rows(ActionItem, col(ActionItem.conversation_id).in_(conv_ids)) if conv_ids else []
-    feedback = rows(Feedback, (Feedback.giver_id == pid) | (Feedback.recipient_id == pid))
-    actions = rows(DevelopmentAction, DevelopmentAction.person_id == pid)
-    keys = rows(ApiKey, ApiKey.person_id == pid)
-
-    # First cut every reference to what goes (row by row: the record index follows ORM
-    # changes, not bulk statements), then delete children before parents.
-    unlink: list[tuple[object, str]] = [
-        *((p, "manager_id") for p in rows(Person, Person.manager_id == pid)),
-        *((t, "manager_id") for t in rows(Team, Team.manager_id == pid)),
-        *((a, "owner_id") for a in rows(ActionItem, ActionItem.owner_id == pid)),
-        *((g, "owner_person_id") for g in rows(Goal, Goal.owner_person_id == pid) if g.id not in goal_ids),
-    ]
-    if goal_ids:
-        unlink += [(g, "parent_id") for g in rows(Goal, col(Goal.parent_id).in_(goal_ids))]
-        unlink += [(a, "goal_id") for a in rows(DevelopmentAction, col(DevelopmentAction.goal_id).in_(goal_ids))]
-    for record, attr in unlink:
-        setattr(record, attr, None)
-        session.add(record)
-    session.flush()
-    for batch in (items, [*conversations, *feedback, *actions, *keys], goals, [person]):
-        for record in batch:
-            session.delete(record)
-        session.flush()
-    w.audit(
-        action="person.erase", target_type="person", target_id=pid,
-        detail={
-            "goals": len(goals), "conversations": len(conversations), "action_items": len(items),
-            "feedback": len(feedback), "development_actions": len(actions), "api_keys": len(keys),
-            "unlinked": len(unlink),
-        },
-    )
+        ) from None
     w.commit()

@@ -35,7 +35,6 @@ from knowledge.models import (
     GoalLevel,
     GoalStatus,
     KeyResult,
-    Language,
     Organization,
     Person,
     Role,
@@ -43,6 +42,7 @@ from knowledge.models import (
     Visibility,
     stable_id,
 )
+from knowledge.vocabulary import Language
 
 __all__ = [
     "DEMO_KEYS",

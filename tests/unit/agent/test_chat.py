@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
 from agent.chat import ChatEvent
+from agent.gather import gather
 from agent.offline import draft_offline
 from agent.prompts.chat import UNAVAILABLE
 from agent.schemas import SmartGoalRequest
@@ -31,7 +32,6 @@ from tests.conftest import NOW, FakeLLM, answer, call_tools, fail, say, sse
 from tests.world import postgres_url
 from tools.context import CoachContext
 from tools.errors import NotVisible
-from tools.gather import gather
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from agent.checks import CheckReport, lint_feedback_text, lint_goal_text, repair, run_checks
+from agent.checks import CheckReport, lint_feedback_text, lint_goal_text, run_checks
 from agent.checks.report import CheckIssue
+from agent.repair import repair
 from agent.schemas import (
     AgendaDraft,
     AgendaItem,

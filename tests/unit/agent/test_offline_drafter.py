@@ -4,8 +4,6 @@ checks, and never echo stored text aimed at an AI."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 
@@ -543,15 +541,6 @@ def test_development_with_the_shipped_catalogue() -> None:
         assert expected in {a.catalogue_id for a in draft.actions}
         assert run_checks("development", draft, request, evidence).ok
         assert all(a.due >= date(2025, 5, 15) for a in draft.actions)
-
-
-# --- packaging --------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("first", ["agent.offline", "agent.checks"])
-def test_checks_and_offline_import_in_either_order(first: str) -> None:
-    other = "agent.checks" if first == "agent.offline" else "agent.offline"
-    code = f"import {first}, {other}; {other}.__name__"
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
 def test_offline_feedback_has_no_invented_markers() -> None:

@@ -1,0 +1,42 @@
+"""The words every layer shares: languages, tasks and the sources a claim can cite.
+
+They sit at the bottom of the stack (``api -> agent -> tools -> knowledge``, see
+``docs/ARCHITECTURE.md``) so that the records, the agent's tools, the agent and the API all
+speak of the same :data:`Language`, :data:`Task` and :class:`Source`. :mod:`agent.schemas`
+re-exports them next to the task schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Language = Literal["en", "nl"]
+"""A language a person reads the coach in (ISO 639-1)."""
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+Task = Literal["agenda", "smart_goal", "feedback", "development"]
+"""The four coaching tasks."""
+TASKS: tuple[Task, ...] = get_args(Task)
+
+SourceType = Literal["goal", "conversation", "action_item", "feedback", "development_action", "guidance", "policy"]
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Source(BaseModel):
+    """A record or passage a claim rests on. Only ids present in the provided data are valid."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: SourceType = Field(description="Kind of record or passage.")
+    id: Id = Field(description="The exact id as given in the data; never made up.")
+
+
+def as_language(value: str) -> Language:
+    """``value`` as a :data:`Language`; ``ValueError`` when it is not one."""
+    for language in LANGUAGES:
+        if value == language:
+            return language
+    raise ValueError(f"{value!r} is not a supported language ({', '.join(LANGUAGES)})")
