@@ -136,7 +136,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
     async def check_smart_goal(
         goal_text: Annotated[str, "The goal as it now stands, in the user's words."],
         parent_goal_id: Annotated[str | None, "Id of the team or organisation goal it serves, if known."] = None,
-        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+        language: Annotated[Language | None, "Language of the answer: the user's language."] = None,
     ) -> str:
         """Check a goal of the user against SMART and get a rewrite, proposed values and questions."""
         return await run("smart_goal", lambda: SmartGoalRequest(
@@ -148,7 +148,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         kind: Annotated[ConversationKind, "Kind of conversation."] = "one_on_one",
         minutes: Annotated[int, "Meeting length in minutes (10-180)."] = 30,
         topics: Annotated[list[str] | None, "The employee's own topics, if any."] = None,
-        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+        language: Annotated[Language | None, "Language of the answer: the user's language."] = None,
     ) -> str:
         """Prepare the agenda of a 1-on-1, check-in, review or development conversation."""
         employee_id = await subject(employee)
@@ -162,7 +162,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         notes: Annotated[str, "The user's rough feedback notes, verbatim."],
         recipient: Annotated[str | None, "Name or id of the colleague it is for, if given."] = None,
         intent: Annotated[Literal["praise", "constructive", "mixed"] | None, "What the feedback is for."] = None,
-        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+        language: Annotated[Language | None, "Language of the answer: the user's language."] = None,
     ) -> str:
         """Turn rough feedback notes into balanced, specific, bias-free feedback (SBI)."""
         recipient_id = await asyncio.to_thread(_lookup, ctx, recipient, directory=True) if recipient else None
@@ -175,7 +175,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
     async def suggest_development(
         employee: Annotated[str | None, "Name or id of the employee; empty for the user."] = None,
         focus: Annotated[str | None, "What to develop, if the user said."] = None,
-        language: Annotated[Literal["en", "nl"] | None, "Language of the answer: the user's language."] = None,
+        language: Annotated[Language | None, "Language of the answer: the user's language."] = None,
     ) -> str:
         """Suggest 2-5 development actions tied to the employee's goals and feedback."""
         employee_id = await subject(employee)

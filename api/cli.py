@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal, cast
+from typing import Annotated, cast
 
 import typer
 from sqlalchemy import Engine
@@ -19,6 +19,7 @@ from knowledge.keys import create_key, list_keys, revoke_key
 from knowledge.models import Organization
 from knowledge.queries import find_person_by_email, get_org_by_slug
 from knowledge.settings import Settings
+from knowledge.vocabulary import Language
 
 app = typer.Typer(help="AI Coach: conversation prep, SMART goals, balanced feedback, development actions.",
                   no_args_is_help=True)
@@ -154,7 +155,7 @@ def demo(
 
     if language is not None and language not in ("en", "nl"):
         raise _fail("--language must be en or nl")
-    run_demo(Settings(), language=cast(Literal["en", "nl"] | None, language), now=_now())
+    run_demo(Settings(), language=cast(Language | None, language), now=_now())
 
 
 @app.command("serve")

@@ -25,8 +25,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.store import Store, field_is
+from knowledge.vocabulary import Language
 
-CorpusLanguage = Literal["en", "nl"]
 MAX_CHUNK_CHARS = 1500
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -119,7 +119,7 @@ class Guide(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     key: str = Field(min_length=1, max_length=100)
-    language: CorpusLanguage
+    language: Language
     title: str = Field(min_length=1, max_length=300)
     topic: str = Field(min_length=1, max_length=100)
     audience: tuple[str, ...] = ()
@@ -133,7 +133,7 @@ class GuideChunk(BaseModel):
 
     id: str
     doc_key: str
-    language: CorpusLanguage
+    language: Language
     title: str
     topic: str
     audience: tuple[str, ...]

@@ -387,7 +387,7 @@ def ingest_text(
     text: str,
     now: datetime,
     markdown: bool = True,
-    language: Language | Literal["en", "nl"] | None = None,
+    language: Language | None = None,
 ) -> IngestResult:
     """Ingest (or replace) the document ``name`` of ``org_id`` from its text.
 
@@ -407,7 +407,7 @@ def ingest_pdf(
     name: str,
     data: bytes,
     now: datetime,
-    language: Language | Literal["en", "nl"] | None = None,
+    language: Language | None = None,
 ) -> IngestResult:
     """Ingest (or replace) the document ``name`` of ``org_id`` from the bytes of a PDF.
 

@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.store import Store, StoredChunk, Where, field_is
+from knowledge.vocabulary import Language
 
 SourceType = Literal["guidance", "policy"]
 SearchMode = Literal["hybrid", "dense", "lexical"]
@@ -63,7 +64,7 @@ class Passage(BaseModel):
     doc_key: str = Field(description="Guide key (same for both languages) or policy document key.")
     title: str
     heading: str
-    language: Literal["en", "nl"]
+    language: Language
     text: str
     score: float = Field(description="Relevance, higher is better; comparable within one result list.")
 

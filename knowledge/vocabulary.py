@@ -12,8 +12,9 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Language = Literal["en", "nl"]
-"""A language a person reads the coach in (ISO 639-1)."""
+# The one Language type is the language layer's (its catalogue folders must match it).
+from knowledge.i18n.languages import Language as Language
+
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
 Task = Literal["agenda", "smart_goal", "feedback", "development"]
