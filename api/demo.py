@@ -410,7 +410,7 @@ def render_nudges(engine: Engine, org_id: str, manager: str, language: Language 
     principal = _principal(engine, org_id, manager)
     with Session(engine) as session:
         me = session.get(Person, principal.person_id)
-        lang: Language = language or (me.language.value if me is not None else "en")  # type: ignore[assignment]
+        lang: Language = language or (me.language if me is not None else "en")
         found = nudges_for(session, principal=principal, today=now.date(), language=lang)
     title = _t("case.nudges", lang, name=me.name if me else manager, n=len(found.people),
                days=found.one_on_one_days)

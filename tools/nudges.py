@@ -22,11 +22,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from agent.schemas import Language, Source
 from knowledge import queries
 from knowledge.models import Conversation, ConversationKind, DevStatus, GoalLevel, GoalStatus, Person
 from knowledge.policy import Principal
 from knowledge.rhythm import Rhythm, get_rhythm
+from knowledge.vocabulary import Language, Source
 
 NudgeKind = Literal[
     "one_on_one_overdue",

@@ -44,7 +44,7 @@ def nudges(
     lang: Language = language or "en"
     if language is None:
         me = get_person(session, principal=principal, person_id=principal.person_id)
-        lang = me.language.value if me is not None else "en"  # type: ignore[assignment]
+        lang = me.language if me is not None else "en"
     return nudges_for(session, principal=principal, today=now.date(), language=lang)
 
 
