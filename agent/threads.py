@@ -1,9 +1,10 @@
 """Where chat threads live: who owns each thread, and the checkpointer holding its messages.
 
-A thread belongs to the principal that started it (organisation, person and calling
-service). Thread ids are random; a thread id of another principal is treated exactly like an
-unknown one. The messages themselves are LangGraph checkpoints: SQLite next to the records
-by default, PostgreSQL when the records are on PostgreSQL.
+A thread belongs to the person who started it, whether with their own key or through a
+service acting for them; a bare service's threads belong to that service. Thread ids are
+random; a thread id of another principal is treated exactly like an unknown one. The
+messages themselves are LangGraph checkpoints: SQLite next to the records by default,
+PostgreSQL when the records are on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -61,12 +62,12 @@ def new_thread_id() -> str:
 
 
 def _owned_by(principal: Principal) -> list:  # type: ignore[type-arg]
+    """A person's threads are theirs through any door: their own key or a service acting for
+    them (which has exactly their rights). A bare service owns the threads it started alone."""
     person, service = col(ChatThread.person_id), col(ChatThread.service)
-    return [
-        ChatThread.org_id == principal.org_id,
-        person.is_(None) if principal.person_id is None else person == principal.person_id,
-        service.is_(None) if principal.service is None else service == principal.service,
-    ]
+    if principal.person_id is not None:
+        return [ChatThread.org_id == principal.org_id, person == principal.person_id]
+    return [ChatThread.org_id == principal.org_id, person.is_(None), service == principal.service]
 
 
 def create_thread(session: Session, *, principal: Principal, now: datetime) -> ChatThread:

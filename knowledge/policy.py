@@ -10,12 +10,16 @@ a request body or from model output. The rules:
 * A manager sees the records of their direct reports (not of their reports' reports).
 * The people directory (names, roles, teams) and organisation/team goals are visible to
   everyone in the organisation: they are what cascading goals and peer feedback need.
-* A service key acting on behalf of a person sees exactly what that person sees. A service
-  key acting for nobody may list the directory and write records of its organisation, but
-  reads no one's goals, conversations, feedback or development actions.
-* Writes: HR and services write anything in their org; a manager writes records about their
-  direct reports; everyone writes their own goals and development actions and feedback they
-  give.
+* A service key acting on behalf of a person (``X-On-Behalf-Of``) has exactly that person's
+  rights, for writes as for reads: the principal *is* that person, the service is only named
+  in the audit log.
+* A service key acting for nobody has the rights in :data:`SERVICE_RIGHTS` and no others: it
+  reads the directory and keeps it in sync (people and teams), but reads and writes no one's
+  goals, conversations, feedback or development actions, never gives or takes the HR role
+  and never changes an HR person, erases nobody, and manages no keys, prompts or documents.
+* Writes: HR writes anything in their org (keys and the audit log through their own
+  commands); a manager writes records about their direct reports; everyone writes their own
+  goals and development actions and feedback they give.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from knowledge.models import (
     GoalLevel,
     Organization,
     Person,
+    Role,
     Team,
     Visibility,
 )
@@ -153,12 +158,33 @@ def redact_feedback(principal: Principal, feedback: Feedback) -> Feedback:
     return Feedback.model_validate({**feedback.model_dump(), "giver_id": None})
 
 
+SERVICE_RIGHTS: dict[str, str] = {
+    "read": "the people directory and the teams of its organisation",
+    "write": "people (not HR people, and not the HR role) and teams of its organisation",
+}
+"""What a service key acting for nobody may do, written down: :func:`can_read` and
+:func:`can_write` implement exactly this. Everything else needs ``X-On-Behalf-Of``."""
+
+
+def _bare_service_may_write(record: Record) -> bool:
+    if isinstance(record, Team):
+        return True
+    # Giving the HR role (or changing an HR person) is for HR: a directory sync that could
+    # do it would hand the service HR rights through X-On-Behalf-Of of the new HR person.
+    return isinstance(record, Person) and record.role != Role.hr
+
+
 def can_write(principal: Principal, record: Record, *, conversation: Conversation | None = None) -> bool:
-    """Whether ``principal`` may create or change ``record`` (deny by default)."""
+    """Whether ``principal`` may create or change ``record`` (deny by default).
+
+    Check a change both before and after applying it: the record as it is and as it would be.
+    """
     if getattr(record, "org_id", None) != principal.org_id:
         return False
-    if principal.is_hr or principal.service is not None:
-        return not isinstance(record, (ApiKey, AuditEvent)) or principal.is_hr
+    if principal.is_bare_service:
+        return _bare_service_may_write(record)
+    if principal.is_hr:
+        return True
     me = principal.person_id
     if isinstance(record, Goal):
         return record.level == GoalLevel.individual and (

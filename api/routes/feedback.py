@@ -49,7 +49,7 @@ def get_feedback_route(feedback_id: str, session: SessionDep, principal: Princip
 
 @router.post("", status_code=201, summary="Give feedback")
 def create_feedback(body: FeedbackCreate, w: WriterDep) -> FeedbackPublic:
-    """Give feedback; ``giver_id`` defaults to you (HR and services may record others')."""
+    """Give feedback; ``giver_id`` defaults to you (HR may record others')."""
     data = body.model_dump()
     data["giver_id"] = body.giver_id or w.principal.person_id
     if data["giver_id"] == body.recipient_id:

@@ -73,7 +73,7 @@ _EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=201, summary="Add a person (HR, services)", responses=_EMAIL_TAKEN)
+@router.post("", status_code=201, summary="Add a person (HR; services without the HR role)", responses=_EMAIL_TAKEN)
 def create_person(body: PersonCreate, w: WriterDep) -> PersonPublic:
     person = Person(org_id=w.principal.org_id, created_at=w.now, **body.model_dump())
     w.authorize(person)
@@ -97,7 +97,7 @@ def _keep_one_hr(session: Session, *, org_id: str, leaving: str) -> None:
 
 @router.patch(
     "/{person_id}",
-    summary="Change a person (HR, services)",
+    summary="Change a person (HR; services for non-HR people)",
     responses={409: problem_doc("E-mail address taken, or the organisation's last HR person would lose the role")},
 )
 def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPublic:
@@ -113,6 +113,7 @@ def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPub
         _keep_one_hr(w.session, org_id=person.org_id, leaving=person.id)
     for name, value in changes.items():
         setattr(person, name, value)
+    w.authorize(person)  # as it would be: e.g. a service may not give the HR role
     w.save(person, action="person.update", target_type="person", detail={"fields": sorted(changes)})
     w.commit()
     return PersonPublic.model_validate(person)

@@ -167,10 +167,29 @@ async def test_a_thread_belongs_to_its_principal(
     with pytest.raises(NotVisible):
         await coach.chat(principal=sanne, message="Hoi", thread_id="thr_unknown", now=NOW)
     assert await coach.get_thread(principal=daan, thread_id=mine.thread_id) is None
-    via_service = Principal(org_id=sanne.org_id, person_id=sanne.person_id, role="employee", service="hr-app")
-    assert await coach.get_thread(principal=via_service, thread_id=mine.thread_id) is None
+    bare_service = Principal(org_id=sanne.org_id, person_id=None, role="service", service="hr-app")
+    assert await coach.get_thread(principal=bare_service, thread_id=mine.thread_id) is None
     assert await coach.get_thread(principal=sanne, thread_id=mine.thread_id) is not None
     assert fake_llm.calls == 1
+
+
+async def test_a_service_acting_for_a_person_has_their_threads(
+    coach: Coach, fake_llm: FakeLLM, principal_of: Callable[[str], Principal]
+) -> None:
+    """Exactly the person's rights: the threads Sanne started herself and those a service
+    started for her are hers, through either door; another service alone sees none."""
+    sanne = principal_of("sanne")
+    via_service = Principal(org_id=sanne.org_id, person_id=sanne.person_id, role="employee", service="hr-app")
+    fake_llm.then(say("Hoi"), say("Hallo"), say("Verder"))
+    mine = await coach.chat(principal=sanne, message="Hoi", thread_id=None, now=NOW)
+    theirs = await coach.chat(principal=via_service, message="Hallo", thread_id=None, now=NOW)
+
+    seen = await coach.get_thread(principal=via_service, thread_id=mine.thread_id)
+    assert seen is not None and [m.content for m in seen.messages] == ["Hoi", "Hoi"]
+    assert await coach.get_thread(principal=sanne, thread_id=theirs.thread_id) is not None
+    await coach.chat(principal=via_service, message="Verder", thread_id=mine.thread_id, now=NOW)
+    bare = Principal(org_id=sanne.org_id, person_id=None, role="service", service="hr-app")
+    assert await coach.get_thread(principal=bare, thread_id=theirs.thread_id) is None
 
 
 async def test_deleting_a_persons_threads_erases_their_messages(
