@@ -124,8 +124,12 @@ async def test_chat_threads_belong_to_their_owner(api: Api, db: Session) -> None
     assert [m["role"] for m in view["messages"]][:2] == ["user", "assistant"]
     assert len([m for m in view["messages"] if m["role"] == "user"]) == 2
 
+    # A service acting for Daan has exactly his rights: his threads are its threads.
+    via_service = await api.get(f"/v1/coach/threads/{thread}", "svc@daan")
+    assert via_service.status_code == 200 and via_service.json()["messages"] == view["messages"]
+
     nowhere = f"thr_{uuid.uuid4().hex}"
-    for actor in ("femke", "marieke", "svc@daan", "svc", "other_hr"):
+    for actor in ("femke", "marieke", "svc@femke", "svc", "other_hr"):
         same = await api.get(f"/v1/coach/threads/{nowhere}", actor)
         theirs = await api.get(f"/v1/coach/threads/{thread}", actor)
         assert theirs.status_code == 404 and theirs.content == same.content, actor
