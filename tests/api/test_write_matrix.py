@@ -181,7 +181,10 @@ CASES: dict[str, Case] = {
         "PATCH", lambda api: f"/v1/development-actions/{api.ids.daan_action}",
         lambda api: {"status": "in_progress"}),
         rights(404, daan=200, femke=200, marieke=200)),
-    # --- policy documents and prompts: HR of the organisation ---
+    # --- the organisation's rhythm, policy documents and prompts: HR of the organisation ---
+    "set the 1-on-1 rhythm": Case(("PUT", "/v1/coach/rhythm"), fixed(
+        "PUT", lambda api: "/v1/coach/rhythm", lambda api: {"one_on_one_days": 30}),
+        rights(403, marieke=200, other_hr=200)),
     "upload a document": Case(("POST", "/v1/documents"), fixed(
         "POST", lambda api: "/v1/documents", lambda api: {"name": f"doc-{uid()}.md", "text": "# Rules\n\nBe kind."}),
         rights(403, marieke=201, other_hr=201)),
