@@ -20,24 +20,22 @@ round): :func:`evaluate` and :func:`preview` take the evaluating function as an 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 from pydantic import Field as PydField
-from sqlalchemy import JSON, Column, Engine, Index, Text, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
 from knowledge.db import init_db, make_engine, session_scope
-from knowledge.models import AuditEvent, UTCDateTime, new_id, utcnow
+from knowledge.models import AuditEvent, PromptStatus, PromptVersion, prompt_hash
 from knowledge.policy import Principal
 from knowledge.queries import get_org_by_slug
 from knowledge.settings import Settings
@@ -55,9 +53,6 @@ ClauseName = Literal["sources", "data", "language"]
 _BULLET = re.compile(r"\n\s*\n|\n\s*(?=[-*•]\s|\d+[.)]\s)")
 
 
-def prompt_hash(system: str) -> str:
-    """The first 12 hex digits of the SHA-256 of a system text (what reports show)."""
-    return hashlib.sha256(system.encode("utf-8")).hexdigest()[:12]
 
 
 def _segments(system: str) -> list[str]:
@@ -210,54 +205,16 @@ def judge_activation(
     return Verdict(allowed=not reasons, reasons=reasons, failing_cases=failing)
 
 
-# --- the table ----------------------------------------------------------------------------
+# --- rows as prompts and summaries -----------------------------------------------------------
 
-class PromptStatus(StrEnum):
-    draft = "draft"
-    active = "active"
-    retired = "retired"
-
-
-class PromptVersion(SQLModel, table=True):
-    """One HR-written system prompt for one task of one organisation."""
-
-    __tablename__ = "prompt_version"
-    __table_args__ = (
-        UniqueConstraint("org_id", "task", "version", name="uq_prompt_version_org_task_version"),
-        Index("ix_prompt_version_org_task_status", "org_id", "task", "status"),
-    )
-
-    id: str = Field(default_factory=lambda: new_id("pv"), primary_key=True)
-    org_id: str = Field(foreign_key="organization.id")
-    task: str = Field(max_length=20)
-    version: str = Field(max_length=20, description="v1, v2, ... per organisation and task.")
-    number: int = Field(ge=1)
-    system: str = Field(sa_column=Column(Text, nullable=False))
-    note: str | None = Field(default=None, max_length=500)
-    created_by: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    status: PromptStatus = PromptStatus.draft
-    activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    replaces_id: str | None = Field(
-        default=None, max_length=64, description="The version this one replaced when last activated (None: built-in)."
-    )
-    eval_summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-
-    @property
-    def hash(self) -> str:
-        return prompt_hash(self.system)
-
-    def spec(self) -> PromptSpec:
-        """What a coach run uses; the version names the org's label and the text's hash."""
-        return PromptSpec(version=f"{self.version}-{self.hash[:8]}", system=self.system)
-
-    def summary(self) -> EvalSummary | None:
-        return EvalSummary.model_validate(self.eval_summary) if self.eval_summary else None
+def spec_of(row: PromptVersion) -> PromptSpec:
+    """What a coach run uses; the version names the org's label and the text's hash."""
+    return PromptSpec(version=f"{row.version}-{row.hash[:8]}", system=row.system)
 
 
-def init_prompt_tables(engine: Engine) -> None:
-    """Create the registry's table if missing (idempotent; call at start-up next to init_db)."""
-    SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[PromptVersion.__tablename__]])
+def summary_of(row: PromptVersion) -> EvalSummary | None:
+    """The evaluation stored on the version, if any."""
+    return EvalSummary.model_validate(row.eval_summary) if row.eval_summary else None
 
 
 @contextmanager
@@ -266,7 +223,6 @@ def registry_session(settings: Settings) -> Iterator[Session]:
     engine = make_engine(settings.effective_database_url)
     try:
         init_db(engine)
-        init_prompt_tables(engine)
         with session_scope(engine) as session:
             yield session
     finally:
@@ -394,7 +350,7 @@ def _active_row(session: Session, *, org_id: str, task: str) -> PromptVersion | 
 def active_prompt(session: Session, *, org_id: str, task: Task) -> PromptSpec:
     """The prompt a coach run of ``org_id`` uses for ``task``: the active version, else built-in."""
     row = _active_row(session, org_id=org_id, task=task)
-    return row.spec() if row is not None else BUILTIN_PROMPTS[task]
+    return spec_of(row) if row is not None else BUILTIN_PROMPTS[task]
 
 
 def prompt_resolver(engine: Engine) -> Callable[[str, Task], PromptSpec]:
@@ -421,7 +377,7 @@ async def preview(
 ) -> Any:
     """Run ``version_id``'s prompt through ``run`` (one eval case); nothing is stored."""
     row = get_version(session, principal=principal, version_id=version_id)
-    return await run(row.spec())
+    return await run(spec_of(row))
 
 
 async def evaluate(
@@ -429,7 +385,7 @@ async def evaluate(
 ) -> EvalSummary:
     """Evaluate a version and store the summary on it (audited)."""
     row = get_version(session, principal=principal, version_id=version_id)
-    summary = await evaluator(_task(row.task), row.spec())
+    summary = await evaluator(_task(row.task), spec_of(row))
     summary = summary.model_copy(update={"lint": lint_prompt(row.system)})
     row.eval_summary = summary.model_dump(mode="json")
     session.add(row)
@@ -467,18 +423,18 @@ async def activate(
     if row.status == PromptStatus.active:
         return row
     task = _task(row.task)
-    candidate = row.summary()
+    candidate = summary_of(row)
     if not _fresh(candidate, row, engine, dataset):
         candidate = await evaluate(session, principal=principal, version_id=row.id, evaluator=evaluator, now=now)
     assert candidate is not None
     current = _active_row(session, org_id=principal.org_id, task=task)
     baseline: EvalSummary | None = None
     if candidate.judge_mean is not None:
-        stored = current.summary() if current is not None else None
+        stored = summary_of(current) if current is not None else None
         baseline = stored if stored is not None and stored.judge_mean is not None and current is not None \
             and _fresh(stored, current, candidate.engine, candidate.dataset) else None
         if baseline is None:
-            baseline = await evaluator(task, current.spec() if current is not None else BUILTIN_PROMPTS[task])
+            baseline = await evaluator(task, spec_of(current) if current is not None else BUILTIN_PROMPTS[task])
     verdict = judge_activation(candidate, baseline, system=row.system)
     if not verdict.allowed:
         _audit(session, principal, "prompt.activate_refused", row, now, reasons=verdict.reasons,
@@ -521,4 +477,4 @@ def rollback(session: Session, *, principal: Principal, task: str, now: datetime
         previous = None
     _audit(session, principal, "prompt.rollback", current, now, restored=restored)
     session.flush()
-    return previous.spec() if previous is not None else BUILTIN_PROMPTS[task]
+    return spec_of(previous) if previous is not None else BUILTIN_PROMPTS[task]

@@ -18,25 +18,11 @@ from typing import Any, Literal
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel
 from pydantic import Field as PydField
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from knowledge.models import UTCDateTime
+from knowledge.models import ChatThread
 from knowledge.policy import Principal
 from knowledge.settings import Settings
-
-
-class ChatThread(SQLModel, table=True):
-    """Ownership of one chat thread (its messages are in the checkpointer)."""
-
-    __tablename__ = "chat_thread"
-
-    id: str = Field(primary_key=True, max_length=64)
-    org_id: str = Field(foreign_key="organization.id", index=True)
-    # No foreign key to person: erasing a person deletes their threads first (delete_threads_of).
-    person_id: str | None = Field(default=None, index=True, max_length=64)
-    service: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ThreadMessage(BaseModel):

@@ -35,6 +35,8 @@ from agent.prompt_registry import (
     preview,
     registry_session,
     rollback,
+    spec_of,
+    summary_of,
 )
 from agent.prompts import PromptSpec
 from agent.schemas import Task
@@ -77,7 +79,7 @@ def _version(session: Session, principal: Principal, task: str, version: str) ->
 
 
 def _line(row: PromptVersion) -> str:
-    summary = row.summary()
+    summary = summary_of(row)
     evaluated = f"evaluated {summary.passed}/{summary.cases} on {summary.engine}" if summary else "not evaluated"
     return f"{row.task:<12} {row.version:<5} {row.status.value:<8} {row.hash}  {row.id}  {evaluated}  {row.note or ''}"
 
@@ -122,7 +124,7 @@ def show(org: OrgOption, task: TaskOption, version: Annotated[str, typer.Argumen
         row = _version(session, _principal(session, org), task, version)
         typer.echo(_line(row))
         typer.echo(row.system)
-        summary = row.summary()
+        summary = summary_of(row)
         if summary is not None:
             typer.echo(summary.model_dump_json(indent=1))
 
@@ -202,7 +204,7 @@ def activate_cmd(org: OrgOption, task: TaskOption, version: Annotated[str, typer
         except ActivationRefused as exc:
             refused = exc  # the session still commits: the evaluation and the refusal are kept
         else:
-            typer.echo(f"activated {row.task} {row.version}: coach results now name {row.spec().version}")
+            typer.echo(f"activated {row.task} {row.version}: coach results now name {spec_of(row).version}")
     if refused is not None:
         typer.secho(f"refused: {refused.version}", err=True, fg=typer.colors.RED)
         for reason in refused.reasons:

@@ -61,7 +61,14 @@ def _prompts(settings: Settings, tasks: list[Task], version: str, org: str | Non
         return prompts
     if org is None:
         raise _fail("--prompt-version other than 'builtin' needs --org SLUG (the registry is per organisation)")
-    from agent.prompt_registry import VersionNotFound, active_prompt, find_version, operator_principal, registry_session
+    from agent.prompt_registry import (
+        VersionNotFound,
+        active_prompt,
+        find_version,
+        operator_principal,
+        registry_session,
+        spec_of,
+    )
 
     with registry_session(settings) as session:
         principal = operator_principal(session, org_slug=org)
@@ -72,7 +79,7 @@ def _prompts(settings: Settings, tasks: list[Task], version: str, org: str | Non
                 prompts[task] = active_prompt(session, org_id=principal.org_id, task=task)
                 continue
             try:
-                prompts[task] = find_version(session, principal=principal, task=task, version=version).spec()
+                prompts[task] = spec_of(find_version(session, principal=principal, task=task, version=version))
             except VersionNotFound:
                 raise _fail(f"no prompt version {version!r} of task {task} in {org!r}") from None
     return prompts

@@ -29,11 +29,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel
-from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from knowledge.corpus import content_id, contextual_text, split_front_matter, split_sections, text_hash
-from knowledge.models import LANGUAGE_COLUMN, UTCDateTime, stable_id
+from knowledge.models import PolicyDocument, stable_id
 from knowledge.store import Store, all_of, field_is
 from knowledge.vocabulary import Language, as_language
 
@@ -94,26 +93,6 @@ class PdfWithoutText(DocumentError):
 class PdfUnreadable(DocumentError):
     code = "pdf-unreadable"
     title = "Unreadable PDF"
-
-
-class PolicyDocument(SQLModel, table=True):
-    """An HR policy document of one organisation (its chunks live in the ``policy`` collection)."""
-
-    __tablename__ = "policy_document"
-    __table_args__ = (UniqueConstraint("org_id", "key", name="uq_policy_document_org_key"),)
-
-    id: str = Field(primary_key=True, description="pdoc_…, stable for (org, key).")
-    org_id: str = Field(foreign_key="organization.id", index=True)
-    key: str = Field(max_length=100, description="Slug of the file name; unique within the org.")
-    title: str = Field(max_length=300)
-    filename: str | None = Field(default=None, max_length=300)
-    language: Language = Field(sa_type=LANGUAGE_COLUMN)
-    format: str = Field(default="markdown", max_length=16, description="markdown, text or pdf.")
-    content_hash: str = Field(max_length=64, description="SHA-256 of the source text.")
-    content: str = Field(sa_column=Column(Text, nullable=False), description="The source text.")
-    chunk_count: int = Field(ge=0)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class IngestResult(BaseModel):

@@ -1,4 +1,9 @@
-"""Performance records as SQLModel tables.
+"""Every table of the service, as SQLModel tables: the one home of the schema.
+
+The performance records (organisations, people, goals, conversations, feedback ...), the API
+keys and the audit log, and the service's own tables: HR's prompt versions, chat thread
+ownership and policy documents. The schema changes only through the Alembic migrations in
+``knowledge/migrations/`` (``coach db upgrade``; see ``docs/ARCHITECTURE.md``).
 
 Ids are prefixed strings (``goal_…``, ``per_…``) so that a citation such as
 ``{"type": "goal", "id": "goal_…"}`` is self-describing. Every timestamp is timezone-aware
@@ -7,6 +12,7 @@ Ids are prefixed strings (``goal_…``, ``per_…``) so that a citation such as
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -14,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PydField
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, UniqueConstraint, event
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Text, UniqueConstraint, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -292,6 +298,83 @@ class AuditEvent(SQLModel, table=True):
     target_id: str | None = Field(default=None, max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = _ts()
+
+
+# --- the service's own tables: prompt versions, chat threads, policy documents --------------
+
+def prompt_hash(system: str) -> str:
+    """The first 12 hex digits of the SHA-256 of a system text (what reports show)."""
+    return hashlib.sha256(system.encode("utf-8")).hexdigest()[:12]
+
+
+class PromptStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    retired = "retired"
+
+
+class PromptVersion(SQLModel, table=True):
+    """One HR-written system prompt for one task of one organisation."""
+
+    __tablename__ = "prompt_version"
+    __table_args__ = (
+        UniqueConstraint("org_id", "task", "version", name="uq_prompt_version_org_task_version"),
+        Index("ix_prompt_version_org_task_status", "org_id", "task", "status"),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("pv"), primary_key=True)
+    org_id: str = Field(foreign_key="organization.id")
+    task: str = Field(max_length=20)
+    version: str = Field(max_length=20, description="v1, v2, ... per organisation and task.")
+    number: int = Field(ge=1)
+    system: str = Field(sa_column=Column(Text, nullable=False))
+    note: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: PromptStatus = PromptStatus.draft
+    activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    replaces_id: str | None = Field(
+        default=None, max_length=64, description="The version this one replaced when last activated (None: built-in)."
+    )
+    eval_summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+    @property
+    def hash(self) -> str:
+        return prompt_hash(self.system)
+
+
+class ChatThread(SQLModel, table=True):
+    """Ownership of one chat thread (its messages are in the checkpointer)."""
+
+    __tablename__ = "chat_thread"
+
+    id: str = Field(primary_key=True, max_length=64)
+    org_id: str = Field(foreign_key="organization.id", index=True)
+    # No foreign key to person: erasing a person deletes their threads first (delete_threads_of).
+    person_id: str | None = Field(default=None, index=True, max_length=64)
+    service: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PolicyDocument(SQLModel, table=True):
+    """An HR policy document of one organisation (its chunks live in the ``policy`` collection)."""
+
+    __tablename__ = "policy_document"
+    __table_args__ = (UniqueConstraint("org_id", "key", name="uq_policy_document_org_key"),)
+
+    id: str = Field(primary_key=True, description="pdoc_…, stable for (org, key).")
+    org_id: str = Field(foreign_key="organization.id", index=True)
+    key: str = Field(max_length=100, description="Slug of the file name; unique within the org.")
+    title: str = Field(max_length=300)
+    filename: str | None = Field(default=None, max_length=300)
+    language: Language = Field(sa_type=LANGUAGE_COLUMN)
+    format: str = Field(default="markdown", max_length=16, description="markdown, text or pdf.")
+    content_hash: str = Field(max_length=64, description="SHA-256 of the source text.")
+    content: str = Field(sa_column=Column(Text, nullable=False), description="The source text.")
+    chunk_count: int = Field(ge=0)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 RECORD_TYPES: dict[str, type[SQLModel]] = {

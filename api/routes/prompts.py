@@ -37,6 +37,8 @@ from agent.prompt_registry import (
     list_versions,
     preview,
     rollback,
+    spec_of,
+    summary_of,
 )
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
@@ -73,9 +75,9 @@ class PromptVersionPublic(BaseModel):
 
     @classmethod
     def of(cls, row: PromptVersion) -> PromptVersionPublic:
-        return cls(id=row.id, task=row.task, version=row.version, prompt_version=row.spec().version, hash=row.hash,
+        return cls(id=row.id, task=row.task, version=row.version, prompt_version=spec_of(row).version, hash=row.hash,
                    status=row.status.value, note=row.note, created_by=row.created_by, created_at=row.created_at,
-                   activated_at=row.activated_at, lint=lint_prompt(row.system), eval_summary=row.summary())
+                   activated_at=row.activated_at, lint=lint_prompt(row.system), eval_summary=summary_of(row))
 
 
 class PromptVersionDetail(PromptVersionPublic):
@@ -168,7 +170,7 @@ def get_active(task: Task, session: SessionDep, principal: PrincipalDep) -> Acti
     if row is None:
         spec = BUILTIN_PROMPTS[task]
         return ActivePrompt(task=task, source="builtin", prompt_version=spec.version, system=spec.system)
-    return ActivePrompt(task=task, source="registry", prompt_version=row.spec().version, version_id=row.id,
+    return ActivePrompt(task=task, source="registry", prompt_version=spec_of(row).version, version_id=row.id,
                         system=row.system)
 
 
@@ -240,6 +242,6 @@ async def activate_prompt(version_id: str, session: SessionDep, principal: Princ
                              now=now, engine=engine, dataset=dataset)
     except ActivationRefused as exc:
         session.commit()  # keep the evaluation and the audited refusal
-        raise _refusal(exc, row.summary()) from None
+        raise _refusal(exc, summary_of(row)) from None
     session.commit()
     return PromptVersionPublic.of(row)

@@ -20,9 +20,9 @@ from sqlmodel import Session, func, select
 
 from agent.llm import make_chat_model
 from agent.service import Coach
-from agent.threads import ChatThread
 from api.deps import get_coach
 from knowledge.db import make_engine
+from knowledge.models import ChatThread
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import Api

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 
 from knowledge import documents as documents_module
 from knowledge.demo import DEMO_ORG_ID
-from knowledge.documents import PolicyDocument
 from knowledge.index import index_records
 from knowledge.models import (
     ActionItem,
@@ -23,6 +22,7 @@ from knowledge.models import (
     Feedback,
     Goal,
     Person,
+    PolicyDocument,
     Team,
 )
 from knowledge.settings import Settings

@@ -453,7 +453,7 @@ async def test_a_run_uses_the_organisations_active_prompt_version(
     llm_coach: Coach, fake_llm: FakeLLM, demo_engine: Engine, principal_of: Callable[[str], Principal],
     evidence_of: Callable[..., Evidence],
 ) -> None:
-    from agent.prompt_registry import PromptStatus, create_version
+    from agent.prompt_registry import PromptStatus, create_version, spec_of
     from knowledge.db import session_scope
 
     marker = "Open with one sentence of appreciation."
@@ -464,7 +464,7 @@ async def test_a_run_uses_the_organisations_active_prompt_version(
         row.status = PromptStatus.active  # activation gating is tested in test_prompt_registry.py
         session.add(row)
         session.flush()
-        version = row.spec().version
+        version = spec_of(row).version
     key, request = english_case("agenda")
     principal = principal_of(key)
     fake_llm.then(answer(good_draft("agenda", request, evidence_of("agenda", request, principal))))

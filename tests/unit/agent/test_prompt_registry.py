@@ -36,6 +36,8 @@ from agent.prompt_registry import (
     prompt_hash,
     prompt_resolver,
     rollback,
+    spec_of,
+    summary_of,
 )
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.prompts.common import DATA_RULES, SOURCES_RULES
@@ -144,7 +146,7 @@ def test_create_list_get_are_hr_only_and_per_organisation(world: World) -> None:
         v1 = create_version(session, principal=world.hr, task="agenda", system=GOOD_AGENDA, now=NOW, note="shorter")
         v2 = create_version(session, principal=world.hr, task="agenda", system=BROKEN_AGENDA, now=NOW)
         assert (v1.version, v2.version, v1.status) == ("v1", "v2", PromptStatus.draft)
-        assert v1.spec().version == f"v1-{prompt_hash(GOOD_AGENDA)[:8]}"
+        assert spec_of(v1).version == f"v1-{prompt_hash(GOOD_AGENDA)[:8]}"
         assert [r.version for r in list_versions(session, principal=world.hr, task="agenda")] == ["v1", "v2"]
         with pytest.raises(Forbidden):
             create_version(session, principal=world.employee, task="agenda", system=GOOD_AGENDA, now=NOW)
@@ -169,7 +171,7 @@ async def test_preview_runs_one_case_with_the_version(world: World, settings: An
             return await preview_case(settings, "agenda", spec, "ag-en-fx-five-open-items")
 
         result = await preview(session, principal=world.hr, version_id=row.id, run=run)
-        spec_version = row.spec().version
+        spec_version = spec_of(row).version
     assert result.case_id == "ag-en-fx-five-open-items" and result.passed
     assert result.engine == "llm" and result.prompt_version == spec_version  # the result names the version
 
@@ -182,7 +184,7 @@ async def test_a_broken_prompt_is_refused_and_the_failing_cases_are_named(world:
         with pytest.raises(ActivationRefused) as refused:
             await activate(session, principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
         assert row.status == PromptStatus.draft
-        stored = row.summary()
+        stored = summary_of(row)
         assert stored is not None and stored.engine == "scripted" and stored.cases >= 25
         assert active_prompt(session, org_id=world.hr.org_id, task="agenda") == BUILTIN_PROMPTS["agenda"]
     exc = refused.value
@@ -216,15 +218,15 @@ async def test_activate_good_versions_then_roll_back_one_call_at_a_time(world: W
         await activate(session, principal=world.hr, version_id=v1.id, evaluator=evaluator, now=NOW)
         await activate(session, principal=world.hr, version_id=v2.id, evaluator=evaluator, now=later)
         assert (v1.status, v2.status) == (PromptStatus.retired, PromptStatus.active)
-        assert active_prompt(session, org_id=world.hr.org_id, task="agenda") == v2.spec()
+        assert active_prompt(session, org_id=world.hr.org_id, task="agenda") == spec_of(v2)
         assert active_prompt(session, org_id=world.other_hr.org_id, task="agenda") == BUILTIN_PROMPTS["agenda"]
         session.commit()
         resolve = prompt_resolver(world.engine)  # what the Coach asks on every run
-        assert resolve(world.hr.org_id, "agenda") == v2.spec()
+        assert resolve(world.hr.org_id, "agenda") == spec_of(v2)
         assert resolve(world.hr.org_id, "feedback") == BUILTIN_PROMPTS["feedback"]
 
-        assert rollback(session, principal=world.hr, task="agenda", now=later) == v1.spec()
-        assert active_prompt(session, org_id=world.hr.org_id, task="agenda") == v1.spec()
+        assert rollback(session, principal=world.hr, task="agenda", now=later) == spec_of(v1)
+        assert active_prompt(session, org_id=world.hr.org_id, task="agenda") == spec_of(v1)
         assert rollback(session, principal=world.hr, task="agenda", now=later) == BUILTIN_PROMPTS["agenda"]
         with pytest.raises(VersionNotFound):
             rollback(session, principal=world.hr, task="agenda", now=later)
@@ -350,4 +352,4 @@ async def test_a_stored_evaluation_counts_only_for_the_same_text_cases_engine_an
         # an evaluation on another engine (or dataset) is stale: activating evaluates again
         await activate(session, principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW,
                        engine="scripted", dataset="agenda@9.9.9+new")
-        assert row.status == PromptStatus.active and row.summary().engine == "scripted"  # type: ignore[union-attr]
+        assert row.status == PromptStatus.active and summary_of(row).engine == "scripted"  # type: ignore[union-attr]
