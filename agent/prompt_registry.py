@@ -34,7 +34,8 @@ from sqlmodel import Session, col, select
 
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
+from knowledge.migrations import require_current
 from knowledge.models import AuditEvent, PromptStatus, PromptVersion, prompt_hash
 from knowledge.policy import Principal
 from knowledge.queries import get_org_by_slug
@@ -219,10 +220,13 @@ def summary_of(row: PromptVersion) -> EvalSummary | None:
 
 @contextmanager
 def registry_session(settings: Settings) -> Iterator[Session]:
-    """A committing session on the configured database, tables ensured (for the CLI)."""
+    """A committing session on the configured database (for the CLI).
+
+    Raises :class:`~knowledge.migrations.DatabaseNotMigrated` unless the database is migrated.
+    """
     engine = make_engine(settings.effective_database_url)
     try:
-        init_db(engine)
+        require_current(engine)
         with session_scope(engine) as session:
             yield session
     finally:

@@ -24,7 +24,7 @@ from langchain_openai import ChatOpenAI
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from agent.chat import (
     MAX_TOOL_ROUNDS,
@@ -39,7 +39,7 @@ from agent.chat import (
 )
 from agent.graph import build_graph
 from agent.llm import StructuredModel, make_chat_model
-from agent.prompt_registry import PromptVersion, active_prompt
+from agent.prompt_registry import active_prompt
 from agent.prompts import PromptSpec
 from agent.prompts.chat import render_chat_system
 from agent.schemas import (
@@ -107,9 +107,6 @@ class Coach:
         self._close_checkpointer: Callable[[], Awaitable[None]] | None = None
         self._chat_graph: ChatGraph | None = None
         self._open_lock = asyncio.Lock()
-        SQLModel.metadata.create_all(
-            engine, tables=[ChatThread.__table__, PromptVersion.__table__]  # type: ignore[attr-defined]
-        )
 
     # --- lifecycle ------------------------------------------------------------------------
 

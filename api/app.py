@@ -1,6 +1,7 @@
 """The HTTP API: :func:`create_app` builds it from :class:`~knowledge.settings.Settings`.
 
-The lifespan builds the engine (creating missing tables), the store (with the record index
+The lifespan builds the engine (refusing a database that is not migrated: run ``coach db
+upgrade``), the store (with the record index
 kept in step with every commit) and the coach, and keeps them on ``app.state`` where the
 dependencies in :mod:`api.deps` find them. The prompt evaluation service (the eval suite,
 which ``api`` never imports) is injected by the entry point: ``coach serve`` passes one.
@@ -39,8 +40,9 @@ from api.routes import (
 )
 from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
 from knowledge.corpus import sync_corpus
-from knowledge.db import init_db, make_engine
+from knowledge.db import make_engine
 from knowledge.index import attach_record_index
+from knowledge.migrations import require_current
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
 
@@ -98,7 +100,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.effective_database_url)
-        await run_in_threadpool(init_db, engine)
+        await run_in_threadpool(require_current, engine)  # refuse an un-migrated database
         the_store = store if store is not None else await run_in_threadpool(open_store, settings)
         await run_in_threadpool(_prepare_store, the_store)
         index = attach_record_index(engine, the_store)

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from typing import Annotated, cast
 
 import typer
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from api.cli_common import fail, migrated_engine
 from api.cli_knowledge import knowledge_app
 from api.cli_prompts import prompts_app
 from evals.cli import eval_app
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge import migrations
+from knowledge.db import make_engine, session_scope
 from knowledge.keys import create_key, list_keys, revoke_key
 from knowledge.models import Organization
 from knowledge.queries import find_person_by_email, get_org_by_slug
@@ -30,19 +31,12 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(eval_app, name="eval")
 app.add_typer(prompts_app, name="prompts")
+db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code=2)
-
-
-def _engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.effective_database_url)
-    init_db(engine)
-    return engine
 
 
 def _now() -> datetime:
@@ -56,10 +50,10 @@ def orgs_create(
 ) -> None:
     """Create an organisation."""
     if not SLUG_RE.match(slug):
-        raise _fail(f"invalid slug {slug!r}: use 2-64 lowercase letters, digits and dashes")
+        raise fail(f"invalid slug {slug!r}: use 2-64 lowercase letters, digits and dashes")
     if not name.strip():
-        raise _fail("--name must not be empty")
-    engine = _engine(Settings())
+        raise fail("--name must not be empty")
+    engine = migrated_engine(Settings())
     try:
         with session_scope(engine) as session:
             org = Organization(slug=slug, name=name.strip(), created_at=_now())
@@ -67,7 +61,7 @@ def orgs_create(
             session.flush()
             org_id = org.id
     except IntegrityError:
-        raise _fail(f"organisation {slug!r} already exists") from None
+        raise fail(f"organisation {slug!r} already exists") from None
     typer.echo(f"created organisation {slug} ({org_id})")
 
 
@@ -76,7 +70,7 @@ def orgs_list() -> None:
     """List organisations."""
     from sqlmodel import select
 
-    engine = _engine(Settings())
+    engine = migrated_engine(Settings())
     with session_scope(engine) as session:
         for org in session.exec(select(Organization).order_by(Organization.slug)).all():
             typer.echo(f"{org.slug}\t{org.name}\t{org.id}")
@@ -91,19 +85,19 @@ def keys_create(
 ) -> None:
     """Create an API key for a person or a service. The key is printed once."""
     if (person is None) == (service is None):
-        raise _fail("give exactly one of --person EMAIL or --service NAME")
+        raise fail("give exactly one of --person EMAIL or --service NAME")
     if service is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", service):
-        raise _fail("--service: use letters, digits, dot, dash or underscore (max 100)")
-    engine = _engine(Settings())
+        raise fail("--service: use letters, digits, dot, dash or underscore (max 100)")
+    engine = migrated_engine(Settings())
     with session_scope(engine) as session:
         organisation = get_org_by_slug(session, slug=org)
         if organisation is None:
-            raise _fail(f"no organisation {org!r} (create it with: coach orgs create {org} --name ...)")
+            raise fail(f"no organisation {org!r} (create it with: coach orgs create {org} --name ...)")
         person_id = None
         if person is not None:
             found = find_person_by_email(session, org_id=organisation.id, email=person)
             if found is None:
-                raise _fail(f"no person with e-mail {person!r} in {org!r}")
+                raise fail(f"no person with e-mail {person!r} in {org!r}")
             person_id = found.id
         key, secret = create_key(
             session, org_id=organisation.id, person_id=person_id, service_name=service, now=_now()
@@ -119,11 +113,11 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(org: Annotated[str, typer.Option("--org", help="Organisation slug.")]) -> None:
     """List the keys of an organisation (never their secrets)."""
-    engine = _engine(Settings())
+    engine = migrated_engine(Settings())
     with session_scope(engine) as session:
         organisation = get_org_by_slug(session, slug=org)
         if organisation is None:
-            raise _fail(f"no organisation {org!r}")
+            raise fail(f"no organisation {org!r}")
         for key in list_keys(session, org_id=organisation.id):
             owner = f"person:{key.person_id}" if key.person_id else f"service:{key.service_name}"
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
@@ -136,13 +130,13 @@ def keys_revoke(
     org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
 ) -> None:
     """Revoke a key; it stops working at once."""
-    engine = _engine(Settings())
+    engine = migrated_engine(Settings())
     with session_scope(engine) as session:
         organisation = get_org_by_slug(session, slug=org)
         if organisation is None:
-            raise _fail(f"no organisation {org!r}")
+            raise fail(f"no organisation {org!r}")
         if revoke_key(session, org_id=organisation.id, key_id=key_id, now=_now()) is None:
-            raise _fail(f"no key {key_id!r} in {org!r}")
+            raise fail(f"no key {key_id!r} in {org!r}")
     typer.echo(f"revoked {key_id}")
 
 
@@ -154,7 +148,7 @@ def demo(
     from api.demo import run_demo
 
     if language is not None and language not in ("en", "nl"):
-        raise _fail("--language must be en or nl")
+        raise fail("--language must be en or nl")
     run_demo(Settings(), language=cast(Language | None, language), now=_now())
 
 
@@ -170,8 +164,54 @@ def serve(
     from evals.service import SuiteEvaluation  # the CLI is the composition root: it wires the evals in
 
     settings = Settings()
+    migrated_engine(settings).dispose()  # refuse an un-migrated database before binding the port
     app_ = create_app(settings, evaluation=SuiteEvaluation(settings))
     uvicorn.run(app_, host=host or settings.host, port=port or settings.port)
+
+
+# --- the database schema ----------------------------------------------------------------------
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
+) -> None:
+    """Migrate the configured database to the newest schema (creates it when empty)."""
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        before = migrations.current_revision(engine)
+        after = migrations.upgrade(engine, revision)
+    finally:
+        engine.dispose()
+    typer.echo(f"database at {after}" + (f" (was {before})" if before != after else " (already there)"))
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's schema revision and the newest one this version ships."""
+    engine = make_engine(Settings().effective_database_url)
+    try:
+        current = migrations.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = migrations.head_revision()
+    typer.echo(f"database: {current or 'not initialised'}; newest: {head}"
+               + ("" if current == head else " (run `coach db upgrade`)"))
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the migration changes.")],
+    autogenerate: Annotated[bool, typer.Option(help="Compare the models with the database.")] = True,
+) -> None:
+    """Write a new migration (developers; the database must be at the newest revision)."""
+    settings = Settings()
+    engine = migrated_engine(settings)
+    try:
+        path = migrations.new_revision(engine, message, autogenerate=autogenerate)
+    finally:
+        engine.dispose()
+    typer.echo(f"wrote {path}: read it before you commit it (docs/ARCHITECTURE.md, 'Adding a migration')")
 
 
 def main() -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from api.cli_common import fail, migrated_engine
 from knowledge.corpus import sync_corpus
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import session_scope
 from knowledge.documents import delete_document, ingest_path, list_documents, reindex_documents
 from knowledge.index import reindex_all, reindex_org
 from knowledge.models import Organization
@@ -29,15 +29,6 @@ knowledge_app = typer.Typer(
 )
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code=2)
-
-
-def _engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.effective_database_url)
-    init_db(engine)
-    return engine
 
 
 def _store(settings: Settings) -> Store:
@@ -46,14 +37,14 @@ def _store(settings: Settings) -> Store:
         store.check()
         sync_corpus(store)
     except EmbeddingMismatchError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     return store
 
 
 def _org(session: Session, slug: str) -> Organization:
     organisation = get_org_by_slug(session, slug=slug)
     if organisation is None:
-        raise _fail(f"no organisation {slug!r} (create it with: coach orgs create {slug} --name ...)")
+        raise fail(f"no organisation {slug!r} (create it with: coach orgs create {slug} --name ...)")
     return organisation
 
 
@@ -64,16 +55,16 @@ def ingest(
 ) -> None:
     """Ingest HR policy documents (markdown, text, PDF); a document with the same file name is replaced."""
     settings = Settings()
-    engine = _engine(settings)
+    engine = migrated_engine(settings)
     store = _store(settings)
     with session_scope(engine) as session:
         organisation = _org(session, org)
         try:
             results = ingest_path(session, store, org_id=organisation.id, path=path, now=datetime.now(UTC))
         except (ValueError, OSError) as exc:  # DocumentError is a ValueError
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     if not results:
-        raise _fail(f"no .md, .txt or .pdf files under {path}")
+        raise fail(f"no .md, .txt or .pdf files under {path}")
     for r in results:
         typer.echo(
             f"{r.status:9s} {r.key} ({r.doc_id}, {r.language}): {r.chunks} chunks, "
@@ -87,7 +78,7 @@ def list_(
 ) -> None:
     """List the shipped corpus and the HR policy documents."""
     settings = Settings()
-    engine = _engine(settings)
+    engine = migrated_engine(settings)
     store = _store(settings)
     for lang in ("en", "nl"):
         n = store.count("guidance", where=field_is("language", lang))
@@ -112,12 +103,12 @@ def delete(
 ) -> None:
     """Delete a policy document and its vectors."""
     settings = Settings()
-    engine = _engine(settings)
+    engine = migrated_engine(settings)
     store = _store(settings)
     with session_scope(engine) as session:
         organisation = _org(session, org)
         if not delete_document(session, store, org_id=organisation.id, id_or_key=doc_id):
-            raise _fail(f"no document {doc_id!r} in {org!r}")
+            raise fail(f"no document {doc_id!r} in {org!r}")
     typer.echo(f"deleted {doc_id}")
 
 
@@ -129,7 +120,7 @@ def reindex(
 ) -> None:
     """Rebuild the vectors with the configured embedding model (after changing the model)."""
     settings = Settings()
-    engine = _engine(settings)
+    engine = migrated_engine(settings)
     store = open_store(settings)
     with session_scope(engine) as session:
         if org:
@@ -137,7 +128,7 @@ def reindex(
             try:
                 store.check()
             except EmbeddingMismatchError as exc:
-                raise _fail(f"{exc} (the model changed: reindex every organisation, without --org)") from None
+                raise fail(f"{exc} (the model changed: reindex every organisation, without --org)") from None
             store.delete("policy", where=field_is("org_id", organisation.id))
             chunks = reindex_documents(session, store, org_id=organisation.id)
             records = reindex_org(session, store, org_id=organisation.id)
@@ -163,9 +154,9 @@ def search(
 ) -> None:
     """Search the coaching guidance (and an organisation's policies)."""
     if language not in (None, "en", "nl"):
-        raise _fail("--lang must be en or nl")
+        raise fail("--lang must be en or nl")
     settings = Settings()
-    engine = _engine(settings)
+    engine = migrated_engine(settings)
     store = _store(settings)
     org_id = ""
     if org:

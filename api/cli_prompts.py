@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, get_args
@@ -40,6 +42,8 @@ from agent.prompt_registry import (
 )
 from agent.prompts import PromptSpec
 from agent.schemas import Task
+from api.cli_common import fail
+from knowledge.migrations import DatabaseNotMigrated
 from knowledge.policy import Principal
 from knowledge.settings import Settings
 
@@ -51,21 +55,28 @@ OrgOption = Annotated[str, typer.Option("--org", help="Organisation slug.")]
 TaskOption = Annotated[str, typer.Option("--task", "-t", help="agenda, smart_goal, feedback or development.")]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code=code)
+
+
+@contextmanager
+def _registry(settings: Settings) -> Iterator[Session]:
+    """The registry's session; an un-migrated database exits 2 naming ``coach db upgrade``."""
+    try:
+        with registry_session(settings) as session:
+            yield session
+    except DatabaseNotMigrated as exc:
+        raise fail(str(exc)) from None
 
 
 def _task(task: str) -> Task:
     if task not in TASKS:
-        raise _fail(f"unknown task {task!r}; one of: {', '.join(TASKS)}")
+        raise fail(f"unknown task {task!r}; one of: {', '.join(TASKS)}")
     return task  # type: ignore[return-value]
 
 
 def _principal(session: Session, org: str) -> Principal:
     principal = operator_principal(session, org_slug=org)
     if principal is None:
-        raise _fail(f"no organisation {org!r}")
+        raise fail(f"no organisation {org!r}")
     return principal
 
 
@@ -75,7 +86,7 @@ def _version(session: Session, principal: Principal, task: str, version: str) ->
             return get_version(session, principal=principal, version_id=version)
         return find_version(session, principal=principal, task=_task(task), version=version)
     except VersionNotFound:
-        raise _fail(f"no prompt version {version!r} of {task} in this organisation") from None
+        raise fail(f"no prompt version {version!r} of {task} in this organisation") from None
 
 
 def _line(row: PromptVersion) -> str:
@@ -93,13 +104,13 @@ def create(
 ) -> None:
     """Create a draft version from a text file; prints contract problems straight away."""
     text = file.read_text(encoding="utf-8")
-    with registry_session(Settings()) as session:
+    with _registry(Settings()) as session:
         principal = _principal(session, org)
         try:
             row = create_version(session, principal=principal, task=_task(task), system=text, note=note,
                                  now=_now())
         except InvalidPrompt as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         typer.echo(f"created {row.task} {row.version} ({row.id}), status draft")
         for issue in lint_prompt(text):
             typer.secho(f"  {issue.severity}: {issue.message}", fg=typer.colors.YELLOW)
@@ -108,7 +119,7 @@ def create(
 @prompts_app.command("list")
 def list_(org: OrgOption, task: Annotated[str | None, typer.Option("--task", "-t")] = None) -> None:
     """List the versions of an organisation."""
-    with registry_session(Settings()) as session:
+    with _registry(Settings()) as session:
         principal = _principal(session, org)
         for row in list_versions(session, principal=principal, task=_task(task) if task else None):
             typer.echo(_line(row))
@@ -120,7 +131,7 @@ def list_(org: OrgOption, task: Annotated[str | None, typer.Option("--task", "-t
 @prompts_app.command("show")
 def show(org: OrgOption, task: TaskOption, version: Annotated[str, typer.Argument(help="v3 or an id.")]) -> None:
     """Print a version's text and its last evaluation."""
-    with registry_session(Settings()) as session:
+    with _registry(Settings()) as session:
         row = _version(session, _principal(session, org), task, version)
         typer.echo(_line(row))
         typer.echo(row.system)
@@ -141,7 +152,7 @@ def preview_cmd(
 
     settings = Settings()
     evaluation = SuiteEvaluation(settings)
-    with registry_session(settings) as session:
+    with _registry(settings) as session:
         principal = _principal(session, org)
         row = _version(session, principal, task, version)
         t = _task(row.task)
@@ -152,7 +163,7 @@ def preview_cmd(
         try:
             result = asyncio.run(preview(session, principal=principal, version_id=row.id, run=run))
         except KeyError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     typer.echo(json.dumps(result.output, indent=1, ensure_ascii=False))
     for score in result.scores:
         typer.echo(f"{'PASS' if score.passed else 'FAIL'} {score.name}: {score.explanation}")
@@ -170,7 +181,7 @@ def evaluate_cmd(
 
     settings = Settings()
     evaluation = SuiteEvaluation(settings, progress=lambda line: typer.echo(line, err=True))
-    with registry_session(settings) as session:
+    with _registry(settings) as session:
         principal = _principal(session, org)
         row = _version(session, principal, task, version)
         evaluator = evaluation.evaluator(case_ids=case)
@@ -193,7 +204,7 @@ def activate_cmd(org: OrgOption, task: TaskOption, version: Annotated[str, typer
     settings = Settings()
     evaluation = SuiteEvaluation(settings)
     refused: ActivationRefused | None = None
-    with registry_session(settings) as session:
+    with _registry(settings) as session:
         principal = _principal(session, org)
         row = _version(session, principal, task, version)
         engine, dataset = evaluation.fingerprint(_task(row.task))
@@ -217,12 +228,12 @@ def activate_cmd(org: OrgOption, task: TaskOption, version: Annotated[str, typer
 @prompts_app.command("rollback")
 def rollback_cmd(org: OrgOption, task: TaskOption) -> None:
     """Restore the version that was active before the current one (or the built-in prompt)."""
-    with registry_session(Settings()) as session:
+    with _registry(Settings()) as session:
         principal = _principal(session, org)
         try:
             spec = rollback(session, principal=principal, task=_task(task), now=_now())
         except VersionNotFound as exc:
-            raise _fail(str(exc), code=1) from None
+            raise fail(str(exc), code=1) from None
     typer.echo(f"rolled back {task}: now {spec.version}")
 
 

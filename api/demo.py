@@ -37,7 +37,8 @@ from agent.schemas import (
     Source,
     Task,
 )
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
+from knowledge.migrations import upgrade
 from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
@@ -462,7 +463,7 @@ def run_demo(settings: Settings, *, language: Language | None, now: datetime, st
     say: Language = language or "en"
     engine = make_engine(settings.effective_database_url)
     try:
-        init_db(engine)
+        upgrade(engine)  # the demo does all its set-up itself, the schema included
         with session_scope(engine) as session:
             org = seed_demo(session, now=now)
             org_id, org_name, org_slug = org.id, org.name, org.slug

@@ -245,16 +245,17 @@ async def bench_data(data_dir: Path) -> AsyncIterator[Bench]:
     from agent.service import Coach
     from benchmarks.retrieval import demo_policies
     from knowledge.corpus import sync_corpus
-    from knowledge.db import init_db, make_engine, session_scope
+    from knowledge.db import make_engine, session_scope
     from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
     from knowledge.documents import ingest_text
     from knowledge.keys import create_key
+    from knowledge.migrations import upgrade
     from knowledge.queries import principal_for
     from knowledge.store import open_store
 
     settings = offline_settings(data_dir)
     engine = make_engine(settings.effective_database_url)
-    init_db(engine)
+    upgrade(engine)
     store = open_store(settings)
     store.check()
     sync_corpus(store)

@@ -36,9 +36,10 @@ import yaml
 from pydantic import BaseModel, Field
 
 from knowledge.corpus import load_guides, sync_corpus
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.documents import ingest_text
 from knowledge.embeddings import OFFLINE_E5, OFFLINE_USE, Embedder, make_offline_embedder
+from knowledge.migrations import upgrade
 from knowledge.models import Organization
 from knowledge.retrieval import SearchMode, search_guidance
 from knowledge.settings import Settings
@@ -131,7 +132,7 @@ def run(embedder_key: str, queries: list[BenchQuery], *, use_language: bool, ver
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp))
         engine = make_engine(settings.effective_database_url)
-        init_db(engine)
+        upgrade(engine)
         store = open_store(settings, embedder)
         embedder.embed_query("warm-up")  # load the model outside the timing
         started = time.perf_counter()

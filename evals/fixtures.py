@@ -33,9 +33,10 @@ from evals.dataset import (
     Fixtures,
     SmartGoalInput,
 )
-from knowledge.db import init_db, session_scope
+from knowledge.db import session_scope
 from knowledge.demo import demo_id, demo_spec, seed_demo
 from knowledge.demo.seed import PREFIXES
+from knowledge.migrations import upgrade
 from knowledge.models import (
     ActionItem,
     Conversation,
@@ -284,8 +285,8 @@ class EvalWorld:
 
 
 def build_world(engine: Engine, cases: Iterable[Case], *, now: datetime = EVAL_NOW) -> EvalWorld:
-    """Seed the demo org and every case's fixtures into ``engine`` (a fresh database)."""
-    init_db(engine)
+    """Migrate ``engine`` (a fresh database), then seed the demo org and every case's fixtures."""
+    upgrade(engine)
     world = EvalWorld(engine=engine, now=now, demo=demo_org())
     with session_scope(engine) as session:
         seed_demo(session, now=now)

@@ -7,10 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, event
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
-from knowledge import models as _models  # noqa: F401  (registers the tables)
+from knowledge import models as _models  # noqa: F401  (registers every table)
 
 
 def make_engine(url: str) -> Engine:
@@ -32,11 +31,6 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-
-
-def init_db(engine: Engine) -> None:
-    """Create missing tables (idempotent)."""
-    SQLModel.metadata.create_all(engine)
 
 
 @contextmanager

@@ -28,9 +28,10 @@ import respx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.policy import Principal
 from knowledge.settings import Settings
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 LLM_BASE_URL = "http://llm.test/v1"

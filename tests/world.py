@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
-from knowledge.db import init_db, make_engine
+from knowledge.db import make_engine
 from knowledge.models import (
     ActionItem,
     ApiKey,
@@ -31,6 +31,7 @@ from knowledge.models import (
     Team,
     Visibility,
 )
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -31,7 +31,7 @@ from api.app import create_app
 from api.deps import get_now
 from evals.service import SuiteEvaluation
 from knowledge.corpus import sync_corpus
-from knowledge.db import init_db, make_engine
+from knowledge.db import make_engine
 from knowledge.demo import DEMO_ORG_ID, demo_id, demo_person_id, seed_demo
 from knowledge.keys import create_key
 from knowledge.models import (
@@ -43,6 +43,7 @@ from knowledge.models import (
 )
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DEMO_PEOPLE = ("daan", "femke", "priya", "sanne", "marieke", "bram", "liam", "ana", "joost", "jonas", "yusuf")

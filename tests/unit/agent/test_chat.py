@@ -23,12 +23,13 @@ from agent.offline import draft_offline
 from agent.prompts.chat import UNAVAILABLE
 from agent.schemas import SmartGoalRequest
 from agent.service import Coach
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.demo import demo_id, demo_person_id, seed_demo
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
 from knowledge.settings import Settings
 from tests.conftest import NOW, FakeLLM, answer, call_tools, fail, say, sse
+from tests.db import init_db
 from tests.world import postgres_url
 from tools.context import CoachContext
 from tools.errors import NotVisible

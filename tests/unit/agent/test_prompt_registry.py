@@ -47,12 +47,13 @@ from api.routes import prompts as prompts_routes
 from evals.judge import make_judge_model
 from evals.runner import preview_case, prompt_evaluator
 from evals.service import SuiteEvaluation
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.demo import seed_demo
 from knowledge.keys import create_key
 from knowledge.models import AuditEvent, Organization, Person, Role
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 AGENDA = BUILTIN_PROMPTS["agenda"].system

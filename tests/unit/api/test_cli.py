@@ -17,10 +17,44 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def fresh_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A data folder with nothing in it yet (no database)."""
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("COACH_DATABASE_URL", raising=False)
     return tmp_path / "data"
+
+
+@pytest.fixture
+def data_dir(fresh_dir):  # type: ignore[no-untyped-def]
+    """A data folder whose database was migrated with `coach db upgrade`."""
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    return fresh_dir
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["orgs", "list"], ["keys", "list", "--org", "x"],
+                                     ["knowledge", "list"], ["prompts", "list", "--org", "x"]])
+def test_commands_refuse_an_unmigrated_database_naming_the_upgrade(fresh_dir, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    refused = runner.invoke(app, command)
+    assert refused.exit_code == 2, refused.output
+    assert "Run `coach db upgrade` first" in refused.output
+    assert "not initialised" in refused.output
+
+
+def test_db_upgrade_then_current(fresh_dir) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.migrations import head_revision
+
+    before = runner.invoke(app, ["db", "current"])
+    assert before.exit_code == 0 and "database: not initialised" in before.output
+    assert "run `coach db upgrade`" in before.output
+    up = runner.invoke(app, ["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert f"database at {head_revision()} (was None)" in up.output
+    again = runner.invoke(app, ["db", "upgrade"])
+    assert "(already there)" in again.output
+    now = runner.invoke(app, ["db", "current"])
+    assert now.output.strip() == f"database: {head_revision()}; newest: {head_revision()}"
+    assert runner.invoke(app, ["orgs", "list"]).exit_code == 0
 
 
 def _engine(data_dir):  # type: ignore[no-untyped-def]

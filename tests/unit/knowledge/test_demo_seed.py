@@ -12,7 +12,7 @@ from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, SQLModel, col, select
 
 from knowledge import queries
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.demo import (
     DEMO_KEYS,
     DEMO_ORG_ID,
@@ -44,6 +44,7 @@ from knowledge.models import (
 )
 from knowledge.policy import Principal
 from knowledge.vocabulary import Language
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
 

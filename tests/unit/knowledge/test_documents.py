@@ -20,7 +20,7 @@ from api import cli_knowledge
 from api.cli_knowledge import knowledge_app
 from knowledge import documents
 from knowledge.corpus import MAX_CHUNK_CHARS
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.documents import (
     DocumentError,
     DocumentTooLarge,
@@ -43,6 +43,7 @@ from knowledge.models import Organization
 from knowledge.retrieval import search_guidance, tokenize
 from knowledge.settings import Settings
 from knowledge.store import Store, field_is, open_store
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

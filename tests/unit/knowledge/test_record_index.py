@@ -12,7 +12,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, select
 
 from knowledge import index as index_module
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.index import (
     RecordIndexSync,
     attach_record_index,
@@ -26,6 +26,7 @@ from knowledge.policy import Principal, can_read, service_principal
 from knowledge.queries import principal_for
 from knowledge.settings import Settings
 from knowledge.store import Store, all_of, field_is, open_store
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -20,13 +20,14 @@ from sqlalchemy import Engine
 
 from knowledge import embeddings
 from knowledge.corpus import chunk_guide, corpus_chunks, load_catalogue, load_guides, split_sections, sync_corpus
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.documents import ingest_text
 from knowledge.embeddings import OFFLINE_USE, Embedder, make_embedder
 from knowledge.models import Organization
 from knowledge.retrieval import search_guidance, tokenize
 from knowledge.settings import Settings
 from knowledge.store import REINDEX_COMMAND, EmbeddingMismatchError, Store, field_is, open_store
+from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.models import (
     ActionItem,
     Conversation,
@@ -27,6 +27,7 @@ from knowledge.models import (
 )
 from knowledge.queries import principal_for
 from knowledge.rhythm import RhythmNotAllowed, get_rhythm, set_rhythm
+from tests.db import init_db
 from tools.nudges import nudges_for
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

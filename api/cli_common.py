@@ -1,0 +1,27 @@
+"""What every ``coach`` command shares: the error exit, and a database known to be migrated."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import Engine
+
+from knowledge.db import make_engine
+from knowledge.migrations import DatabaseNotMigrated, require_current
+from knowledge.settings import Settings
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: message`` in red on stderr; raise the returned exit (``raise fail(...)``)."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=code)
+
+
+def migrated_engine(settings: Settings) -> Engine:
+    """The configured database, refused (exit 2, naming ``coach db upgrade``) unless migrated."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        require_current(engine)
+    except DatabaseNotMigrated as exc:
+        engine.dispose()
+        raise fail(str(exc)) from None
+    return engine
