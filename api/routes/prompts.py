@@ -8,8 +8,7 @@ at start-up (:class:`agent.evaluation.PromptEvaluation`, ``EvaluationDep``): thi
 imports the eval suite. Activation is refused with a 409
 problem naming the failing cases (as ``errors`` entries) when the version regresses.
 Evaluations take seconds on replay and minutes on a real model: the calls are synchronous.
-Importing this module registers the ``prompt_version`` table, so the app's ``init_db``
-creates it.
+The ``prompt_version`` table is in :mod:`knowledge.models` with every other table.
 """
 
 from __future__ import annotations
