@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 import openai
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
@@ -24,9 +24,9 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
-from agent.lexicon import detect_language
+from agent.chat_router import Memory, Pending, TaskMemory, route_message
+from agent.chat_text import t
 from agent.llm import describe, failure_from
-from agent.prompts.chat import UNAVAILABLE
 from agent.schemas import (
     AgendaRequest,
     ConversationKind,
@@ -36,7 +36,7 @@ from agent.schemas import (
     Request,
     Result,
     SmartGoalRequest,
-    SmartGoalResult,
+    Source,
     Task,
 )
 from tools.chat_tools import NOTHING_FOUND, resolve_colleague, resolve_subject
@@ -70,6 +70,8 @@ class ChatReply(BaseModel):
     engine: Literal["llm", "offline"]
     degraded: bool = False
     degraded_reason: str | None = None
+    task: str | None = Field(None, description="The coach task the offline router ran for this answer, if any.")
+    sources: list[Source] = Field(default_factory=list, description="Records and passages the answer rests on.")
 
 
 class ChatEvent(BaseModel):
@@ -86,6 +88,12 @@ class ChatState(TypedDict):
 
     messages: Annotated[list[AnyMessage], add_messages]
     """The conversation, oldest first: user, assistant (with tool calls) and tool messages."""
+    language: NotRequired[Language | None]
+    """The thread's language: that of the last message whose language was clear."""
+    last_task: NotRequired[TaskMemory | None]
+    """The last task the offline router ran: a follow-up ("make it 45 minutes") re-runs it."""
+    pending: NotRequired[Pending | None]
+    """What the offline router asked back for (a person, the notes, which intent)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +111,9 @@ class ChatContext:
     model: ChatOpenAI | None = None
     """The chat model; None answers offline."""
     run_task: TaskRunner | None = None
-    """Runs one coach task as this principal (the offline answer uses it)."""
+    """Runs one coach task as this principal (with the model, if one is configured)."""
+    run_offline: TaskRunner | None = None
+    """Runs one coach task as this principal with the offline drafter (the model-failure fallback)."""
 
 
 # --- task tools ---------------------------------------------------------------------------
@@ -185,8 +195,8 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
             employee_id=employee_id, focus=focus, language=language))
 
     tools: list[BaseTool] = [check_smart_goal, prepare_conversation, phrase_feedback, suggest_development]
-    for t in tools:
-        t.handle_validation_error = True
+    for one in tools:
+        one.handle_validation_error = True
     return tools
 
 
@@ -215,7 +225,7 @@ async def call_model(state: ChatState, runtime: Runtime[ChatContext]) -> dict[st
     ctx = runtime.context
     messages = state["messages"]
     if ctx.model is None:
-        return {"messages": [await offline_answer(messages, ctx)]}
+        return await offline_answer(state, ctx, ctx.run_task)
     model: Any = ctx.model
     if ctx.tools and _tool_rounds(messages) < MAX_TOOL_ROUNDS:
         model = ctx.model.bind_tools(list(ctx.tools))
@@ -223,8 +233,8 @@ async def call_model(state: ChatState, runtime: Runtime[ChatContext]) -> dict[st
         reply = await model.ainvoke([SystemMessage(ctx.system), *_window(messages)])
     except openai.OpenAIError as exc:
         failure = failure_from(exc)
-        log.warning("chat model failed (%s); answering with an apology", failure.reason)
-        reply = AIMessage(UNAVAILABLE[ctx.language], response_metadata={"degraded_reason": failure.reason})
+        log.warning("chat model failed (%s); the offline router answers", failure.reason)
+        return await offline_answer(state, ctx, ctx.run_offline, degraded_reason=failure.reason)
     return {"messages": [reply]}
 
 
@@ -266,41 +276,24 @@ def build_chat_graph() -> StateGraph[ChatState, ChatContext, ChatState, ChatStat
 
 # --- offline answers ----------------------------------------------------------------------
 
-_GOAL_WORDS = ("goal", "okr", "doel", "target", "objective")
-_OFFLINE_HELP: dict[Language, str] = {
-    "en": "The coach runs without a language model here, so chat is limited: describe a goal "
-          "(\"my goal is ...\") and I check it against SMART. Agendas, feedback phrasing and "
-          "development actions are available as coach tasks.",
-    "nl": "De coach draait hier zonder taalmodel, dus chatten kan maar beperkt: beschrijf een doel "
-          "(\"mijn doel is ...\") en ik toets het aan SMART. Agenda's, feedback formuleren en "
-          "ontwikkelacties zijn beschikbaar als coachtaken.",
-}
-_VERDICT = {"pass": "✓", "fail": "✗", "unclear": "?"}
-
-
-_CRITERION_NAMES: dict[Language, dict[str, str]] = {
-    "en": {"specific": "Specific", "measurable": "Measurable", "achievable": "Achievable", "relevant": "Relevant",
-           "time_bound": "Time-bound"},
-    "nl": {"specific": "Specifiek", "measurable": "Meetbaar", "achievable": "Haalbaar", "relevant": "Relevant",
-           "time_bound": "Tijdgebonden"},
-}
-
-
-async def offline_answer(messages: Sequence[AnyMessage], ctx: ChatContext) -> AIMessage:
-    """Without a model: a SMART check of a goal the user describes, else what chat can do.
-
-    The reply follows the language the user writes in; the profile language is the fallback.
-    """
-    text = messages[-1].text if messages else ""
-    language = detect_language(text, min_hits=2) or ctx.language
-    if ctx.run_task is None or not any(w in text.casefold() for w in _GOAL_WORDS) or len(text) < 3:
-        return AIMessage(_OFFLINE_HELP[language])
-    try:
-        result = await ctx.run_task("smart_goal", SmartGoalRequest(text=text[:2000], language=language))
-    except NotVisible:
-        return AIMessage(_OFFLINE_HELP[language])
-    assert isinstance(result, SmartGoalResult)
-    names = _CRITERION_NAMES[language]
-    lines = [f"{_VERDICT[c.verdict]} {names[c.criterion]}: {c.note}" for c in result.criteria]
-    lines += ["", result.rewrite, *(f"- {q}" for q in result.questions)]
-    return AIMessage("\n".join(lines))
+async def offline_answer(
+    state: ChatState, ctx: ChatContext, run_task: TaskRunner | None, *, degraded_reason: str | None = None
+) -> dict[str, Any]:
+    """The offline router's answer to the last user message, and the thread's memory after it."""
+    messages = state["messages"]
+    human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+    memory = Memory(language=state.get("language"), last_task=state.get("last_task"), pending=state.get("pending"))
+    routed = await route_message(human.text if human is not None else "", memory, ctx=ctx.coach, run_task=run_task,
+                                 profile_language=ctx.language)
+    text = routed.text if degraded_reason is None else f"{t('degraded', routed.language)}\n\n{routed.text}"
+    meta: dict[str, Any] = {"sources": [s.model_dump() for s in routed.sources]}
+    if routed.task is not None:
+        meta["task"] = routed.task
+    if degraded_reason is not None:
+        meta["degraded_reason"] = degraded_reason
+    return {
+        "messages": [AIMessage(text, response_metadata=meta)],
+        "language": routed.language,
+        "last_task": routed.last_task,
+        "pending": routed.pending,
+    }

@@ -160,17 +160,20 @@ class Coach:
         principal: Principal,
         now: datetime,
         prompt: PromptSpec | None = None,
+        offline: bool = False,
     ) -> Result:
         """Run one task as ``principal``. Raises :class:`~tools.errors.NotVisible` for a subject it may not see.
 
         Model failures never raise: the offline draft is served with ``degraded: true``.
+        ``offline`` runs the offline drafter even when a model is configured (the chat's
+        fallback when the model has just failed).
         """
         if not isinstance(request, REQUEST_TYPES[task]):
             raise TypeError(f"task {task!r} takes a {REQUEST_TYPES[task].__name__}, not {type(request).__name__}")
         context = TaskContext(
             coach=CoachContext(principal=principal, engine=self.engine, now=now, store=self.store),
             prompt=prompt or self._active_prompt(principal.org_id, task),
-            model=self.structured,
+            model=None if offline else self.structured,
         )
         state = await self._task_graph.ainvoke(TaskState(task=task, request=request), context=context)
         return state["result"]  # type: ignore[no-any-return]
@@ -180,11 +183,11 @@ class Coach:
         with Session(self.engine) as session:
             return active_prompt(session, org_id=org_id, task=task)
 
-    def _runner(self, principal: Principal, now: datetime) -> TaskRunner:
+    def _runner(self, principal: Principal, now: datetime, *, offline: bool = False) -> TaskRunner:
         async def run(task: Task, request: Request) -> Result:
             # A fresh contextvars context: the task run is not a child of the chat run, so its
             # model calls neither stream into the chat's tokens nor inherit its checkpointer.
-            job = asyncio.create_task(self.run(task, request, principal=principal, now=now),
+            job = asyncio.create_task(self.run(task, request, principal=principal, now=now, offline=offline),
                                       context=contextvars.Context())
             return await job
 
@@ -221,6 +224,7 @@ class Coach:
             tools=(*record_tools(coach), *task_tools(coach, run_task)) if self.chat_model is not None else (),
             model=self.chat_model,
             run_task=run_task,
+            run_offline=self._runner(principal, now, offline=True),
         )
 
     def _config(self, thread_id: str) -> RunnableConfig:
@@ -277,6 +281,8 @@ class Coach:
         last = answers[-1] if answers else AIMessage("")
         reason = last.response_metadata.get("degraded_reason")
         return ChatReply(
+            task=last.response_metadata.get("task"),
+            sources=last.response_metadata.get("sources") or [],
             thread_id=thread_id,
             reply=last.text,
             tool_calls=[ToolCallView(name=c["name"], args=c["args"]) for m in answers for c in m.tool_calls],

@@ -44,15 +44,6 @@ Rules:
 Today is {today}."""
 """The built-in chat prompt. Placeholders: ``{user_name}``, ``{user_role}``, ``{language_name}``, ``{today}``."""
 
-UNAVAILABLE: dict[Language, str] = {
-    "en": "The coach's language model is not available right now, so I cannot answer this message. "
-          "Please try again in a moment; the four coach tasks keep working in the meantime.",
-    "nl": "Het taalmodel van de coach is nu niet beschikbaar, dus ik kan dit bericht niet beantwoorden. "
-          "Probeer het zo nog eens; de vier coachtaken blijven intussen gewoon werken.",
-}
-"""The reply when the model fails during chat (an answer, not an error)."""
-
-
 def render_chat_system(*, user_name: str, user_role: str, language: Language, today: date) -> str:
     return (
         SYSTEM.replace("{user_name}", user_name)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from agent.chat import ChatEvent
 from agent.gather import gather
 from agent.offline import draft_offline
-from agent.prompts.chat import UNAVAILABLE
+from agent.chat_text import TEXT
 from agent.schemas import SmartGoalRequest
 from agent.service import Coach
 from knowledge.db import make_engine, session_scope
@@ -213,13 +213,14 @@ async def test_deleting_a_persons_threads_erases_their_messages(
 
 # --- failures and the offline engine ----------------------------------------------------------
 
-async def test_a_model_failure_in_chat_is_an_apology_not_an_error(
+async def test_a_model_failure_in_chat_is_answered_by_the_offline_coach_not_an_error(
     coach: Coach, fake_llm: FakeLLM, principal_of: Callable[[str], Principal]
 ) -> None:
     fake_llm.then(fail(500, "boom"))
     reply = await coach.chat(principal=principal_of("sanne"), message="Hoi", thread_id=None, now=NOW)
     assert reply.degraded and reply.degraded_reason == "server_error (HTTP 500)"
-    assert reply.reply == UNAVAILABLE["nl"]
+    assert reply.reply.startswith(TEXT["degraded"]["nl"])
+    assert TEXT["help"]["nl"] in reply.reply
 
 
 async def test_offline_chat_checks_a_goal(
@@ -231,7 +232,7 @@ async def test_offline_chat_checks_a_goal(
         help_reply = await offline.chat(principal=principal_of("liam"), message="hello", thread_id=None, now=NOW)
     assert reply.engine == "offline" and not reply.degraded
     assert "✗ Meetbaar" in reply.reply and "?" in reply.reply
-    assert "without a language model" in help_reply.reply
+    assert help_reply.reply == TEXT["help"]["en"]
 
 
 async def test_offline_chat_answers_in_the_language_of_the_message(
