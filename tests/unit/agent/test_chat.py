@@ -18,9 +18,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
 from agent.chat import ChatEvent
+from agent.chat_text import TEXT
 from agent.gather import gather
 from agent.offline import draft_offline
-from agent.chat_text import TEXT
 from agent.schemas import SmartGoalRequest
 from agent.service import Coach
 from knowledge.db import make_engine, session_scope
