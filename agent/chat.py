@@ -71,6 +71,8 @@ class ChatReply(BaseModel):
     degraded: bool = False
     degraded_reason: str | None = None
     task: str | None = Field(None, description="The coach task the offline router ran for this answer, if any.")
+    language: Language | None = Field(None, description="The language the offline coach answered in; "
+                                                        "None for the model's own answers.")
     sources: list[Source] = Field(default_factory=list, description="Records and passages the answer rests on.")
 
 
@@ -286,7 +288,7 @@ async def offline_answer(
     routed = await route_message(human.text if human is not None else "", memory, ctx=ctx.coach, run_task=run_task,
                                  profile_language=ctx.language)
     text = routed.text if degraded_reason is None else f"{t('degraded', routed.language)}\n\n{routed.text}"
-    meta: dict[str, Any] = {"sources": [s.model_dump() for s in routed.sources]}
+    meta: dict[str, Any] = {"sources": [s.model_dump() for s in routed.sources], "language": routed.language}
     if routed.task is not None:
         meta["task"] = routed.task
     if degraded_reason is not None:

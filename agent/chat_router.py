@@ -36,7 +36,6 @@ from agent.chat_text import (
     t,
 )
 from agent.intent import Ask, IntentKind, fold, recognise
-from agent.lexicon import detect_language
 from agent.schemas import (
     AgendaRequest,
     AgendaResult,
@@ -52,6 +51,7 @@ from agent.schemas import (
     Source,
     Task,
 )
+from knowledge.i18n import detect
 from tools import records
 from tools.context import CoachContext
 from tools.errors import NotVisible
@@ -61,6 +61,9 @@ TaskRunner = Callable[[Task, Request], Awaitable[Result]]
 
 SUBJECT_INTENTS: frozenset[IntentKind] = frozenset({"agenda", "development", "open_items", "review"})
 """Intents about one person's records: that person must be one the principal may see."""
+MESSAGE_CONFIDENCE = 0.6
+"""The detector's confidence a chat message needs: with two languages, a clear lean is enough
+(the fallback, the profile's language, is a guess too)."""
 MIN_FEEDBACK_WORDS = 6
 """Fewer words than this, without a colon, is a request for feedback help, not the notes."""
 
@@ -105,9 +108,15 @@ class Routed:
     """The task that ran (or ``open_items``), for the reply's tool calls; None when it asked back."""
 
 
-def message_language(text: str, *, thread: Language | None, profile: Language) -> Language:
-    """The message's language; else the thread's; else the profile's."""
-    return detect_language(text, min_hits=2) or thread or profile
+def message_language(text: str, *, thread: Language | None, profile: Language,
+                     names: Sequence[str] = ()) -> Language:
+    """The message's language; else the thread's; else the profile's.
+
+    People's ``names`` are left out first: "Daan de Boer" alone says nothing about the language.
+    """
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(r"(?<!\w)" + re.escape(name) + r"(?!\w)", " ", text, flags=re.IGNORECASE)
+    return detect(text, min_confidence=MESSAGE_CONFIDENCE) or thread or profile
 
 
 # --- people -------------------------------------------------------------------------------
@@ -176,24 +185,16 @@ async def route_message(
     profile_language: Language,
 ) -> Routed:
     """Answer ``text`` without a model (see the module docstring)."""
-    language = message_language(text, thread=memory.language, profile=profile_language)
     subjects = await asyncio.to_thread(_subjects, ctx)
+    names = [n for p in subjects for n in (p.name, p.name.split(" ")[0])]
+    language = message_language(text, thread=memory.language, profile=profile_language, names=names)
     turn = _Turn(text=text, ask=recognise(text), language=language, memory=memory, ctx=ctx, run_task=run_task,
                  subjects=subjects)
     return await _route(turn)
 
 
 def _intent_options(intents: Sequence[str], language: Language) -> str:
-    labels = {
-        "agenda": {"en": "prepare a conversation", "nl": "een gesprek voorbereid"},
-        "feedback": {"en": "phrase feedback", "nl": "feedback formuleer"},
-        "smart_goal": {"en": "check a goal against SMART", "nl": "een doel aan SMART toets"},
-        "development": {"en": "suggest development actions", "nl": "ontwikkelacties voorstel"},
-        "review": {"en": "draft a review", "nl": "een beoordeling opstel"},
-        "open_items": {"en": "show what is still open", "nl": "laat zien wat er nog openstaat"},
-        "notes": {"en": "turn your notes into a record", "nl": "je aantekeningen vastleg"},
-    }
-    names = [labels[i][language] for i in intents]
+    names = [t(f"intent.{i}", language) for i in intents]
     return f" {t('or', language)} ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 

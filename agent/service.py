@@ -282,6 +282,7 @@ class Coach:
         reason = last.response_metadata.get("degraded_reason")
         return ChatReply(
             task=last.response_metadata.get("task"),
+            language=last.response_metadata.get("language"),
             sources=last.response_metadata.get("sources") or [],
             thread_id=thread_id,
             reply=last.text,

@@ -130,8 +130,21 @@ def run(
     paths = write_report(report, out)
     typer.echo(render_markdown(report, brief=True))
     typer.echo(console_summary(report))
+    language_ok = True
+    if task is None and case is None and slice_ is None:
+        # The chat's language slice: measured on the offline router whatever the engine, since
+        # choosing the reply language is the router's job (a model's reply is the model's).
+        from evals.chat_language import run_language_slice, write_language_report
+
+        try:
+            language = asyncio.run(run_language_slice())
+        except DatasetError as exc:
+            raise _fail(str(exc)) from None
+        typer.echo(language.line())
+        typer.echo(f"chat language report: {write_language_report(language, out)}")
+        language_ok = language.passed
     typer.echo(f"report: {paths['markdown']}  {paths['html']}  {paths['json']}")
-    raise typer.Exit(code=0 if report.verdict.passed else 1)
+    raise typer.Exit(code=0 if report.verdict.passed and language_ok else 1)
 
 
 @eval_app.command("compare")

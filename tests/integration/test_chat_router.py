@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from agent.chat_text import TEXT
+from agent.chat_text import t
 from agent.schemas import AgendaRequest, AgendaResult, DevelopmentRequest
 from agent.service import Coach
 from knowledge.db import session_scope
@@ -95,9 +95,9 @@ async def test_a_manager_gets_a_feedback_rewrite_in_dutch_and_in_english(chat_as
     dutch = await chat_as("femke")("Kun je mijn feedback voor Daan verbeteren: hij is altijd te laat")
     english = await chat_as("femke")("Please improve my feedback for Daan: he never listens in meetings")
 
-    assert dutch.task == "feedback" and dutch.reply.startswith(TEXT["feedback_head"]["nl"])
+    assert dutch.task == "feedback" and dutch.reply.startswith(t("feedback_head", "nl"))
     assert '"altijd"' in dutch.reply
-    assert english.task == "feedback" and english.reply.startswith(TEXT["feedback_head"]["en"])
+    assert english.task == "feedback" and english.reply.startswith(t("feedback_head", "en"))
     assert '"never"' in english.reply
 
 
@@ -245,7 +245,7 @@ async def test_when_the_model_fails_the_offline_router_answers_and_runs_the_task
     assert fake_llm.calls == 1, "the task runs on the offline drafter, not on the failing model"
     assert reply.degraded and reply.degraded_reason is not None and reply.engine == "llm"
     assert reply.task == "agenda"
-    assert reply.reply.startswith(TEXT["degraded"]["en"])
+    assert reply.reply.startswith(t("degraded", "en"))
     assert "Agenda for the one-on-one with Daan Visser (30 minutes):" in reply.reply
     assert reply.sources
 
@@ -258,3 +258,33 @@ async def test_when_the_model_fails_a_request_outside_scope_still_names_nobody(
     outside = await coach.chat(principal=femke, message="Prepare my 1-on-1 with Liam", thread_id=None, now=NOW)
     nobody = await coach.chat(principal=femke, message="Prepare my 1-on-1 with Zorro", thread_id=None, now=NOW)
     assert outside.reply == nobody.reply and "Liam" not in outside.reply
+
+
+# --- the language of short messages -----------------------------------------------------------------
+
+async def test_the_language_slice_is_answered_in_the_messages_language_at_least_95_percent() -> None:
+    from evals.chat_language import run_language_slice
+
+    report = await run_language_slice()
+    assert report.total >= 40
+    assert report.accuracy >= 0.95, [s.explanation for s in report.scores if not s.passed]
+
+
+@pytest.mark.parametrize(("actor", "message", "language"), [
+    ("femke", "What development actions fit Daan?", "en"),  # the case: Femke's profile is Dutch
+    ("priya", "Welke ontwikkelacties passen bij Liam?", "nl"),
+])
+async def test_a_short_message_is_answered_in_its_own_language(
+    chat_as: Callable[[str], Chat], actor: str, message: str, language: str
+) -> None:
+    reply = await chat_as(actor)(message)
+    assert reply.language == language and reply.task == "development"
+
+
+async def test_a_message_of_unclear_language_falls_back_to_the_threads_language(
+    chat_as: Callable[[str], Chat],
+) -> None:
+    chat = chat_as("femke")  # profile: Dutch
+    await chat("Please help me prepare my one-on-one with Daan")
+    reply = await chat("Daan")  # a name says nothing about the language: the thread's (English)
+    assert reply.language == "en"

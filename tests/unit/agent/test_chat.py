@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
 from agent.chat import ChatEvent
-from agent.chat_text import TEXT
+from agent.chat_text import t
 from agent.gather import gather
 from agent.offline import draft_offline
 from agent.schemas import SmartGoalRequest
@@ -60,10 +60,10 @@ async def test_the_model_calls_a_tool_gets_the_result_and_answers(
     assert reply.engine == "llm" and not reply.degraded
     assert fake_llm.calls == 2
     first = fake_llm.requests[0]
-    names = {t["function"]["name"] for t in first["tools"]}
+    names = {spec["function"]["name"] for spec in first["tools"]}
     assert {"list_goals", "recent_feedback", "check_smart_goal", "prepare_conversation"} <= names
-    for t in first["tools"]:
-        params = set(t["function"]["parameters"].get("properties", {}))
+    for spec in first["tools"]:
+        params = set(spec["function"]["parameters"].get("properties", {}))
         assert not params & {"principal", "org_id", "person_id", "role"}, "whose data is not the model's choice"
     (result,) = _tool_messages(fake_llm)
     assert demo_id("goal", "g-sanne-testing") in result and "Word beter in testen" in result
@@ -219,8 +219,8 @@ async def test_a_model_failure_in_chat_is_answered_by_the_offline_coach_not_an_e
     fake_llm.then(fail(500, "boom"))
     reply = await coach.chat(principal=principal_of("sanne"), message="Hoi", thread_id=None, now=NOW)
     assert reply.degraded and reply.degraded_reason == "server_error (HTTP 500)"
-    assert reply.reply.startswith(TEXT["degraded"]["nl"])
-    assert TEXT["help"]["nl"] in reply.reply
+    assert reply.reply.startswith(t("degraded", "nl"))
+    assert t("help", "nl") in reply.reply
 
 
 async def test_offline_chat_checks_a_goal(
@@ -232,7 +232,7 @@ async def test_offline_chat_checks_a_goal(
         help_reply = await offline.chat(principal=principal_of("liam"), message="hello", thread_id=None, now=NOW)
     assert reply.engine == "offline" and not reply.degraded
     assert "✗ Meetbaar" in reply.reply and "?" in reply.reply
-    assert help_reply.reply == TEXT["help"]["en"]
+    assert help_reply.reply == t("help", "en")
 
 
 async def test_offline_chat_answers_in_the_language_of_the_message(
