@@ -17,7 +17,7 @@ from agent.schemas import AgendaRequest, AgendaResult, DevelopmentRequest
 from agent.service import Coach
 from knowledge.db import session_scope
 from knowledge.demo import DEMO_ORG_ID, demo_id, demo_person_id
-from knowledge.models import Language, Person, Role
+from knowledge.models import Person, Role
 from knowledge.policy import Principal
 from knowledge.settings import Settings
 from tests.conftest import NOW, FakeLLM, answer, call_tools, fail, say
@@ -175,7 +175,7 @@ async def test_an_ambiguous_first_name_is_asked_back_among_visible_people_only(
 ) -> None:
     with session_scope(demo_engine) as session:
         session.add(Person(id="per_daan2", org_id=DEMO_ORG_ID, name="Daan de Boer", email="daan.b@example.org",
-                           role=Role.employee, manager_id=demo_person_id("femke"), language=Language.nl))
+                           role=Role.employee, manager_id=demo_person_id("femke"), language="nl"))
     chat = Chat(offline, principal_of("femke"))
     question = await chat("Help me prepare my 1-on-1 with Daan")
     answer_ = await chat("Daan de Boer")
