@@ -22,9 +22,10 @@ from agent.schemas import Language
 from agent.service import Coach
 from evals.dataset import DatasetError, datasets_dir
 from evals.fixtures import EVAL_NOW
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.i18n import detect
+from knowledge.migrations import upgrade
 from knowledge.queries import principal_for
 from knowledge.settings import Settings
 
@@ -132,7 +133,7 @@ async def run_language_slice(data: LanguageSlice | None = None) -> LanguageRepor
         settings = Settings(data_dir=Path(folder), openai_api_key=None, openai_base_url=None)
         engine = make_engine(f"sqlite:///{Path(folder) / 'coach.db'}")
         try:
-            init_db(engine)
+            upgrade(engine)
             with session_scope(engine) as session:
                 seed_demo(session, now=EVAL_NOW)
             scores: list[LanguageScore] = []
