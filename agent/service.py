@@ -37,6 +37,7 @@ from agent.chat import (
     build_chat_graph,
     task_tools,
 )
+from agent.chat_history import unlink_threads
 from agent.graph import build_graph
 from agent.llm import StructuredModel, make_chat_model
 from agent.prompt_registry import active_prompt
@@ -325,6 +326,7 @@ class Coach:
 
     def _delete_rows(self, ids: list[str]) -> None:
         with session_scope(self.engine) as session:
+            unlink_threads(session, ids)
             for thread_id in ids:
                 row = session.get(ChatThread, thread_id)
                 if row is not None:

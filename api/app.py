@@ -31,6 +31,7 @@ from api.routes import (
     health,
     knowledge,
     nudges,
+    openai_compat,
     people,
     prompts,
     teams,
@@ -156,6 +157,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         coach_routes.router,
         nudges.router,
         chat.router,
+        openai_compat.router,
     ):
         app.include_router(router)
     return app

@@ -21,10 +21,10 @@ from agent.evaluation import PromptEvaluation
 from agent.service import Coach
 from api.errors import ApiError, forbidden, invalid, unauthorized
 from api.schemas import NUL_MESSAGE, decode_cursor, encode_cursor
-from knowledge.keys import lookup_key
+from knowledge.keys import KeyRefused, authenticate
 from knowledge.models import AuditEvent, Conversation, Goal, Person, Team
 from knowledge.policy import Principal, Record, can_write
-from knowledge.queries import MAX_LIMIT, get_goal, get_person, get_team, principal_for, principal_for_service
+from knowledge.queries import MAX_LIMIT, get_goal, get_person, get_team
 from knowledge.settings import Settings
 from knowledge.store import Store
 
@@ -124,32 +124,12 @@ def get_principal(
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
-    key = lookup_key(session, secret=credentials.credentials.strip())
-    if key is None:
-        raise unauthorized()
-    if key.person_id is not None:
-        if on_behalf_of is not None:
-            raise ApiError(
-                403, "Only service keys may act on behalf of someone; drop X-On-Behalf-Of.",
-                slug="on-behalf-of-not-allowed",
-            )
-        principal = principal_for(session, org_id=key.org_id, person_id=key.person_id)
-        if principal is None:
-            raise unauthorized()
-        return principal
-    service = key.service_name or "service"
-    if on_behalf_of is None:
-        return principal_for_service(org_id=key.org_id, service=service)
-    person_id = on_behalf_of.strip()
-    principal = None if "\x00" in person_id else principal_for(
-        session, org_id=key.org_id, person_id=person_id, service=service
-    )
-    if principal is None:
-        raise ApiError(
-            403, "X-On-Behalf-Of does not name a person of this key's organisation.",
-            slug="on-behalf-of-unknown",
-        )
-    return principal
+    try:
+        return authenticate(session, secret=credentials.credentials, on_behalf_of=on_behalf_of)
+    except KeyRefused as refused:
+        if refused.kind == "unauthorized":
+            raise unauthorized() from None
+        raise ApiError(403, refused.message, slug=refused.kind.replace("_", "-")) from None
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Literal
 
 from sqlmodel import Session, col, select
 
 from knowledge.models import ApiKey, AuditEvent
+from knowledge.policy import Principal
+from knowledge.queries import principal_for, principal_for_service
 
 KEY_PREFIX = "coach_"
 
@@ -71,3 +74,44 @@ def revoke_key(session: Session, *, org_id: str, key_id: str, now: datetime, act
             AuditEvent(org_id=org_id, actor=actor, action="key.revoke", target_type="api_key", target_id=key.id, at=now)
         )
     return key
+
+
+class KeyRefused(Exception):
+    """An API key that cannot act: ``kind`` says why, ``message`` says it to the caller."""
+
+    def __init__(self, kind: Literal["unauthorized", "on_behalf_of_not_allowed", "on_behalf_of_unknown"],
+                 message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def authenticate(session: Session, *, secret: str | None, on_behalf_of: str | None = None) -> Principal:
+    """The principal an API key acts as; raises :class:`KeyRefused`.
+
+    The one place every entry point (HTTP API, OpenAI-compatible endpoint, MCP) turns a key
+    into a principal. A person's key acts as that person and may not name anyone else; a
+    service key acts for the person of its organisation named by ``on_behalf_of``, with
+    exactly that person's rights, or alone with the service rights of the policy.
+    """
+    key = lookup_key(session, secret=(secret or "").strip())
+    if key is None:
+        raise KeyRefused("unauthorized", "Missing or invalid API key.")
+    if key.person_id is not None:
+        if on_behalf_of is not None:
+            raise KeyRefused("on_behalf_of_not_allowed",
+                             "Only service keys may act on behalf of someone; drop X-On-Behalf-Of.")
+        principal = principal_for(session, org_id=key.org_id, person_id=key.person_id)
+        if principal is None:
+            raise KeyRefused("unauthorized", "Missing or invalid API key.")
+        return principal
+    service = key.service_name or "service"
+    if on_behalf_of is None:
+        return principal_for_service(org_id=key.org_id, service=service)
+    person_id = on_behalf_of.strip()
+    acting = None if "\x00" in person_id else principal_for(
+        session, org_id=key.org_id, person_id=person_id, service=service
+    )
+    if acting is None:
+        raise KeyRefused("on_behalf_of_unknown", "X-On-Behalf-Of does not name a person of this key's organisation.")
+    return acting

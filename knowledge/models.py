@@ -386,3 +386,20 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "feedback": Feedback,
     "development_action": DevelopmentAction,
 }
+
+
+class ChatHistoryLink(SQLModel, table=True):
+    """Which chat thread a stateless client's message history continues (OpenAI-compatible API).
+
+    Such a client sends the whole conversation every time. ``key`` is a hash of the principal and
+    of the history up to and including the coach's last reply, so the next request, which carries
+    that history, finds its thread again. Only hashes are stored, never the texts; the link is
+    deleted with its thread.
+    """
+
+    __tablename__ = "chat_history_link"
+
+    key: str = Field(primary_key=True, max_length=64)
+    # No foreign key: chat_thread's table lives with the chat; erasure deletes links with threads.
+    thread_id: str = Field(index=True, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
