@@ -22,6 +22,8 @@ from agent.evaluation import PromptEvaluation
 from agent.service import Coach
 from api.deps import refuse_nul_params
 from api.errors import BodySizeLimit, install_error_handlers, problem_schemas_as_sent
+from api.mcp import KeyAuth, Services, build_mcp_server, principal_from_request
+from api.mcp import http_app as mcp_http_app
 from api.routes import (
     chat,
     conversations,
@@ -110,7 +112,8 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         app.state.store = the_store
         app.state.coach = the_coach
         try:
-            yield
+            async with mcp_server.session_manager.run():
+                yield
         finally:
             index.detach()
             if coach is None:
@@ -127,6 +130,8 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     )
     app.state.settings = settings
     app.state.evaluation = evaluation
+    mcp_server = build_mcp_server(lambda: Services(app.state.coach, app.state.engine), principal_from_request)
+    app.mount("/mcp", KeyAuth(mcp_http_app(mcp_server), lambda: app.state.engine))
     install_error_handlers(app)
     default_openapi = app.openapi
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.cli_common import fail, migrated_engine
 from api.cli_knowledge import knowledge_app
+from api.cli_mcp import mcp_command
 from api.cli_prompts import prompts_app
 from evals.cli import eval_app
 from knowledge import migrations
@@ -33,6 +34,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(prompts_app, name="prompts")
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command("mcp")(mcp_command)
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     judge_base_url: str | None = None
     judge_api_key: SecretStr | None = None
 
+    api_key: SecretStr | None = Field(
+        None, description="The coach key `coach mcp` acts with (COACH_API_KEY); read by that command only."
+    )
+    on_behalf_of: str | None = Field(
+        None, description="With a service key in api_key: the person `coach mcp` acts for."
+    )
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: int = Field(256_000, gt=0, description="Largest accepted request body.")
@@ -48,7 +55,7 @@ class Settings(BaseSettings):
     )
 
     @field_validator("openai_api_key", "openai_base_url", "judge_api_key", "judge_base_url", "judge_model",
-                     "database_url", "chroma_url", mode="before")
+                     "database_url", "chroma_url", "api_key", "on_behalf_of", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``OPENAI_API_KEY=`` (empty) means unset, not a configured model."""
