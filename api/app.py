@@ -10,12 +10,14 @@ Tests pass their own ``coach``, ``store`` or ``evaluation``, or override depende
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from mcp.server import MCPServer
 from starlette.concurrency import run_in_threadpool
 
 from agent.evaluation import PromptEvaluation
@@ -92,6 +94,33 @@ def _prepare_store(store: Store) -> None:
         log.error("store not ready at start-up: %s", exc)
 
 
+async def _start_mcp(server: MCPServer) -> Callable[[], Awaitable[None]]:
+    """Run the MCP session manager in a task of its own; returns how to stop it.
+
+    Its task group must be left in the task that entered it, and the lifespan's start and end
+    need not run in the same task (test clients drive them from different ones).
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with server.session_manager.run():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():  # it failed before it started: say why, at start-up
+        ready.cancel()
+        task.result()
+
+    async def stop_it() -> None:
+        stop.set()
+        await task
+
+    return stop_it
+
+
 def create_app(settings: Settings, *, coach: Coach | None = None, store: Store | None = None,
                evaluation: PromptEvaluation | None = None) -> FastAPI:
     """The API over ``settings``. ``coach`` and ``store``, when given, replace the built ones.
@@ -111,10 +140,11 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         app.state.engine = engine
         app.state.store = the_store
         app.state.coach = the_coach
+        stop_mcp = await _start_mcp(mcp_server)
         try:
-            async with mcp_server.session_manager.run():
-                yield
+            yield
         finally:
+            await stop_mcp()
             index.detach()
             if coach is None:
                 await the_coach.aclose()
