@@ -26,6 +26,7 @@ from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from agent import telemetry
 from agent.chat import (
     MAX_TOOL_ROUNDS,
     ChatContext,
@@ -100,6 +101,8 @@ class Coach:
         self.store = store
         self._owns_model = chat_model is None
         self.chat_model = chat_model if chat_model is not None else make_chat_model(settings)
+        if self.chat_model is not None:
+            telemetry.instrument_model_client(self.chat_model.http_async_client)
         self.structured = (
             StructuredModel(self.chat_model, method=settings.structured_output) if self.chat_model is not None else None
         )
@@ -176,8 +179,16 @@ class Coach:
             prompt=prompt or self._active_prompt(principal.org_id, task),
             model=None if offline else self.structured,
         )
-        state = await self._task_graph.ainvoke(TaskState(task=task, request=request), context=context)
-        return state["result"]  # type: ignore[no-any-return]
+        token = telemetry.current_task.set(task)
+        try:
+            with telemetry.tracer.start_as_current_span("coach.task", attributes={"coach.task": task}):
+                state = await self._task_graph.ainvoke(TaskState(task=task, request=request), context=context,
+                                                       config={"callbacks": telemetry.CALLBACKS})
+        finally:
+            telemetry.current_task.reset(token)
+        result: Result = state["result"]
+        telemetry.record_result(task, engine=result.engine, degraded=result.degraded)
+        return result
 
     def _active_prompt(self, org_id: str, task: Task) -> PromptSpec:
         """The organisation's active prompt version for ``task`` (the built-in one if none)."""
@@ -230,7 +241,8 @@ class Coach:
 
     def _config(self, thread_id: str) -> RunnableConfig:
         # Each tool round is two steps (model, tools); the last model call answers without tools.
-        return {"configurable": {"thread_id": thread_id}, "recursion_limit": 2 * MAX_TOOL_ROUNDS + 4}
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": 2 * MAX_TOOL_ROUNDS + 4,
+                "callbacks": telemetry.CALLBACKS}
 
     async def chat(self, *, principal: Principal, message: str, thread_id: str | None, now: datetime) -> ChatReply:
         """Answer one message on a thread of ``principal`` (a new thread when ``thread_id`` is None).

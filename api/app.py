@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.evaluation import PromptEvaluation
 from agent.service import Coach
+from api import telemetry
 from api.deps import refuse_nul_params
 from api.errors import BodySizeLimit, install_error_handlers, problem_schemas_as_sent
 from api.mcp import KeyAuth, Services, build_mcp_server, principal_from_request
@@ -43,6 +44,7 @@ from api.routes import (
 from api.routes import (
     coach as coach_routes,
 )
+from api.telemetry import Observe, watch_pool
 from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
 from knowledge.corpus import sync_corpus
 from knowledge.db import make_engine
@@ -140,6 +142,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         app.state.engine = engine
         app.state.store = the_store
         app.state.coach = the_coach
+        watch_pool(engine)
         stop_mcp = await _start_mcp(mcp_server)
         try:
             yield
@@ -176,9 +179,11 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         max_bytes=settings.max_body_bytes,
         per_path={"/v1/documents": settings.max_document_bytes},
     )
+    app.add_middleware(Observe)  # outermost: times and counts every answer, errors included
 
     # Routers. Add new ones here (e.g. the prompts router of the eval tooling).
     app.include_router(health.router)
+    app.include_router(telemetry.router)
     for router in (
         prompts.router,
         people.router,

@@ -158,17 +158,23 @@ def demo(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (use PostgreSQL and a Chroma "
+                                                             "server when more than one).")] = 1,
 ) -> None:
     """Run the HTTP API."""
     import uvicorn
 
-    from api.app import create_app
-    from evals.service import SuiteEvaluation  # the CLI is the composition root: it wires the evals in
-
     settings = Settings()
     migrated_engine(settings).dispose()  # refuse an un-migrated database before binding the port
-    app_ = create_app(settings, evaluation=SuiteEvaluation(settings))
-    uvicorn.run(app_, host=host or settings.host, port=port or settings.port)
+    # The access log is ours (api.telemetry): uvicorn's prints query strings, which can hold e-mails.
+    options = {"host": host or settings.host, "port": port or settings.port, "access_log": False,
+               "log_config": None}
+    if workers == 1:
+        from api.serve import app_from_env
+
+        uvicorn.run(app_from_env(), **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run("api.serve:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 
 
 # --- the database schema ----------------------------------------------------------------------

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         None, description="With a service key in api_key: the person `coach mcp` acts for."
     )
 
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token that opens /metrics from anywhere (unset: only metrics_networks)."
+    )
+    metrics_networks: str = Field(
+        "127.0.0.0/8,::1/128", description="Comma-separated networks that may read /metrics without the token."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: int = Field(256_000, gt=0, description="Largest accepted request body.")
@@ -55,7 +63,7 @@ class Settings(BaseSettings):
     )
 
     @field_validator("openai_api_key", "openai_base_url", "judge_api_key", "judge_base_url", "judge_model",
-                     "database_url", "chroma_url", "api_key", "on_behalf_of", mode="before")
+                     "database_url", "chroma_url", "api_key", "on_behalf_of", "metrics_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``OPENAI_API_KEY=`` (empty) means unset, not a configured model."""

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from opentelemetry import trace
+
 from knowledge.embeddings import Embedder, make_embedder
 from knowledge.settings import Settings
 
@@ -50,6 +52,9 @@ Where = dict[str, Any]
 
 QUERY_CACHE_SIZE = 256
 """Query embeddings kept per store: one search embeds its query once for all collections."""
+
+
+_tracer = trace.get_tracer("ai-coach")
 
 
 class EmbeddingMismatchError(RuntimeError):
@@ -199,13 +204,14 @@ class Store:
         """The ``k`` stored texts closest to ``text`` among those matching ``where``."""
         if k <= 0:
             return []
-        collection = self._collection(kind)
-        result = collection.query(
-            query_embeddings=[self._embed_query(text)],  # type: ignore[arg-type]
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+        with _tracer.start_as_current_span("coach.store.query", attributes={"coach.collection": kind, "coach.k": k}):
+            collection = self._collection(kind)
+            result = collection.query(
+                query_embeddings=[self._embed_query(text)],  # type: ignore[arg-type]
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
         ids = result["ids"][0]
         docs = (result["documents"] or [[]])[0]
         metas = (result["metadatas"] or [[]])[0]

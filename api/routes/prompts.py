@@ -44,6 +44,7 @@ from agent.schemas import Task
 from api.deps import EvaluationDep, NowDep, PrincipalDep, SessionDep
 from api.errors import PROBLEM_RESPONSES, ApiError, FieldError, forbidden, invalid, not_found
 from api.schemas import NoNul
+from api.telemetry import EVAL_GATE_REFUSALS
 from knowledge.policy import Principal
 
 router = APIRouter(prefix="/v1/prompts", tags=["prompts"],
@@ -241,6 +242,7 @@ async def activate_prompt(version_id: str, session: SessionDep, principal: Princ
                              now=now, engine=engine, dataset=dataset)
     except ActivationRefused as exc:
         session.commit()  # keep the evaluation and the audited refusal
+        EVAL_GATE_REFUSALS.labels(task=row.task).inc()
         raise _refusal(exc, summary_of(row)) from None
     session.commit()
     return PromptVersionPublic.of(row)

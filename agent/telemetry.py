@@ -1,0 +1,139 @@
+"""What the coach's model work looks like to an operator: Prometheus metrics and OpenTelemetry spans.
+
+Metrics (``prometheus-client``'s default registry, served by ``GET /metrics``): model calls,
+tokens, retries and degraded answers, labelled by task only. Labels never carry ids or text.
+
+Spans (OpenTelemetry; a no-op until a tracer provider is configured, see :mod:`api.telemetry`):
+one per task run, graph node (:func:`traced`) and model call, children of the request's span. Span attributes
+carry names, counts and the engine, never record text.
+
+Model calls are seen by one LangChain callback handler, :data:`CALLBACKS`, that the coach hands
+to every graph run; the current task travels in a context variable, so model calls deep in a
+node are labelled without threading it through.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+import httpx
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import LLMResult
+from opentelemetry import trace
+from prometheus_client import Counter
+
+current_task: contextvars.ContextVar[str] = contextvars.ContextVar("coach_task", default="chat")
+"""The task being run (``agenda``, ..., or ``chat``): the label of everything measured under it."""
+
+MODEL_CALLS = Counter("coach_model_calls", "Model calls (one structured output or chat turn)", ["task"])
+MODEL_TOKENS = Counter("coach_model_tokens", "Tokens the model reported", ["task", "kind"])
+MODEL_RETRIES = Counter("coach_model_retries", "Model HTTP requests that retried a failed one", ["task"])
+MODEL_ERRORS = Counter("coach_model_errors", "Model calls that failed", ["task"])
+DEGRADED = Counter("coach_degraded_answers", "Answers served by the offline drafter after a model failure",
+                   ["task"])
+TASK_RUNS = Counter("coach_task_runs", "Coach task runs", ["task", "engine"])
+
+tracer = trace.get_tracer("ai-coach")
+
+Node = TypeVar("Node", bound=Callable[..., Awaitable[Any]])
+
+
+def record_result(task: str, *, engine: str, degraded: bool) -> None:
+    """Count one finished task run."""
+    TASK_RUNS.labels(task=task, engine=engine).inc()
+    if degraded:
+        DEGRADED.labels(task=task).inc()
+
+
+async def count_retries(request: httpx.Request) -> None:
+    """An httpx request hook on the model's client: OpenAI's client numbers its retries in a header."""
+    try:
+        attempt = int(request.headers.get("x-stainless-retry-count", "0"))
+    except ValueError:
+        attempt = 0
+    if attempt > 0:
+        MODEL_RETRIES.labels(task=current_task.get()).inc()
+
+
+def instrument_model_client(client: httpx.AsyncClient | None) -> None:
+    """Count the retries the client makes (idempotent)."""
+    if client is not None and count_retries not in client.event_hooks["request"]:
+        client.event_hooks["request"].append(count_retries)
+
+
+def traced(name: str, node: Node) -> Node:
+    """``node`` inside a span ``coach.node.<name>``, current while it runs (store queries and model
+    calls made by the node nest under it)."""
+
+    @functools.wraps(node)
+    async def run(state: Any, runtime: Any) -> Any:
+        with tracer.start_as_current_span(f"coach.node.{name}",
+                                          attributes={"coach.node": name, "coach.task": current_task.get()}):
+            return await node(state, runtime)
+
+    return cast(Node, run)
+
+
+class Telemetry(BaseCallbackHandler):
+    """A span per model call, under the current span (the node's); model call and token metrics."""
+
+    run_inline = True  # called in the run's own context, where the node's span is current
+
+    def __init__(self) -> None:
+        self._spans: dict[UUID, trace.Span] = {}
+
+    def _end(self, run_id: UUID, error: BaseException | None = None) -> None:
+        span = self._spans.pop(run_id, None)
+        if span is None:
+            return
+        if error is not None:
+            span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
+        span.end()
+
+    # --- model calls ------------------------------------------------------------------------
+
+    def on_chat_model_start(self, serialized: dict[str, Any] | None, messages: Any, *, run_id: UUID,
+                            parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+        task = current_task.get()
+        MODEL_CALLS.labels(task=task).inc()
+        model = ((kwargs.get("invocation_params") or {}).get("model")
+                 or (kwargs.get("metadata") or {}).get("ls_model_name"))
+        attributes = {"coach.task": task, **({"gen_ai.request.model": model} if model else {})}
+        self._spans[run_id] = tracer.start_span("coach.model_call", attributes=attributes)
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        task = current_task.get()
+        prompt, completion = _usage(response)
+        if prompt:
+            MODEL_TOKENS.labels(task=task, kind="prompt").inc(prompt)
+        if completion:
+            MODEL_TOKENS.labels(task=task, kind="completion").inc(completion)
+        span = self._spans.get(run_id)
+        if span is not None:
+            span.set_attribute("gen_ai.usage.input_tokens", prompt)
+            span.set_attribute("gen_ai.usage.output_tokens", completion)
+        self._end(run_id)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        MODEL_ERRORS.labels(task=current_task.get()).inc()
+        self._end(run_id, error)
+
+
+def _usage(response: LLMResult) -> tuple[int, int]:
+    """Prompt and completion tokens of one model response (0 when the server reported none)."""
+    usage = (response.llm_output or {}).get("token_usage") or {}
+    prompt, completion = usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0
+    if not (prompt or completion):
+        for generation in (g for gens in response.generations for g in gens):
+            meta = getattr(getattr(generation, "message", None), "usage_metadata", None) or {}
+            prompt += meta.get("input_tokens", 0)
+            completion += meta.get("output_tokens", 0)
+    return int(prompt), int(completion)
+
+
+CALLBACKS: list[BaseCallbackHandler] = [Telemetry()]
+"""Handed to every graph run (``config={"callbacks": CALLBACKS}``)."""
