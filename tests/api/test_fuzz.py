@@ -210,7 +210,7 @@ async def test_nul_in_on_behalf_of_is_the_unknown_person_403() -> None:
     from api.errors import ApiError
 
     key = MagicMock(person_id=None, org_id="org_x", service_name="hris")
-    with patch("api.deps.lookup_key", return_value=key), patch("api.deps.principal_for") as principal_for:
+    with patch("knowledge.keys.lookup_key", return_value=key), patch("knowledge.keys.principal_for") as principal_for:
         with pytest.raises(ApiError) as raised:
             get_principal(MagicMock(), HTTPAuthorizationCredentials(scheme="Bearer", credentials="k"), "per_\x00")
     assert raised.value.status == 403 and raised.value.slug == "on-behalf-of-unknown"
