@@ -214,6 +214,7 @@ COACH_CALLS = {
     # write nothing but the caller's own chat thread.
     ("POST", "/v1/coach/agenda"), ("POST", "/v1/coach/smart-goal"), ("POST", "/v1/coach/feedback"),
     ("POST", "/v1/coach/development"), ("POST", "/v1/coach/chat"), ("POST", "/v1/knowledge/search"),
+    ("POST", "/v1/chat/completions"),  # the chat and the tasks again (tests/api/test_openai_compat.py)
 }
 
 
