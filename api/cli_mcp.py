@@ -7,8 +7,8 @@ import typer
 from sqlmodel import Session
 
 from agent.service import Coach
+from api.cli_common import migrated_engine
 from api.mcp import Services, build_mcp_server, fixed_principal
-from knowledge.db import make_engine
 from knowledge.keys import KeyRefused, authenticate
 from knowledge.settings import Settings
 from knowledge.store import open_store
@@ -21,7 +21,7 @@ def mcp_command() -> None:
         typer.secho("error: set COACH_API_KEY to the key of the person the MCP client acts for", err=True,
                     fg=typer.colors.RED)
         raise typer.Exit(code=2)
-    engine = make_engine(settings.effective_database_url)
+    engine = migrated_engine(settings)
     try:
         with Session(engine) as session:
             principal = authenticate(session, secret=settings.api_key.get_secret_value(),

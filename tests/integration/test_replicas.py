@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from knowledge.db import init_db
+from knowledge import migrations
 from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.keys import create_key
 from tests.world import pg_engine  # noqa: F401  (fixture)
@@ -78,7 +78,7 @@ def chroma(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def replicas(pg_engine: Engine, chroma: str, tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:  # noqa: F811
-    init_db(pg_engine)
+    migrations.upgrade(pg_engine)  # as `coach db upgrade` would
     with Session(pg_engine) as session:
         seed_demo(session, now=NOW)
         secrets = {who: create_key(session, org_id=DEMO_ORG_ID, person_id=demo_person_id(who), now=NOW)[1]
