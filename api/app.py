@@ -48,7 +48,7 @@ from api.telemetry import Observe, watch_pool
 from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
 from knowledge.corpus import sync_corpus
 from knowledge.db import make_engine
-from knowledge.index import attach_record_index
+from knowledge.index_sync import attach_record_index
 from knowledge.migrations import require_current
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store

@@ -28,10 +28,11 @@ from langchain_openai import ChatOpenAI
 from sqlalchemy import Engine, event
 
 from agent.gather import gather
-from agent.prompt_registry import CaseFailure, EvalSummary, lint_prompt, prompt_hash
+from agent.prompt_registry import CaseFailure, EvalSummary, lint_prompt
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import FeedbackResult, Request, Result, Task
 from agent.service import Coach
+from evals.counterfactual import counterfactual_score, swap_words
 from evals.dataset import Case, Dataset, load_datasets
 from evals.fixtures import EVAL_NOW, EvalWorld, build_request, build_world
 from evals.judge import Judge, JudgeNotConfigured, make_judge_model
@@ -45,8 +46,9 @@ from evals.report import (
     decide,
     summarise,
 )
-from evals.scorers import Sample, Score, counterfactual_score, score_sample, swap_words
+from evals.scorers import Sample, Score, score_sample
 from knowledge.db import make_engine
+from knowledge.models import prompt_hash
 from knowledge.settings import Settings
 from tools.context import CoachContext
 from tools.views import Evidence

@@ -20,79 +20,74 @@ A document that cannot be ingested raises a :class:`DocumentError` (a ``ValueErr
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from knowledge.corpus import content_id, contextual_text, split_front_matter, split_sections, text_hash
+from knowledge.document_errors import _EN_WORDS, _NL_WORDS
+from knowledge.document_errors import (
+    MARKDOWN_SUFFIXES as MARKDOWN_SUFFIXES,
+)
+from knowledge.document_errors import (
+    MAX_DOCUMENT_CHARS as MAX_DOCUMENT_CHARS,
+)
+from knowledge.document_errors import (
+    MAX_PDF_BYTES as MAX_PDF_BYTES,
+)
+from knowledge.document_errors import (
+    MAX_PDF_PAGES as MAX_PDF_PAGES,
+)
+from knowledge.document_errors import (
+    MIN_PDF_LETTERS as MIN_PDF_LETTERS,
+)
+from knowledge.document_errors import (
+    PDF_SUFFIXES as PDF_SUFFIXES,
+)
+from knowledge.document_errors import (
+    SUPPORTED_SUFFIXES as SUPPORTED_SUFFIXES,
+)
+from knowledge.document_errors import (
+    TEXT_SUFFIXES as TEXT_SUFFIXES,
+)
+
+# Split out by job; re-exported so callers keep one import.
+from knowledge.document_errors import (
+    DocumentError as DocumentError,
+)
+from knowledge.document_errors import (
+    DocumentTooLarge as DocumentTooLarge,
+)
+from knowledge.document_errors import (
+    Format as Format,
+)
+from knowledge.document_errors import (
+    PdfEncrypted as PdfEncrypted,
+)
+from knowledge.document_errors import (
+    PdfUnreadable as PdfUnreadable,
+)
+from knowledge.document_errors import (
+    PdfWithoutText as PdfWithoutText,
+)
 from knowledge.models import PolicyDocument, stable_id
+from knowledge.pdf import (
+    PdfText as PdfText,
+)
+from knowledge.pdf import (
+    extract_pdf as extract_pdf,
+)
 from knowledge.store import Store, all_of, field_is
 from knowledge.vocabulary import Language, as_language
 
 if TYPE_CHECKING:
-    from pypdf import PdfReader
-
-Format = Literal["markdown", "text", "pdf"]
-
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
-TEXT_SUFFIXES = frozenset({".txt", ".text"})
-PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES
-MAX_DOCUMENT_CHARS = 500_000
-MAX_PDF_BYTES = 20_000_000
-MAX_PDF_PAGES = 500
-MIN_PDF_LETTERS = 20
-"""A PDF with fewer letters than this has no real text layer (a scan with a page number)."""
-
-_NL_WORDS = frozenset(
-    "de het een en van ik je jij wij we zij niet dat die is zijn op voor met aan bij als ook "
-    "maar naar om over wordt worden kan moet heeft hebben deze dit er uit tot wat wanneer".split()
-)
-_EN_WORDS = frozenset(
-    "the a an and of to is are in on for with at by as also but not that this these be been "
-    "it you we they your our can must has have will when what from".split()
-)
-
-
-class DocumentError(ValueError):
-    """A document that cannot be ingested. ``str()`` is ``"name: detail"``; ``detail`` alone
-    does not repeat the name (the API answers with it). ``code`` is a stable slug to branch on."""
-
-    code: ClassVar[str | None] = None
-    title: ClassVar[str | None] = None
-
-    def __init__(self, name: str, detail: str) -> None:
-        super().__init__(f"{name}: {detail}")
-        self.name = name
-        self.detail = detail
-
-
-class DocumentTooLarge(DocumentError):
-    """Too many bytes, pages or characters."""
-
-    title = "Document too large"
-
-
-class PdfEncrypted(DocumentError):
-    code = "pdf-encrypted"
-    title = "Encrypted PDF"
-
-
-class PdfWithoutText(DocumentError):
-    code = "pdf-without-text"
-    title = "PDF without text"
-
-
-class PdfUnreadable(DocumentError):
-    code = "pdf-unreadable"
-    title = "Unreadable PDF"
+    pass
 
 
 class IngestResult(BaseModel):
@@ -190,96 +185,6 @@ def _store_chunks(store: Store, doc: PolicyDocument, chunks: list[PolicyChunk]) 
         embed_texts=[contextual_text(doc.title, c.heading, c.text) for c in new],
     )
     return len(new), len(stale)
-
-
-# --- PDF --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PdfText:
-    """The text of a PDF (pages separated by a blank line) and its metadata title, if any."""
-
-    text: str
-    title: str | None
-    pages: int
-
-
-_PDF_CHARS = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-                            "\ufb05": "st", "\ufb06": "st", "\u00ad": "", "\r": "\n"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def extract_pdf(data: bytes, *, name: str) -> PdfText:
-    """The text of a PDF, page by page; raises a :class:`DocumentError` saying what is wrong.
-
-    A PDF with only an owner password (printing or copying restricted) is read; one that
-    needs a password to open is refused, as are scans without a text layer and damaged files.
-    """
-    from pypdf import PdfReader  # imported here: only PDF ingestion pays for it
-
-    if len(data) > MAX_PDF_BYTES:
-        raise DocumentTooLarge(name, f"the PDF is larger than {MAX_PDF_BYTES // 1_000_000} MB")
-    if not data.strip():
-        raise PdfUnreadable(name, "the PDF file is empty")
-    if b"%PDF-" not in data[:1024]:
-        raise PdfUnreadable(name, "this is not a PDF file")
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not _unlock(reader):
-            raise PdfEncrypted(
-                name, "the PDF is encrypted or password-protected; save a copy without protection and upload that"
-            )
-        if len(reader.pages) > MAX_PDF_PAGES:
-            raise DocumentTooLarge(name, f"the PDF has more than {MAX_PDF_PAGES} pages")
-        pages: list[str] = []
-        total = 0
-        for page in reader.pages:
-            text = _pdf_page_text(page.extract_text())
-            total += len(text)
-            if total > MAX_DOCUMENT_CHARS:
-                raise DocumentTooLarge(name, f"the PDF holds more than {MAX_DOCUMENT_CHARS} characters of text")
-            pages.append(text)
-        title = _pdf_title(reader)
-    except DocumentError:
-        raise
-    except Exception as exc:  # pypdf raises many kinds of error on damaged input, not only PdfReadError
-        raise PdfUnreadable(
-            name, "the PDF is damaged or incomplete and cannot be read; export or download it again"
-        ) from exc
-    text = "\n\n".join(p for p in pages if p)
-    if len(re.findall(r"[^\W\d_]", text)) < MIN_PDF_LETTERS:
-        raise PdfWithoutText(
-            name, "the PDF has no text to extract, only images (a scan?); export it from the original "
-            "document as a PDF with text, or as a .txt or .md file, or run text recognition (OCR) first",
-        )
-    return PdfText(text=text, title=title, pages=len(pages))
-
-
-def _unlock(reader: PdfReader) -> bool:
-    """Open an encrypted PDF that has an empty user password (only an owner password)."""
-    try:
-        return bool(reader.decrypt(""))
-    except Exception:  # DependencyError: AES needs the `cryptography` package
-        return False
-
-
-def _pdf_page_text(raw: str) -> str:
-    """Clean extracted text: ligatures and control characters out, and a blank line after each
-    line that ends a sentence, so that long pages can be cut at paragraphs like plain text."""
-    text = _CONTROL.sub("", raw.translate(_PDF_CHARS))
-    text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
-    text = re.sub(r"([.!?:;])\n(?=\S)", r"\1\n\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text)
-
-
-def _pdf_title(reader: PdfReader) -> str | None:
-    title = reader.metadata.title if reader.metadata is not None else None
-    if not isinstance(title, str):
-        return None
-    title = " ".join(_CONTROL.sub(" ", title).split())
-    # Word's "print to PDF" titles the file "Microsoft Word - verlof.docx".
-    match = re.fullmatch(r"Microsoft \w+ - (.+?)(?:\.\w{2,4})?", title)
-    title = match.group(1).strip() if match else title
-    return title[:300] if title and title.lower() not in ("untitled", "document") else None
 
 
 # --- ingest -----------------------------------------------------------------------------------

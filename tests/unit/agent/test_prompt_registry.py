@@ -33,7 +33,6 @@ from agent.prompt_registry import (
     lint_prompt,
     list_versions,
     preview,
-    prompt_hash,
     prompt_resolver,
     rollback,
     spec_of,
@@ -50,7 +49,7 @@ from evals.service import SuiteEvaluation
 from knowledge.db import make_engine, session_scope
 from knowledge.demo import seed_demo
 from knowledge.keys import create_key
-from knowledge.models import AuditEvent, Organization, Person, Role
+from knowledge.models import AuditEvent, Organization, Person, Role, prompt_hash
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
 from tests.db import init_db

@@ -22,6 +22,7 @@ from agent.schemas import (
     Source,
     Task,
 )
+from evals.counterfactual import counterfactual_score, swap_words
 from evals.dataset import Case
 from evals.fixtures import CaseOrg
 from evals.scorers import (
@@ -32,7 +33,6 @@ from evals.scorers import (
     carries_over,
     checks,
     cites,
-    counterfactual_score,
     criteria,
     envelope,
     flags,
@@ -44,7 +44,6 @@ from evals.scorers import (
     score_sample,
     source_types,
     strengths_and_growth,
-    swap_words,
     unrepaired,
 )
 from tools.views import ActionItemView, ConversationView, Evidence, GoalView, PersonView

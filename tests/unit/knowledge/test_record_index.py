@@ -14,13 +14,12 @@ from sqlmodel import Session, select
 from knowledge import index as index_module
 from knowledge.db import make_engine, session_scope
 from knowledge.index import (
-    RecordIndexSync,
-    attach_record_index,
     index_records,
     reindex_org,
     remove_person,
     search_records,
 )
+from knowledge.index_sync import RecordIndexSync, attach_record_index
 from knowledge.models import Conversation, Feedback, Organization, Person, Role, Visibility
 from knowledge.policy import Principal, can_read, service_principal
 from knowledge.queries import principal_for

@@ -1,0 +1,153 @@
+"""Bodies and answers of the coach, of documents and search, and of the health endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from agent.schemas import (
+    AgendaRequest,
+    DevelopmentRequest,
+    FeedbackRequest,
+    SmartGoalRequest,
+)
+from api.schemas.base import Body, NoNul, Public, RecordId
+from knowledge.vocabulary import Language
+
+# --- documents and search ---------------------------------------------------------------------
+
+class DocumentCreate(Body):
+    """An HR policy document. Posting the same ``name`` again replaces the document."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="File name or title, e.g. 'leave-policy.md'; its slug is the document key."
+    )
+    text: Annotated[str, StringConstraints(min_length=1)] = Field(description="The document text.")
+    format: Literal["markdown", "text"] = Field("markdown", description="Markdown is split at its headings.")
+    language: Language | None = Field(None, description="Default: front matter, else detected.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "leave-policy.md", "format": "markdown",
+                 "text": "# Leave policy\n\n## Study leave\n\nEmployees get five study days a year."}
+            ]
+        },
+    )
+
+
+class DocumentPublic(Public):
+    id: str
+    key: str
+    title: str
+    filename: str | None
+    language: Language
+    chunk_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentDetail(DocumentPublic):
+    content: str
+
+
+class DocumentIngested(DocumentPublic):
+    status: Literal["created", "updated", "unchanged"]
+
+
+class SearchRequest(Body):
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    k: int = Field(5, ge=1, le=20, description="How many passages.")
+    language: Language | None = Field(None, description="Language of the shipped guidance; policies: any.")
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"query": "how do I give constructive feedback", "k": 3}]}
+    )
+
+
+class PassageSource(BaseModel):
+    type: Literal["guidance", "policy"]
+    id: str
+
+
+class PassagePublic(BaseModel):
+    source: PassageSource = Field(description="Cite as {type, id}.")
+    doc_key: str
+    title: str
+    heading: str
+    language: Language
+    text: str
+    score: float = Field(description="Relevance, higher is better; comparable within one response.")
+
+
+class SearchResponse(BaseModel):
+    passages: list[PassagePublic]
+
+
+# --- coach ------------------------------------------------------------------------------------
+
+class AgendaBody(NoNul, AgendaRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"employee_id": "per_3f2a9c1d0e7b4a5c6d8e", "kind": "one_on_one", "minutes": 30,
+                 "topics": ["workload before the summer"], "language": "en"}
+            ]
+        },
+    )
+
+
+class SmartGoalBody(NoNul, SmartGoalRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "Get better at presenting to clients", "language": "en"}]},
+    )
+
+
+class FeedbackBody(NoNul, FeedbackRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"text": "Jan is always late with his reports and seems lazy.",
+                 "recipient_id": "per_3f2a9c1d0e7b4a5c6d8e", "intent": "constructive"}
+            ]
+        },
+    )
+
+
+class DevelopmentBody(NoNul, DevelopmentRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"employee_id": "per_3f2a9c1d0e7b4a5c6d8e", "focus": "stakeholder management"}]
+        },
+    )
+
+
+class ChatRequest(Body):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    thread_id: RecordId | None = Field(None, description="Continue this thread (yours); omit to start one.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"message": "Help me turn 'present better' into a SMART goal."}]},
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    checks: dict[str, Literal["ok"]]
