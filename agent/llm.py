@@ -3,7 +3,7 @@
 :func:`make_chat_model` builds :class:`~langchain_openai.ChatOpenAI` against any
 OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp server) with explicit
 ``httpx`` clients: they carry our timeouts and pool limits, and they are what respx intercepts
-in tests (DESIGN.md, "Testing the model path").
+in tests (docs/ARCHITECTURE.md, "Testing the model path").
 
 Retries have one owner: the OpenAI client (``max_retries``, with its backoff and Retry-After
 handling for timeouts, 429 and 5xx). Nothing here retries a failed HTTP call.

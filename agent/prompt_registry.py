@@ -146,9 +146,10 @@ class ActivationRefused(RegistryError):
 
 # --- operations ---------------------------------------------------------------------------
 
-def _require_hr(principal: Principal) -> None:
+def require_hr(principal: Principal) -> None:
+    """The registry's one access rule: only HR manages coaching prompts (:class:`Forbidden`)."""
     if not principal.is_hr:
-        raise Forbidden("only HR manages coaching prompts")
+        raise Forbidden("Only HR manages coaching prompts.")
 
 
 def _audit(session: Session, principal: Principal, action: str, row: PromptVersion, now: datetime,
@@ -169,7 +170,7 @@ def create_version(
     session: Session, *, principal: Principal, task: str, system: str, now: datetime, note: str | None = None
 ) -> PromptVersion:
     """A new draft version (numbered after the highest one of this org and task)."""
-    _require_hr(principal)
+    require_hr(principal)
     task = _task(task)
     if not system.strip():
         raise InvalidPrompt("the system text is empty")
@@ -190,7 +191,7 @@ def create_version(
 
 
 def list_versions(session: Session, *, principal: Principal, task: str | None = None) -> list[PromptVersion]:
-    _require_hr(principal)
+    require_hr(principal)
     stmt = select(PromptVersion).where(PromptVersion.org_id == principal.org_id)
     if task is not None:
         stmt = stmt.where(PromptVersion.task == _task(task))
@@ -198,7 +199,7 @@ def list_versions(session: Session, *, principal: Principal, task: str | None = 
 
 
 def get_version(session: Session, *, principal: Principal, version_id: str) -> PromptVersion:
-    _require_hr(principal)
+    require_hr(principal)
     row = session.get(PromptVersion, version_id)
     if row is None or row.org_id != principal.org_id:
         raise VersionNotFound("no such prompt version")
@@ -207,7 +208,7 @@ def get_version(session: Session, *, principal: Principal, version_id: str) -> P
 
 def find_version(session: Session, *, principal: Principal, task: str, version: str) -> PromptVersion:
     """A version by its label (``v3``) instead of its id."""
-    _require_hr(principal)
+    require_hr(principal)
     row = session.exec(select(PromptVersion).where(
         PromptVersion.org_id == principal.org_id, PromptVersion.task == _task(task), PromptVersion.version == version
     )).first()
@@ -239,7 +240,7 @@ def prompt_resolver(engine: Engine) -> Callable[[str, Task], PromptSpec]:
 
 
 def active_version(session: Session, *, principal: Principal, task: str) -> PromptVersion | None:
-    _require_hr(principal)
+    require_hr(principal)
     return _active_row(session, org_id=principal.org_id, task=_task(task))
 
 
@@ -335,7 +336,7 @@ def rollback(session: Session, *, principal: Principal, task: str, now: datetime
     rollback works even while the eval suite is broken. Repeated rollbacks walk further
     back: each restores what the then-active version had replaced.
     """
-    _require_hr(principal)
+    require_hr(principal)
     task = _task(task)
     current = _active_row(session, org_id=principal.org_id, task=task)
     if current is None:

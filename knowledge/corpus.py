@@ -88,10 +88,27 @@ def _finish(heading: str, lines: list[str], max_chars: int) -> Iterator[Section]
 def _split_long(text: str, max_chars: int) -> list[str]:
     if len(text) <= max_chars:
         return [text]
+    return pack_paragraphs(text, max_chars)
+
+
+def pack_paragraphs(text: str, max_chars: int, *, cut_long: bool = False) -> list[str]:
+    """The paragraphs of ``text`` packed in order into pieces of at most about ``max_chars``.
+
+    A paragraph longer than ``max_chars`` stays whole, or with ``cut_long`` is cut at a space
+    (never before half of ``max_chars``). The guides and the record index both cut this way.
+    """
     parts: list[str] = []
     current = ""
     for para in re.split(r"\n\s*\n", text):
         para = para.strip()
+        while cut_long and len(para) > max_chars:  # one very long paragraph: cut it at a space
+            cut = para.rfind(" ", 0, max_chars)
+            cut = cut if cut > max_chars // 2 else max_chars
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(para[:cut].strip())
+            para = para[cut:].strip()
         if current and len(current) + len(para) + 2 > max_chars:
             parts.append(current)
             current = ""

@@ -43,7 +43,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -54,6 +53,7 @@ from openai import OpenAIError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
+from knowledge.corpus import pack_paragraphs
 from knowledge.models import Conversation, Feedback, Organization
 from knowledge.policy import Principal
 from knowledge.queries import get_conversation, get_feedback
@@ -135,27 +135,7 @@ class IndexEntry:
     def passages(self) -> list[str]:
         """The text cut at paragraphs into pieces of at most about :data:`PASSAGE_CHARS`."""
         text = self.text.strip()
-        if not text:
-            return []
-        pieces: list[str] = []
-        current = ""
-        for para in re.split(r"\n\s*\n", text):
-            para = para.strip()
-            while len(para) > PASSAGE_CHARS:  # one very long paragraph: cut it at a space
-                cut = para.rfind(" ", 0, PASSAGE_CHARS)
-                cut = cut if cut > PASSAGE_CHARS // 2 else PASSAGE_CHARS
-                if current:
-                    pieces.append(current)
-                    current = ""
-                pieces.append(para[:cut].strip())
-                para = para[cut:].strip()
-            if current and len(current) + len(para) + 2 > PASSAGE_CHARS:
-                pieces.append(current)
-                current = ""
-            current = f"{current}\n\n{para}" if current else para
-        if current:
-            pieces.append(current)
-        return pieces
+        return pack_paragraphs(text, PASSAGE_CHARS, cut_long=True) if text else []
 
 
 # --- writing ----------------------------------------------------------------------------------

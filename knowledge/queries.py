@@ -7,7 +7,6 @@ visibility rules live in one place and the SQL is only an optimisation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -327,7 +326,3 @@ def list_development_actions(
     rows = session.exec(_page(stmt, DevelopmentAction, after, limit)).all()
     return [a for a in rows if can_read(principal, a)]
 
-
-def visible(principal: Principal, records: Sequence[T]) -> list[T]:
-    """Filter arbitrary records through the policy (used to re-check search hits)."""
-    return [r for r in records if can_read(principal, r)]  # type: ignore[arg-type]

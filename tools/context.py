@@ -6,7 +6,7 @@ model output: every tool reads whose data it may touch from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,3 @@ class CoachContext:
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise ValueError("CoachContext.now must be timezone-aware")
-
-    def with_language(self, language: Language | None) -> CoachContext:
-        return replace(self, language=language)

@@ -28,9 +28,6 @@ from tools.views import (
     PersonView,
 )
 
-DATA_TAGS = ("request", "records", "guidance", "catalogue")
-"""The top-level tags whose content is data."""
-
 
 def escape(text: str) -> str:
     """Escape text for the inside of a tag: it cannot open or close one."""

@@ -23,6 +23,7 @@ from agent.evaluation import CaseRun, EvaluationUnavailable, PromptEvaluation
 from agent.prompt_registry import (
     ActivationRefused,
     EvalSummary,
+    Forbidden,
     InvalidPrompt,
     LintIssue,
     PromptVersion,
@@ -35,6 +36,7 @@ from agent.prompt_registry import (
     lint_prompt,
     list_versions,
     preview,
+    require_hr,
     rollback,
     spec_of,
     summary_of,
@@ -108,8 +110,11 @@ class RollbackBody(NoNul):
 # --- helpers ------------------------------------------------------------------------------
 
 def _hr(principal: Principal) -> None:
-    if not principal.is_hr:
-        raise forbidden("Only HR manages coaching prompts.")
+    """The registry's HR rule (checked once, there), answered as a 403 before any other check."""
+    try:
+        require_hr(principal)
+    except Forbidden as exc:
+        raise forbidden(str(exc)) from None
 
 
 def _row(session: Any, principal: Principal, version_id: str) -> PromptVersion:
