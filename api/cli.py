@@ -10,7 +10,7 @@ from typing import Annotated, cast
 import typer
 from sqlalchemy.exc import IntegrityError
 
-from api.cli_common import fail, migrated_engine
+from api.cli_common import fail, migrated_engine, settings_of
 from api.cli_knowledge import knowledge_app
 from api.cli_mcp import mcp_command
 from api.cli_prompts import prompts_app
@@ -36,6 +36,12 @@ db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_i
 app.add_typer(db_app, name="db")
 app.command("mcp")(mcp_command)
 
+@app.callback()
+def _entry(ctx: typer.Context) -> None:
+    """AI Coach: conversation prep, SMART goals, balanced feedback, development actions."""
+    ctx.obj = Settings()  # the settings are read once, here, and handed to every command
+
+
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
 
@@ -47,6 +53,7 @@ def _now() -> datetime:
 
 @orgs_app.command("create")
 def orgs_create(
+    ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="Short id: lowercase letters, digits and dashes.")],
     name: Annotated[str, typer.Option("--name", help="Display name.")],
 ) -> None:
@@ -55,7 +62,7 @@ def orgs_create(
         raise fail(f"invalid slug {slug!r}: use 2-64 lowercase letters, digits and dashes")
     if not name.strip():
         raise fail("--name must not be empty")
-    engine = migrated_engine(Settings())
+    engine = migrated_engine(settings_of(ctx))
     try:
         with session_scope(engine) as session:
             org = Organization(slug=slug, name=name.strip(), created_at=_now())
@@ -68,11 +75,11 @@ def orgs_create(
 
 
 @orgs_app.command("list")
-def orgs_list() -> None:
+def orgs_list(ctx: typer.Context) -> None:
     """List organisations."""
     from sqlmodel import select
 
-    engine = migrated_engine(Settings())
+    engine = migrated_engine(settings_of(ctx))
     with session_scope(engine) as session:
         for org in session.exec(select(Organization).order_by(Organization.slug)).all():
             typer.echo(f"{org.slug}\t{org.name}\t{org.id}")
@@ -80,6 +87,7 @@ def orgs_list() -> None:
 
 @keys_app.command("create")
 def keys_create(
+    ctx: typer.Context,
     org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
     person: Annotated[str | None, typer.Option("--person", help="E-mail of the person the key acts as.")] = None,
     service: Annotated[str | None, typer.Option("--service", help="Name of the calling service.")] = None,
@@ -90,7 +98,7 @@ def keys_create(
         raise fail("give exactly one of --person EMAIL or --service NAME")
     if service is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", service):
         raise fail("--service: use letters, digits, dot, dash or underscore (max 100)")
-    engine = migrated_engine(Settings())
+    engine = migrated_engine(settings_of(ctx))
     with session_scope(engine) as session:
         organisation = get_org_by_slug(session, slug=org)
         if organisation is None:
@@ -113,9 +121,9 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(org: Annotated[str, typer.Option("--org", help="Organisation slug.")]) -> None:
+def keys_list(ctx: typer.Context, org: Annotated[str, typer.Option("--org", help="Organisation slug.")]) -> None:
     """List the keys of an organisation (never their secrets)."""
-    engine = migrated_engine(Settings())
+    engine = migrated_engine(settings_of(ctx))
     with session_scope(engine) as session:
         organisation = get_org_by_slug(session, slug=org)
         if organisation is None:
@@ -128,11 +136,12 @@ def keys_list(org: Annotated[str, typer.Option("--org", help="Organisation slug.
 
 @keys_app.command("revoke")
 def keys_revoke(
+    ctx: typer.Context,
     key_id: Annotated[str, typer.Argument(help="The key id (not the secret).")],
     org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
 ) -> None:
     """Revoke a key; it stops working at once."""
-    engine = migrated_engine(Settings())
+    engine = migrated_engine(settings_of(ctx))
     with session_scope(engine) as session:
         organisation = get_org_by_slug(session, slug=org)
         if organisation is None:
@@ -144,6 +153,7 @@ def keys_revoke(
 
 @app.command("demo")
 def demo(
+    ctx: typer.Context,
     language: Annotated[str | None, typer.Option("--language", help="en or nl; default: each person's own.")] = None,
 ) -> None:
     """Seed the demo organisation and run the coach on it."""
@@ -151,11 +161,12 @@ def demo(
 
     if language is not None and language not in ("en", "nl"):
         raise fail("--language must be en or nl")
-    run_demo(Settings(), language=cast(Language | None, language), now=_now())
+    run_demo(settings_of(ctx), language=cast(Language | None, language), now=_now())
 
 
 @app.command("serve")
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (use PostgreSQL and a Chroma "
@@ -164,7 +175,7 @@ def serve(
     """Run the HTTP API."""
     import uvicorn
 
-    settings = Settings()
+    settings = settings_of(ctx)
     migrated_engine(settings).dispose()  # refuse an un-migrated database before binding the port
     # The access log is ours (api.telemetry): uvicorn's prints query strings, which can hold e-mails.
     options = {"host": host or settings.host, "port": port or settings.port, "access_log": False,
@@ -181,10 +192,11 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(
+    ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
 ) -> None:
     """Migrate the configured database to the newest schema (creates it when empty)."""
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = make_engine(settings.effective_database_url)
     try:
         before = migrations.current_revision(engine)
@@ -195,9 +207,9 @@ def db_upgrade(
 
 
 @db_app.command("current")
-def db_current() -> None:
+def db_current(ctx: typer.Context) -> None:
     """Show the database's schema revision and the newest one this version ships."""
-    engine = make_engine(Settings().effective_database_url)
+    engine = make_engine(settings_of(ctx).effective_database_url)
     try:
         current = migrations.current_revision(engine)
     finally:
@@ -209,11 +221,12 @@ def db_current() -> None:
 
 @db_app.command("revision")
 def db_revision(
+    ctx: typer.Context,
     message: Annotated[str, typer.Option("--message", "-m", help="What the migration changes.")],
     autogenerate: Annotated[bool, typer.Option(help="Compare the models with the database.")] = True,
 ) -> None:
     """Write a new migration (developers; the database must be at the newest revision)."""
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = migrated_engine(settings)
     try:
         path = migrations.new_revision(engine, message, autogenerate=autogenerate)

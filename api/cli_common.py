@@ -10,6 +10,18 @@ from knowledge.migrations import DatabaseNotMigrated, require_current
 from knowledge.settings import Settings
 
 
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings of this invocation: read once, at the entry point (the ``coach`` callback).
+
+    A sub-app run on its own (tests run ``knowledge_app`` directly) reads them at its first
+    command and keeps them on the root context.
+    """
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``error: message`` in red on stderr; raise the returned exit (``raise fail(...)``)."""
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)

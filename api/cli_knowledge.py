@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, select
 
-from api.cli_common import fail, migrated_engine
+from api.cli_common import fail, migrated_engine, settings_of
 from knowledge.corpus import sync_corpus
 from knowledge.db import session_scope
 from knowledge.documents import delete_document, ingest_path, list_documents, reindex_documents
@@ -50,11 +50,12 @@ def _org(session: Session, slug: str) -> Organization:
 
 @knowledge_app.command("ingest")
 def ingest(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A .md, .txt or .pdf file, or a folder of them.", exists=True)],
     org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
 ) -> None:
     """Ingest HR policy documents (markdown, text, PDF); a document with the same file name is replaced."""
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = migrated_engine(settings)
     store = _store(settings)
     with session_scope(engine) as session:
@@ -74,10 +75,11 @@ def ingest(
 
 @knowledge_app.command("list")
 def list_(
+    ctx: typer.Context,
     org: Annotated[str | None, typer.Option("--org", help="Only this organisation.")] = None,
 ) -> None:
     """List the shipped corpus and the HR policy documents."""
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = migrated_engine(settings)
     store = _store(settings)
     for lang in ("en", "nl"):
@@ -98,11 +100,12 @@ def list_(
 
 @knowledge_app.command("delete")
 def delete(
+    ctx: typer.Context,
     doc_id: Annotated[str, typer.Argument(help="Document id (pdoc_…) or key.")],
     org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
 ) -> None:
     """Delete a policy document and its vectors."""
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = migrated_engine(settings)
     store = _store(settings)
     with session_scope(engine) as session:
@@ -114,12 +117,13 @@ def delete(
 
 @knowledge_app.command("reindex")
 def reindex(
+    ctx: typer.Context,
     org: Annotated[
         str | None, typer.Option("--org", help="Only this organisation's documents and records.")
     ] = None,
 ) -> None:
     """Rebuild the vectors with the configured embedding model (after changing the model)."""
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = migrated_engine(settings)
     store = open_store(settings)
     with session_scope(engine) as session:
@@ -147,6 +151,7 @@ def reindex(
 
 @knowledge_app.command("search")
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="What to look for, in English or Dutch.")],
     org: Annotated[str | None, typer.Option("--org", help="Also search this organisation's policies.")] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="Number of passages.")] = 5,
@@ -155,7 +160,7 @@ def search(
     """Search the coaching guidance (and an organisation's policies)."""
     if language not in (None, "en", "nl"):
         raise fail("--lang must be en or nl")
-    settings = Settings()
+    settings = settings_of(ctx)
     engine = migrated_engine(settings)
     store = _store(settings)
     org_id = ""

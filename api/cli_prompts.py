@@ -42,7 +42,7 @@ from agent.prompt_registry import (
 )
 from agent.prompts import PromptSpec
 from agent.schemas import Task
-from api.cli_common import fail
+from api.cli_common import fail, settings_of
 from knowledge.migrations import DatabaseNotMigrated
 from knowledge.policy import Principal
 from knowledge.settings import Settings
@@ -97,6 +97,7 @@ def _line(row: PromptVersion) -> str:
 
 @prompts_app.command("create")
 def create(
+    ctx: typer.Context,
     org: OrgOption,
     task: TaskOption,
     file: Annotated[Path, typer.Option("--file", help="Text file with the system prompt.")],
@@ -104,7 +105,7 @@ def create(
 ) -> None:
     """Create a draft version from a text file; prints contract problems straight away."""
     text = file.read_text(encoding="utf-8")
-    with _registry(Settings()) as session:
+    with _registry(settings_of(ctx)) as session:
         principal = _principal(session, org)
         try:
             row = create_version(session, principal=principal, task=_task(task), system=text, note=note,
@@ -117,9 +118,9 @@ def create(
 
 
 @prompts_app.command("list")
-def list_(org: OrgOption, task: Annotated[str | None, typer.Option("--task", "-t")] = None) -> None:
+def list_(ctx: typer.Context, org: OrgOption, task: Annotated[str | None, typer.Option("--task", "-t")] = None) -> None:
     """List the versions of an organisation."""
-    with _registry(Settings()) as session:
+    with _registry(settings_of(ctx)) as session:
         principal = _principal(session, org)
         for row in list_versions(session, principal=principal, task=_task(task) if task else None):
             typer.echo(_line(row))
@@ -129,9 +130,10 @@ def list_(org: OrgOption, task: Annotated[str | None, typer.Option("--task", "-t
 
 
 @prompts_app.command("show")
-def show(org: OrgOption, task: TaskOption, version: Annotated[str, typer.Argument(help="v3 or an id.")]) -> None:
+def show(ctx: typer.Context, org: OrgOption, task: TaskOption,
+         version: Annotated[str, typer.Argument(help="v3 or an id.")]) -> None:
     """Print a version's text and its last evaluation."""
-    with _registry(Settings()) as session:
+    with _registry(settings_of(ctx)) as session:
         row = _version(session, _principal(session, org), task, version)
         typer.echo(_line(row))
         typer.echo(row.system)
@@ -142,6 +144,7 @@ def show(org: OrgOption, task: TaskOption, version: Annotated[str, typer.Argumen
 
 @prompts_app.command("preview")
 def preview_cmd(
+    ctx: typer.Context,
     org: OrgOption,
     task: TaskOption,
     version: Annotated[str, typer.Argument(help="v3 or an id.")],
@@ -150,7 +153,7 @@ def preview_cmd(
     """Run the version on one eval case and print the answer and its scores."""
     from evals.service import SuiteEvaluation  # the command line wires the eval suite in
 
-    settings = Settings()
+    settings = settings_of(ctx)
     evaluation = SuiteEvaluation(settings)
     with _registry(settings) as session:
         principal = _principal(session, org)
@@ -171,6 +174,7 @@ def preview_cmd(
 
 @prompts_app.command("evaluate")
 def evaluate_cmd(
+    ctx: typer.Context,
     org: OrgOption,
     task: TaskOption,
     version: Annotated[str, typer.Argument(help="v3 or an id.")],
@@ -179,7 +183,7 @@ def evaluate_cmd(
     """Evaluate the version on its task's dataset and store the summary."""
     from evals.service import SuiteEvaluation
 
-    settings = Settings()
+    settings = settings_of(ctx)
     evaluation = SuiteEvaluation(settings, progress=lambda line: typer.echo(line, err=True))
     with _registry(settings) as session:
         principal = _principal(session, org)
@@ -196,12 +200,12 @@ def evaluate_cmd(
 
 
 @prompts_app.command("activate")
-def activate_cmd(org: OrgOption, task: TaskOption, version: Annotated[str, typer.Argument(help="v3 or an id.")]
-                 ) -> None:
+def activate_cmd(ctx: typer.Context, org: OrgOption, task: TaskOption,
+                 version: Annotated[str, typer.Argument(help="v3 or an id.")]) -> None:
     """Activate the version unless it regresses; exit 1 naming the failing cases."""
     from evals.service import SuiteEvaluation
 
-    settings = Settings()
+    settings = settings_of(ctx)
     evaluation = SuiteEvaluation(settings)
     refused: ActivationRefused | None = None
     with _registry(settings) as session:
@@ -226,9 +230,9 @@ def activate_cmd(org: OrgOption, task: TaskOption, version: Annotated[str, typer
 
 
 @prompts_app.command("rollback")
-def rollback_cmd(org: OrgOption, task: TaskOption) -> None:
+def rollback_cmd(ctx: typer.Context, org: OrgOption, task: TaskOption) -> None:
     """Restore the version that was active before the current one (or the built-in prompt)."""
-    with _registry(Settings()) as session:
+    with _registry(settings_of(ctx)) as session:
         principal = _principal(session, org)
         try:
             spec = rollback(session, principal=principal, task=_task(task), now=_now())

@@ -85,6 +85,14 @@ def _prompts(settings: Settings, tasks: list[Task], version: str, org: str | Non
     return prompts
 
 
+def _settings(ctx: typer.Context) -> Settings:
+    """The invocation's settings: the ``coach`` entry point's, or read once here when run alone."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
 @eval_app.callback()
 def run(
     ctx: typer.Context,
@@ -114,7 +122,7 @@ def run(
     unknown_slices = [s for s in slice_ or [] if s not in SLICES]
     if unknown_slices:
         raise _fail(f"unknown slice {', '.join(unknown_slices)}; one of: {', '.join(SLICES)}")
-    settings = Settings()
+    settings = _settings(ctx)
     tasks = _tasks(task)
     config = EvalConfig(
         tasks=tasks, engine=engine,  # type: ignore[arg-type]
@@ -167,6 +175,7 @@ def compare(
 
 @eval_app.command("record")
 def record(
+    ctx: typer.Context,
     task: Annotated[list[str] | None, typer.Option("--task", "-t", help="Task(s) to record; default all.")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder; default the shipped evals/recordings.")] = None,
 ) -> None:
@@ -175,7 +184,7 @@ def record(
 
     tasks = _tasks(task)
     config = EvalConfig(tasks=tasks, engine="offline")
-    report = asyncio.run(run_eval(config, Settings(), progress=lambda line: typer.echo(line, err=True)))
+    report = asyncio.run(run_eval(config, _settings(ctx), progress=lambda line: typer.echo(line, err=True)))
     datasets = load_datasets(tasks=tasks)
     files = build_recordings(report, datasets)
     for path in save_recordings(files, out or recordings_dir()):

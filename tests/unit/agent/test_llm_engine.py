@@ -99,7 +99,10 @@ async def test_json_schema_is_tried_first_with_our_schema(chat_model: Any, fake_
 async def test_a_refused_json_schema_falls_back_to_a_tool_call_and_is_remembered(
     chat_model: Any, fake_llm: FakeLLM
 ) -> None:
-    """llama.cpp's server answers response_format json_schema with HTTP 500 (docs/ARCHITECTURE.md, "Testing the model path")."""
+    """llama.cpp's server answers response_format json_schema with HTTP 500.
+
+    (docs/ARCHITECTURE.md, "Testing the model path")
+    """
     fake_llm.then(fail(500, LLAMA_CPP_REFUSAL), answer(GOOD), answer(GOOD))
     engine = structured(chat_model)
     assert await engine.generate(Verdict, MESSAGES) == Verdict(**GOOD)
