@@ -187,6 +187,12 @@ def _store_chunks(store: Store, doc: PolicyDocument, chunks: list[PolicyChunk]) 
     return len(new), len(stale)
 
 
+def _pdf_limits() -> dict[str, int]:
+    """This module's limits, read at call time (tests patch them here)."""
+    return {"max_bytes": MAX_PDF_BYTES, "max_pages": MAX_PDF_PAGES, "max_chars": MAX_DOCUMENT_CHARS,
+            "min_letters": MIN_PDF_LETTERS}
+
+
 # --- ingest -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -298,7 +304,7 @@ def ingest_pdf(
     The extracted text is split like plain text; the title is the PDF's metadata title, else
     the file name. The same PDF again is ``unchanged`` (same text, same chunk ids).
     """
-    pdf = extract_pdf(data, name=name)
+    pdf = extract_pdf(data, name=name, **_pdf_limits())
     prepared = _prepare(org_id=org_id, name=name, text=pdf.text, fmt="pdf", language=language, pdf_title=pdf.title)
     return _write(session, store, org_id=org_id, p=prepared, now=now)
 
@@ -308,7 +314,7 @@ def _prepare_file(org_id: str, file: Path) -> _Prepared:
     if suffix in PDF_SUFFIXES:
         if file.stat().st_size > MAX_PDF_BYTES:
             raise DocumentTooLarge(file.name, f"the PDF is larger than {MAX_PDF_BYTES // 1_000_000} MB")
-        pdf = extract_pdf(file.read_bytes(), name=file.name)
+        pdf = extract_pdf(file.read_bytes(), name=file.name, **_pdf_limits())
         return _prepare(org_id=org_id, name=file.name, text=pdf.text, fmt="pdf", language=None, pdf_title=pdf.title)
     try:
         text = file.read_text(encoding="utf-8")

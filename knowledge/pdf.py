@@ -41,16 +41,20 @@ _PDF_CHARS = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def extract_pdf(data: bytes, *, name: str) -> PdfText:
+def extract_pdf(data: bytes, *, name: str, max_bytes: int = MAX_PDF_BYTES, max_pages: int = MAX_PDF_PAGES,
+                max_chars: int = MAX_DOCUMENT_CHARS, min_letters: int = MIN_PDF_LETTERS) -> PdfText:
     """The text of a PDF, page by page; raises a :class:`DocumentError` saying what is wrong.
+
+    The limits default to :mod:`knowledge.document_errors`'; :mod:`knowledge.documents` passes
+    its own (so one place, and a test, can change them).
 
     A PDF with only an owner password (printing or copying restricted) is read; one that
     needs a password to open is refused, as are scans without a text layer and damaged files.
     """
     from pypdf import PdfReader  # imported here: only PDF ingestion pays for it
 
-    if len(data) > MAX_PDF_BYTES:
-        raise DocumentTooLarge(name, f"the PDF is larger than {MAX_PDF_BYTES // 1_000_000} MB")
+    if len(data) > max_bytes:
+        raise DocumentTooLarge(name, f"the PDF is larger than {max_bytes // 1_000_000} MB")
     if not data.strip():
         raise PdfUnreadable(name, "the PDF file is empty")
     if b"%PDF-" not in data[:1024]:
@@ -61,15 +65,15 @@ def extract_pdf(data: bytes, *, name: str) -> PdfText:
             raise PdfEncrypted(
                 name, "the PDF is encrypted or password-protected; save a copy without protection and upload that"
             )
-        if len(reader.pages) > MAX_PDF_PAGES:
-            raise DocumentTooLarge(name, f"the PDF has more than {MAX_PDF_PAGES} pages")
+        if len(reader.pages) > max_pages:
+            raise DocumentTooLarge(name, f"the PDF has more than {max_pages} pages")
         pages: list[str] = []
         total = 0
         for page in reader.pages:
             text = _pdf_page_text(page.extract_text())
             total += len(text)
-            if total > MAX_DOCUMENT_CHARS:
-                raise DocumentTooLarge(name, f"the PDF holds more than {MAX_DOCUMENT_CHARS} characters of text")
+            if total > max_chars:
+                raise DocumentTooLarge(name, f"the PDF holds more than {max_chars} characters of text")
             pages.append(text)
         title = _pdf_title(reader)
     except DocumentError:
@@ -79,7 +83,7 @@ def extract_pdf(data: bytes, *, name: str) -> PdfText:
             name, "the PDF is damaged or incomplete and cannot be read; export or download it again"
         ) from exc
     text = "\n\n".join(p for p in pages if p)
-    if len(re.findall(r"[^\W\d_]", text)) < MIN_PDF_LETTERS:
+    if len(re.findall(r"[^\W\d_]", text)) < min_letters:
         raise PdfWithoutText(
             name, "the PDF has no text to extract, only images (a scan?); export it from the original "
             "document as a PDF with text, or as a .txt or .md file, or run text recognition (OCR) first",
