@@ -21,6 +21,7 @@ from functools import cache
 from typing import Literal
 
 from agent.schemas import Language
+from knowledge.i18n import match_key
 
 Category = Literal[
     "absolute",
@@ -426,69 +427,16 @@ STOPWORDS: dict[Language, frozenset[str]] = {
 }
 """Words ignored when comparing texts by content (includes vague goal verbs such as improve)."""
 
-_LANGUAGE_MARKERS: dict[Language, frozenset[str]] = {
-    "en": frozenset(
-        "the and are were to that this it you he she they with for what how your our have "
-        "has will would can not be been which who when where there their "
-        # short first-person chat words ("my goal is to ...")
-        "my me we want should could goal improve better by from at".split()
-    ),
-    "nl": frozenset(
-        "de het een en van dat die dit je jij hij zij ze wij niet met voor wat hoe jouw onze "
-        "heeft hebben wordt worden kan zijn naar ook bij maar nog wel welke wie wanneer waar "
-        "er ik "
-        # short first-person chat words ("mijn doel is om ...")
-        "mijn om te wil wil moet doel beter verbeteren meer door".split()
-    ),
-}
-
-
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text`` (letters only; digits and punctuation dropped)."""
     return [w.lower() for w in _WORD.findall(text)]
 
 
-_SUFFIXES = ("isations", "izations", "isation", "ization", "ations", "ation", "aties", "atie", "eren",
-             "ingen", "ings", "ing", "ment", "ate", "en", "es", "s", "e")
-
-
-def stem(word: str) -> str:
-    """A crude stem shared by English and Dutch, enough to match ``testen``/``testing``/``tests``,
-    ``presentation``/``presenteren`` and ``planning``/``plannen``: one suffix is cut, then a
-    final ``e`` and a doubled final consonant."""
-    w = word.lower()
-    for suffix in _SUFFIXES:
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            w = w[: -len(suffix)]
-            break
-    if len(w) > 4 and w.endswith("e"):
-        w = w[:-1]
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiou":
-        w = w[:-1]
-    return w
-
-
 def content_stems(text: str) -> set[str]:
-    """Stems of the words of ``text`` that are not stopwords in either language."""
+    """Snowball match keys (:func:`knowledge.i18n.match_key`) of the words of ``text`` that are
+    not stopwords in either language."""
     stop = STOPWORDS["en"] | STOPWORDS["nl"]
-    return {stem(w) for w in words(text) if w not in stop and len(w) > 2}
-
-
-def detect_language(text: str, *, min_hits: int = 3) -> Language | None:
-    """``en`` or ``nl`` by the share of function words, or None when the text is too short or mixed.
-
-    Placeholders are ignored. Needs ``min_hits`` function words and a two-to-one majority.
-    """
-    tokens = words(strip_placeholders(text))
-    en = sum(1 for t in tokens if t in _LANGUAGE_MARKERS["en"])
-    nl = sum(1 for t in tokens if t in _LANGUAGE_MARKERS["nl"])
-    if en + nl < min_hits:
-        return None
-    if en >= 2 * nl and en > nl:
-        return "en"
-    if nl >= 2 * en and nl > en:
-        return "nl"
-    return None
+    return {match_key(w) for w in words(text) if w not in stop and len(w) > 2}
 
 
 # --- values: numbers, dates, quarters, months -------------------------------------------------

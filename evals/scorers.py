@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from agent.evaluation import Score as Score  # defined there (the API shows scores); re-exported
-from agent.lexicon import detect_language
 from agent.schemas import (
     DRAFT_SCHEMAS,
     AgendaDraft,
@@ -36,6 +35,7 @@ from agent.schemas import (
 )
 from evals.dataset import Case
 from evals.fixtures import CaseOrg
+from knowledge.i18n import detect
 from tools.views import Evidence
 
 
@@ -187,7 +187,7 @@ def unrepaired(sample: Sample) -> Score:
 def language(sample: Sample) -> Score | None:
     """The answer's prose is written in the case's language."""
     text = main_text(sample.result)
-    found = detect_language(text)
+    found = detect(text)
     if found is None:
         return _ok("language", True, "too little or too mixed text to tell; not counted against")
     return _ok("language", found == sample.case.language,

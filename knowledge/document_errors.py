@@ -20,16 +20,6 @@ MAX_PDF_PAGES = 500
 MIN_PDF_LETTERS = 20
 """A PDF with fewer letters than this has no real text layer (a scan with a page number)."""
 
-_NL_WORDS = frozenset(
-    "de het een en van ik je jij wij we zij niet dat die is zijn op voor met aan bij als ook "
-    "maar naar om over wordt worden kan moet heeft hebben deze dit er uit tot wat wanneer".split()
-)
-_EN_WORDS = frozenset(
-    "the a an and of to is are in on for with at by as also but not that this these be been "
-    "it you we they your our can must has have will when what from".split()
-)
-
-
 class DocumentError(ValueError):
     """A document that cannot be ingested. ``str()`` is ``"name: detail"``; ``detail`` alone
     does not repeat the name (the API answers with it). ``code`` is a stable slug to branch on."""

@@ -31,7 +31,6 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from knowledge.corpus import content_id, contextual_text, split_front_matter, split_sections, text_hash
-from knowledge.document_errors import _EN_WORDS, _NL_WORDS
 from knowledge.document_errors import (
     MARKDOWN_SUFFIXES as MARKDOWN_SUFFIXES,
 )
@@ -76,6 +75,7 @@ from knowledge.document_errors import (
 from knowledge.document_errors import (
     PdfWithoutText as PdfWithoutText,
 )
+from knowledge.i18n import DEFAULT_LANGUAGE, detect
 from knowledge.models import PolicyDocument, stable_id
 from knowledge.pdf import (
     PdfText as PdfText,
@@ -129,11 +129,8 @@ def document_id(org_id: str, key: str) -> str:
 
 
 def guess_language(text: str) -> Language:
-    """English or Dutch, by counting common function words (enough for policy texts)."""
-    words = re.findall(r"[a-zà-ÿ]+", text.lower())
-    nl = sum(w in _NL_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
-    return "nl" if nl > en else "en"
+    """The language of a policy text (the product's detector); English when it cannot tell."""
+    return detect(text) or DEFAULT_LANGUAGE
 
 
 def _title(meta: dict[str, object], body: str, key: str) -> str:

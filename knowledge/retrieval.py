@@ -27,6 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.i18n import match_key
 from knowledge.store import Store, StoredChunk, Where, field_is
 from knowledge.vocabulary import Language
 
@@ -72,22 +73,11 @@ class Passage(BaseModel):
 # --- lexical ----------------------------------------------------------------------------------
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case, accent-free word tokens without stop words, with a light suffix stemmer."""
+    """Lower-case, accent-free word tokens without stop words, as Snowball match keys
+    (:func:`knowledge.i18n.match_key`: the same for queries and texts of either language)."""
     folded = unicodedata.normalize("NFKD", text.lower())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [_stem(t) for t in re.findall(r"[a-z0-9]+", folded) if t not in _STOPWORDS and len(t) > 1]
-
-
-def _stem(token: str) -> str:
-    # Crude but symmetric (queries and texts get the same treatment): merge plural and
-    # inflected forms of both languages, e.g. goals/goal, doelen/doel, gesprekken/gesprek.
-    for suffix in ("ingen", "ing", "en", "es", "s", "e"):
-        if len(token) - len(suffix) >= 4 and token.endswith(suffix):
-            token = token[: -len(suffix)]
-            break
-    if len(token) >= 4 and token[-1] == token[-2]:
-        token = token[:-1]  # gesprekk(en) -> gesprek
-    return token
+    return [match_key(t) for t in re.findall(r"[a-z0-9]+", folded) if t not in _STOPWORDS and len(t) > 1]
 
 
 @dataclass(frozen=True, slots=True)

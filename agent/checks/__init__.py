@@ -32,7 +32,6 @@ from agent.checks.development import check_development
 from agent.checks.feedback import check_feedback, lint_feedback_text
 from agent.checks.report import CheckIssue, CheckReport, issue
 from agent.checks.smart import check_smart, lint_goal_text
-from agent.lexicon import detect_language
 from agent.schemas import (
     AgendaDraft,
     AgendaRequest,
@@ -46,6 +45,7 @@ from agent.schemas import (
     SmartGoalRequest,
     Task,
 )
+from knowledge.i18n import detect
 from tools.views import Evidence
 
 __all__ = [
@@ -126,21 +126,26 @@ def user_texts(task: Task, draft: Draft, request: Request) -> list[tuple[str, st
     raise TypeError(f"not a draft: {type(draft).__name__}")
 
 
+FIELD_CONFIDENCE = 0.8
+"""Detector confidence needed to warn about one field: short fields are where a detector errs
+("Wat was het effect op het team?" reads as English at 0.57), and a false warning costs a revise."""
+
+
 def check_language(task: Task, draft: Draft, request: Request, evidence: Evidence) -> list[CheckIssue]:
     """``language_mismatch``: an error when the draft as a whole is in the other language, a
-    warning for a single field that clearly is. Uses a stopword-ratio detector."""
+    warning for a single field that clearly is. Uses the product's language detector (knowledge.i18n.detect)."""
     target = evidence.language
     author_text = getattr(request, "text", None)
     # The rewrite keeps the author's wording: it only counts when they wrote in the target language.
-    own_words_ok = author_text is None or detect_language(author_text, min_hits=1) in (None, target)
+    own_words_ok = author_text is None or detect(author_text) in (None, target)
     fields = [(p, t) for p, t in user_texts(task, draft, request) if own_words_ok or not p.startswith(_OWN_WORDS)]
     name = {"en": "English", "nl": "Dutch"}[target]
-    whole = detect_language(" ".join(t for _, t in fields))
+    whole = detect(" ".join(t for _, t in fields))
     if whole is not None and whole != target:
         return [issue("language_mismatch", f"The draft is not in {name}. Write every user-facing string "
                                            f"in {name}.", "")]
     return [
         issue("language_mismatch", f"{path} is not in {name}; write it in {name}.", path, "warning")
         for path, text in fields
-        if detect_language(text, min_hits=4) not in (None, target)
+        if detect(text, min_words=5, min_confidence=FIELD_CONFIDENCE) not in (None, target)
     ]

@@ -10,7 +10,6 @@ from agent.lexicon import (
     Category,
     Hit,
     content_stems,
-    detect_language,
     find_terms,
     has_placeholder,
     has_term,
@@ -19,6 +18,7 @@ from agent.lexicon import (
     values,
 )
 from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, IssueKind, Language, SBIParts
+from knowledge.i18n import detect
 from tools.views import Evidence
 
 PHRASE_KINDS: tuple[IssueKind, ...] = ("absolute", "personality_label", "vague", "protected_attribute")
@@ -94,7 +94,7 @@ _KIND_OF_CATEGORY: dict[str, IssueKind] = {
 
 def text_languages(text: str, language: Language) -> list[Language]:
     """The word lists to lint ``text`` with: the requested language, plus the detected one."""
-    detected = detect_language(text)
+    detected = detect(text)
     return [language] if detected in (None, language) else [language, detected]
 
 

@@ -15,7 +15,6 @@ from agent.lexicon import (
     PLACEHOLDER,
     Value,
     content_stems,
-    detect_language,
     find_terms,
     has_real_date,
     has_term,
@@ -33,6 +32,7 @@ from agent.schemas import (
     SmartGoalDraft,
     SmartGoalRequest,
 )
+from knowledge.i18n import detect
 from tools.views import Evidence, GoalView
 
 _NOTES: dict[str, dict[Language, str]] = {
@@ -115,7 +115,7 @@ def lint_goal_text(text: str, language: Language) -> list[CriterionVerdict]:
     Pure and deterministic. Achievable and relevant are at best ``unclear`` without context:
     use :func:`relevant_verdict` when the parent goal is known.
     """
-    langs = [lang for lang in (language, detect_language(text)) if lang]
+    langs = [lang for lang in (language, detect(text)) if lang]
     nums = targets(text)
     metric = has_term(text, "metric", langs) or "%" in text
     stems = content_stems(text)

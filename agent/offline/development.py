@@ -113,7 +113,8 @@ def _pick(
     taken = {d.title.lower() for d in evidence.development_actions if d.status != "dropped"}
     scored = [(a, *_score(a, needs)) for a in evidence.catalogue
               if not {t.lower() for t in a.title.values()} & taken]
-    ranked = sorted(scored, key=lambda x: (-x[1], x[0].id))
+    # Equal scores: the action more about the need first (share of its skills matched), then by id.
+    ranked = sorted(scored, key=lambda x: (-x[1], -len(x[3]) / max(1, len(_skill_stems(x[0]))), x[0].id))
     firsts = [next((r for r in ranked if r[0].category == c), None) for c in _CATEGORY_ORDER]
     chosen = sorted((r for r in firsts if r is not None), key=ranked.index)[:TARGET_ACTIONS]
     for r in ranked:

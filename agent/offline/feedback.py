@@ -36,7 +36,6 @@ from agent.lexicon import (
     LANGUAGES,
     STOPWORDS,
     Hit,
-    detect_language,
     find_terms,
     has_term,
     sentences,
@@ -44,6 +43,7 @@ from agent.lexicon import (
     words,
 )
 from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, Language, SBIParts
+from knowledge.i18n import detect
 from tools.views import Evidence
 
 Intent = Literal["praise", "constructive", "mixed"]
@@ -782,7 +782,7 @@ def draft_feedback(request: FeedbackRequest, evidence: Evidence) -> FeedbackDraf
     lang = evidence.language
     text = request.text
     langs = text_languages(text, lang)
-    grammar = detect_language(text) or lang
+    grammar = detect(text) or lang
     issues = lint_feedback_text(text, lang)
     intent: Intent = request.intent or infer_intent(text, lang)
     rows: list[tuple[str, str]] = []  # (original, cleaned)

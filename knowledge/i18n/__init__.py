@@ -8,7 +8,8 @@ evals can all use it:
 * :func:`format_date` and :func:`format_number` write dates and numbers for a locale (Babel);
 * :func:`detect` tells which supported language a text is written in (lingua, restricted to
   the supported languages), or None when it cannot tell;
-* :func:`stem` and :func:`stem_words` reduce words to their Snowball stem (PyStemmer).
+* :func:`stem` and :func:`stem_words` reduce words to their Snowball stem (PyStemmer);
+  :func:`match_key` compares words of texts whose language is unknown or mixed.
 
 A language is supported when its catalogue folder exists. docs/LANGUAGES.md explains how to
 add a message or a language.
@@ -18,7 +19,7 @@ from knowledge.i18n.catalog import Catalog, MissingMessage, catalog, supported_l
 from knowledge.i18n.detect import detect
 from knowledge.i18n.formats import format_date, format_number
 from knowledge.i18n.languages import DEFAULT_LANGUAGE, Language
-from knowledge.i18n.stemming import stem, stem_words
+from knowledge.i18n.stemming import match_key, stem, stem_words
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -29,6 +30,7 @@ __all__ = [
     "detect",
     "format_date",
     "format_number",
+    "match_key",
     "stem",
     "stem_words",
     "supported_languages",

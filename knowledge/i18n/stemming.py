@@ -7,7 +7,7 @@ from functools import cache
 
 import Stemmer
 
-from knowledge.i18n.languages import language_info
+from knowledge.i18n.languages import available_languages, language_info
 
 
 @cache
@@ -23,3 +23,17 @@ def stem(word: str, lang: str) -> str:
 def stem_words(words: Iterable[str], lang: str) -> list[str]:
     """The Snowball stems of ``words`` (lower-cased) in ``lang``, in order."""
     return [str(s) for s in _stemmer(lang).stemWords([w.lower() for w in words])]
+
+
+def match_key(word: str) -> str:
+    """A language-independent key for comparing words across texts of unknown or mixed language.
+
+    The word goes through the Snowball stemmer of every supported language in turn, so the
+    inflections either language strips meet on one key: ``testing``/``testen``/``tests`` ->
+    ``test``, ``planning``/``plannen`` -> ``plan``, ``doelen``/``doel`` -> ``doel``. Symmetric:
+    compare keys only with keys. Use :func:`stem` when the text's language is known.
+    """
+    key = word.lower()
+    for lang in available_languages():
+        key = str(_stemmer(lang).stemWord(key))
+    return key

@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from agent.checks import run_checks
 from agent.gather import gather
-from agent.lexicon import detect_language
 from agent.offline import draft_offline
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import (
@@ -31,6 +30,7 @@ from agent.schemas import (
 )
 from agent.service import Coach
 from knowledge.demo import PLANTED, demo_id, demo_person_id
+from knowledge.i18n import detect
 from knowledge.models import Conversation, DevelopmentAction, Feedback, FeedbackKind, Goal, GoalLevel
 from knowledge.policy import Principal
 from knowledge.settings import Settings
@@ -408,7 +408,7 @@ async def test_dutch_in_dutch_out(
     result = await coach.run(task, request, principal=principal, now=NOW)
 
     assert result.language == "nl" and result.engine == engine and not result.degraded
-    assert detect_language(_user_text(result)) == "nl"
+    assert detect(_user_text(result)) == "nl"
     if engine == "llm":
         assert "Write every user-facing string in Dutch" in fake_llm.text_of("system")
         assert fake_llm.text_of("user").rstrip().endswith("in Dutch.")
@@ -423,7 +423,7 @@ async def test_the_request_language_overrides_the_profile(
     result = await offline_coach.run("agenda", AgendaRequest(employee_id=demo_person_id("daan"), language="en"),
                                      principal=principal_of("femke"), now=NOW)
     assert result.language == "en"
-    assert detect_language(_user_text(result)) == "en"
+    assert detect(_user_text(result)) == "en"
 
 
 # --- prompts ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from agent.checks import run_checks
-from agent.lexicon import content_stems, detect_language, has_term, strip_placeholders
+from agent.lexicon import content_stems, has_term, strip_placeholders
 from agent.offline import (
     draft_agenda,
     draft_development,
@@ -33,6 +33,7 @@ from agent.schemas import (
     SmartGoalRequest,
     Task,
 )
+from knowledge.i18n import detect
 from tests.unit.agent.test_checks import INJECTION, NOW, evidence_en, evidence_nl, evidence_thin
 from tools.views import Evidence, PersonView
 
@@ -115,9 +116,9 @@ def _prose(draft: Draft) -> str:
 def test_offline_prose_is_in_the_evidence_language(task: Task, name: str, request_: Request) -> None:
     evidence = EVIDENCE[name](task)
     text = _prose(draft_offline(task, request_, evidence))
-    assert detect_language(text) in (evidence.language, None)
+    assert detect(text) in (evidence.language, None)
     if len(text) > 200:
-        assert detect_language(text) == evidence.language
+        assert detect(text) == evidence.language
 
 
 def test_draft_offline_rejects_a_mismatched_request() -> None:
