@@ -18,65 +18,18 @@ from agent.lexicon import (
     values,
 )
 from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, IssueKind, Language, SBIParts
-from knowledge.i18n import detect
+from knowledge.i18n import detect, t
 from tools.views import Evidence
 
 PHRASE_KINDS: tuple[IssueKind, ...] = ("absolute", "personality_label", "vague", "protected_attribute")
 """Issue kinds that quote offending words (the others report something missing)."""
 
-_ATTRIBUTE_GROUPS: dict[str, dict[Language, str]] = {
-    "age": {"en": "age", "nl": "leeftijd"},
-    "gender": {"en": "gender", "nl": "geslacht"},
-    "pregnancy": {"en": "pregnancy or parental leave", "nl": "zwangerschap of ouderschapsverlof"},
-    "ethnicity": {"en": "ethnicity or origin", "nl": "afkomst"},
-    "religion": {"en": "religion", "nl": "geloof"},
-    "health": {"en": "health or disability", "nl": "gezondheid of een beperking"},
-    "orientation": {"en": "sexual orientation", "nl": "seksuele geaardheid"},
-}
-
-_SUGGESTIONS: dict[IssueKind, dict[Language, str]] = {
-    "absolute": {
-        "en": "Replace '{w}' with the specific occasions you saw, e.g. 'in the last two planning meetings'.",
-        "nl": "Vervang '{w}' door de concrete momenten die je zag, bijvoorbeeld 'in de laatste twee "
-              "planningsoverleggen'.",
-    },
-    "other": {
-        "en": "Say who exactly instead of '{w}'.",
-        "nl": "Zeg wie precies, in plaats van '{w}'.",
-    },
-    "personality_label": {
-        "en": "'{w}' labels the person. Describe what you saw them do or heard them say instead.",
-        "nl": "'{w}' is een oordeel over de persoon. Beschrijf liever wat je diegene zag doen of "
-              "hoorde zeggen.",
-    },
-    "vague": {
-        "en": "'{w}' does not say what was good. Name the specific behaviour and its effect.",
-        "nl": "'{w}' zegt niet wat er goed was. Benoem het concrete gedrag en het effect ervan.",
-    },
-    "protected_attribute": {
-        "en": "Leave out the reference to {group} ('{w}'): it says nothing about the work and can be "
-              "discriminatory.",
-        "nl": "Laat de verwijzing naar {group} ('{w}') weg: die zegt niets over het werk en kan "
-              "discriminerend zijn.",
-    },
-    "missing_situation": {
-        "en": "Add when and where it happened, e.g. 'in Tuesday's planning meeting'.",
-        "nl": "Voeg toe wanneer en waar het gebeurde, bijvoorbeeld 'in het planningsoverleg van dinsdag'.",
-    },
-    "missing_impact": {
-        "en": "Add what effect it had on the team, the work or customers.",
-        "nl": "Voeg toe welk effect het had op het team, het werk of klanten.",
-    },
-}
-
-SITUATION_QUESTION: dict[Language, str] = {
-    "en": "When and where did this happen? Describe one specific moment.",
-    "nl": "Wanneer en waar gebeurde dit? Beschrijf één concreet moment.",
-}
-IMPACT_QUESTION: dict[Language, str] = {
-    "en": "What was the effect of this on you, the team or the work?",
-    "nl": "Wat was het effect hiervan op jou, het team of het werk?",
-}
+SITUATION_QUESTION = "feedback.question.situation"
+"""Message id of the question back when the notes give no situation."""
+IMPACT_QUESTION = "feedback.question.impact"
+"""Message id of the question back when the notes give no impact."""
+_ATTRIBUTE_GROUPS = frozenset({"age", "gender", "pregnancy", "ethnicity", "religion", "health", "orientation"})
+"""Protected-attribute groups with a name in the catalogue (feedback.attribute_group.*)."""
 _SITUATION_CUE = re.compile(
     r"\b(?:when|where|situation|example|occasion|which\s+(?:meeting|moment|day)|wanneer|waar|situatie|"
     r"voorbeeld|moment|welk\s+overleg)\b", re.IGNORECASE)
@@ -131,9 +84,9 @@ _SWEEPING = re.compile(r"^(?:nobody|no[\s-]one|everyone|everybody|iedereen|niema
 
 def suggestion(kind: IssueKind, language: Language, words: str = "", group: str = "") -> str:
     """The fix for one issue, in ``language``."""
-    group_name = _ATTRIBUTE_GROUPS[group][language] if group in _ATTRIBUTE_GROUPS else ""
+    group_name = t(f"feedback.attribute_group.{group}", language) if group in _ATTRIBUTE_GROUPS else ""
     template = "other" if kind == "absolute" and _SWEEPING.match(words) else kind
-    return _SUGGESTIONS[template][language].format(w=words, group=group_name)
+    return t(f"feedback.suggestion.{template}", language, w=words, group=group_name)
 
 
 def lint_feedback_text(text: str, language: Language) -> list[FeedbackIssue]:
@@ -185,7 +138,7 @@ def check_feedback(draft: FeedbackDraft, request: FeedbackRequest, evidence: Evi
             issues.append(issue(code, _message(code, hit.words, path), path))
 
     langs = text_languages(request.text, lang)
-    parts: tuple[tuple[str, Category, Category, re.Pattern[str], dict[Language, str]], ...] = (
+    parts: tuple[tuple[str, Category, Category, re.Pattern[str], str], ...] = (
         ("situation", "situation", "situation", _SITUATION_CUE, SITUATION_QUESTION),
         ("impact", "impact", "impact_claim", _IMPACT_CUE, IMPACT_QUESTION),
     )
@@ -208,7 +161,7 @@ def check_feedback(draft: FeedbackDraft, request: FeedbackRequest, evidence: Evi
         if not any(cue.search(q) for q in draft.questions):
             issues.append(issue(
                 "missing_question_for_fact",
-                f"The notes give no {part}; add a question asking for it, e.g. '{question['en']}'",
+                f"The notes give no {part}; add a question asking for it, e.g. '{t(question, 'en')}'",
                 "questions",
             ))
     issues += _check_balance(draft, request)
@@ -321,11 +274,11 @@ def repair_feedback(
 
     questions = list(draft.questions)
     langs = text_languages(request.text, lang)
-    asks: tuple[tuple[Category, re.Pattern[str], dict[Language, str]], ...] = (
+    asks: tuple[tuple[Category, re.Pattern[str], str], ...] = (
         ("situation", _SITUATION_CUE, SITUATION_QUESTION), ("impact", _IMPACT_CUE, IMPACT_QUESTION))
     for category, cue, question in asks:
         if not has_term(request.text, category, langs) and not any(cue.search(q) for q in questions):
-            questions = [*questions[-5:], question[lang]]
+            questions = [*questions[-5:], t(question, lang)]
     repaired = FeedbackDraft(
         issues=issues, sbi=SBIParts(**sbi), rewrite=rewrite, questions=questions,
         strengths=lists["strengths"], growth_areas=lists["growth_areas"],

@@ -32,55 +32,14 @@ from agent.schemas import (
     SmartGoalDraft,
     SmartGoalRequest,
 )
-from knowledge.i18n import detect
+from knowledge.i18n import detect, t
 from tools.views import Evidence, GoalView
 
-_NOTES: dict[str, dict[Language, str]] = {
-    "specific_pass": {"en": "Says concretely what will change.",
-                      "nl": "Zegt concreet wat er verandert."},
-    "specific_unclear": {"en": "Names the area, but not exactly what will be different or for whom.",
-                         "nl": "Noemt het onderwerp, maar niet precies wat er anders wordt of voor wie."},
-    "specific_fail": {"en": "Too general: it does not say what exactly will change.",
-                      "nl": "Te algemeen: het zegt niet wat er precies verandert."},
-    "measurable_pass": {"en": "Has a metric and a target ({value}).",
-                        "nl": "Heeft een maatstaf en een streefwaarde ({value})."},
-    "measurable_no_metric": {"en": "Has a number ({value}) but not what it measures.",
-                             "nl": "Heeft een getal ({value}) maar niet wat het meet."},
-    "measurable_no_target": {"en": "Says what to measure, but not the target value.",
-                             "nl": "Zegt wat je meet, maar niet welke waarde je wilt halen."},
-    "measurable_fail": {"en": "No metric and no target: there is no way to tell when it is achieved.",
-                        "nl": "Geen maatstaf en geen streefwaarde: je kunt niet zien wanneer het gehaald is."},
-    "achievable_pass": {"en": "A starting point and a target are given; check the step fits the workload.",
-                        "nl": "Er is een beginwaarde en een streefwaarde; check of de stap past bij de werkdruk."},
-    "achievable_unclear": {"en": "Cannot be judged without the current level and the time available.",
-                           "nl": "Niet te beoordelen zonder het huidige niveau en de beschikbare tijd."},
-    "relevant_pass": {"en": "Says why it matters.", "nl": "Zegt waarom het ertoe doet."},
-    "relevant_parent": {"en": "Supports the goal '{title}'.", "nl": "Draagt bij aan het doel '{title}'."},
-    "relevant_unclear": {"en": "Does not say which team or organisation goal it supports.",
-                         "nl": "Zegt niet aan welk team- of organisatiedoel het bijdraagt."},
-    "time_bound_pass": {"en": "Has a deadline ({value}).", "nl": "Heeft een deadline ({value})."},
-    "time_bound_unclear": {"en": "Has a rough time frame ('{value}') but no date or quarter.",
-                           "nl": "Heeft een globale termijn ('{value}') maar geen datum of kwartaal."},
-    "time_bound_fail": {"en": "No deadline: there is no date or quarter.",
-                        "nl": "Geen deadline: er staat geen datum of kwartaal in."},
-}
 
-QUESTIONS: dict[Criterion, dict[Language, str]] = {
-    "specific": {"en": "What exactly will be different when you have achieved this, and for whom?",
-                 "nl": "Wat is er precies anders als je dit bereikt hebt, en voor wie?"},
-    "measurable": {"en": "How will you measure progress: which metric, and what target value counts "
-                   "as success?",
-                   "nl": "Hoe meet je de voortgang: welke maatstaf, en welke streefwaarde telt als succes?"},
-    "achievable": {"en": "What is the current level, and how much time can you spend on this "
-                   "next to your other work?",
-                   "nl": "Wat is het huidige niveau, en hoeveel tijd kun je hier naast je andere werk "
-                   "aan besteden?"},
-    "relevant": {"en": "Which team or organisation goal does this support?",
-                 "nl": "Aan welk team- of organisatiedoel draagt dit bij?"},
-    "time_bound": {"en": "By when do you want to have achieved this?",
-                   "nl": "Per wanneer wil je dit bereikt hebben?"},
-}
-"""The default question back to the author per criterion."""
+def question(criterion: Criterion, language: Language) -> str:
+    """The question back to the user when ``criterion`` is not met (locales/*/smart.yaml)."""
+    return t(f"smart.question.{criterion}", language)
+
 
 _QUESTION_CUES: dict[Criterion, re.Pattern[str]] = {
     "measurable": re.compile(
@@ -101,7 +60,7 @@ _TIME_GAP = re.compile(r"\b(?:deadline|date|when|quarter|datum|wanneer|kwartaal|
 
 
 def _note(key: str, language: Language, **values: object) -> str:
-    return _NOTES[key][language].format(**values)
+    return t(f"smart.note.{key}", language, **values)
 
 
 def is_measurable(text: str) -> bool:
@@ -195,8 +154,8 @@ def grounded_keys(request: SmartGoalRequest, evidence: Evidence) -> set[str]:
         texts += [c.notes, *c.employee_topics, *(a.text for a in c.action_items)]
     texts += [a.text for a in evidence.open_action_items]
     keys: set[str] = set()
-    for t in texts:
-        keys |= value_keys(t)
+    for text in texts:
+        keys |= value_keys(text)
     return keys
 
 
@@ -314,7 +273,7 @@ def _check_questions(draft: SmartGoalDraft) -> list[CheckIssue]:
         issue(
             "missing_question_for_fact",
             f"{v.criterion} fails, but no question asks the author for the missing fact. "
-            f"Add one, e.g. '{QUESTIONS[v.criterion]['en']}'",
+            f"Add one, e.g. '{question(v.criterion, 'en')}'",
             "questions",
         )
         for v in draft.criteria
@@ -324,19 +283,13 @@ def _check_questions(draft: SmartGoalDraft) -> list[CheckIssue]:
 
 # --- repair -------------------------------------------------------------------------------------
 
-_GAPS: dict[str, dict[Language, str]] = {
-    "target": {"en": "[target: ?]", "nl": "[doel: ?]"},
-    "deadline": {"en": "[deadline: ?]", "nl": "[deadline: ?]"},
-}
-PROPOSED_REASON: dict[Language, str] = {
-    "en": "Not in your goal or the records: a proposal, please confirm or change it.",
-    "nl": "Staat niet in je doel of de gegevens: een voorstel, bevestig of pas het aan.",
-}
+PROPOSED_REASON = "smart.proposed_reason"
+"""Message id of the reason given with a proposed value the user did not supply."""
 
 
 def gap(what: str, language: Language) -> str:
     """The explicit placeholder for a missing ``target`` or ``deadline``."""
-    return _GAPS[what][language]
+    return t(f"smart.gap.{what}", language)
 
 
 def repair_smart(
@@ -370,13 +323,13 @@ def repair_smart(
     probe = draft.model_copy(update={"rewrite": rewrite})
     for _, value in invented_values(probe, request, evidence):
         if not any(p.value == value.text for p in proposed):
-            proposed.append(ProposedValue(value=value.text, reason=PROPOSED_REASON[lang]))
+            proposed.append(ProposedValue(value=value.text, reason=t(PROPOSED_REASON, lang)))
             warnings.append(warning("value_proposed", lang, value=value.text))
 
     questions = list(draft.questions)
     for v in criteria:
         if v.verdict == "fail" and not _asks_about(v.criterion, questions):
-            q = QUESTIONS[v.criterion][lang]
+            q = question(v.criterion, lang)
             questions = ([*questions, q] if len(questions) < 6 else [*questions[:5], q])
             warnings.append(warning("question_added", lang, criterion=term(v.criterion, lang)))
 

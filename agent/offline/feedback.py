@@ -43,41 +43,10 @@ from agent.lexicon import (
     words,
 )
 from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, Language, SBIParts
-from knowledge.i18n import detect
+from knowledge.i18n import detect, t
 from tools.views import Evidence
 
 Intent = Literal["praise", "constructive", "mixed"]
-
-_GAPS: dict[str, dict[Language, str]] = {
-    "situation": {"en": "[situation: when and where?]", "nl": "[situatie: wanneer en waar?]"},
-    "behaviour": {"en": "[behaviour: what exactly did they do or say?]",
-                  "nl": "[gedrag: wat deed of zei diegene precies?]"},
-    "impact": {"en": "[impact: what was the effect?]", "nl": "[impact: wat was het effect?]"},
-    "strength": {"en": "[strength: what went well?]", "nl": "[sterk punt: wat ging er goed?]"},
-    "growth": {"en": "[growth area: what could be better?]", "nl": "[groeipunt: wat kan er beter?]"},
-    "occasions": {"en": "[{w}: on which occasions?]", "nl": "[{w}: bij welke gelegenheden?]"},
-    "who": {"en": "[{w}: who exactly?]", "nl": "[{w}: wie precies?]"},
-    "subject": {"en": "[who?]", "nl": "[wie?]"},
-    "what": {"en": "[what exactly happened?]", "nl": "[wat gebeurde er precies?]"},
-}
-_CLOSING: dict[Intent, dict[Language, str]] = {
-    "constructive": {"en": "I would like to talk with you about what could work better next time.",
-                     "nl": "Ik wil graag met je bespreken wat er de volgende keer beter kan."},
-    "praise": {"en": "Thank you; I would like you to keep doing this.",
-               "nl": "Dank je; ik zou graag zien dat je dit blijft doen."},
-    "mixed": {"en": "Thank you for what went well; I would also like to talk about what could work "
-                    "better next time.",
-              "nl": "Dank je voor wat goed ging; ik wil ook graag bespreken wat er de volgende keer "
-                    "beter kan."},
-}
-_QUESTIONS: dict[str, dict[Language, str]] = {
-    "label": {"en": "What did you see or hear that made you think '{w}'?",
-              "nl": "Wat zag of hoorde je precies waardoor je '{w}' dacht?"},
-    "vague": {"en": "What exactly went well, and what difference did it make?",
-              "nl": "Wat ging er precies goed, en welk verschil maakte dat?"},
-    "absolute": {"en": "On which occasions did you see this happen?",
-                 "nl": "Bij welke gelegenheden zag je dit gebeuren?"},
-}
 
 _NEGATING = re.compile(
     r"^(?:never(?:\s+ever)?|not\s+once|nooit(?:\s+eens)?|geen\s+enkele\s+keer)$", re.IGNORECASE)
@@ -467,21 +436,21 @@ def _rejoin(dropped: _Dropped, clause: str, lang: Language, grammar: Language, *
             return f"{dropped.lead} {verb} {dropped.subject} {rest}".strip()
         if dropped.verbal or dropped.subject:
             return f"{dropped.verbal or dropped.subject} {clause}"
-        return f"{_GAPS['subject'][lang]} {clause}"
+        return f"{t('feedback.offline.gap.subject', lang)} {clause}"
     if kind == "complement" and dropped.copular:
         return f"{dropped.copular} {clause}"
     if dropped.subject and not dropped.inverted:
-        return f"{dropped.verbal or dropped.subject} {_GAPS['what'][lang]} {clause}"
-    return f"{_GAPS['what'][lang]} {clause}"
+        return f"{dropped.verbal or dropped.subject} {t('feedback.offline.gap.what', lang)} {clause}"
+    return f"{t('feedback.offline.gap.what', lang)} {clause}"
 
 
 def _clean_clause(clause: str, lang: Language) -> str:
     """``clause`` with absolutes cut or marked as gaps (right to left, so offsets stay valid)."""
     for hit in reversed(find_terms(clause, "absolute")):
         if _NEGATING.match(hit.words):
-            clause = clause[: hit.start] + _GAPS["occasions"][lang].format(w=hit.words) + clause[hit.end :]
+            clause = clause[: hit.start] + t("feedback.offline.gap.occasions", lang, w=hit.words) + clause[hit.end :]
         elif _SWEEPING.match(hit.words):
-            clause = clause[: hit.start] + _GAPS["who"][lang].format(w=hit.words) + clause[hit.end :]
+            clause = clause[: hit.start] + t("feedback.offline.gap.who", lang, w=hit.words) + clause[hit.end :]
         else:
             clause = clause[: hit.start] + clause[hit.end :]
     return " ".join(clause.split())
@@ -805,12 +774,12 @@ def draft_feedback(request: FeedbackRequest, evidence: Evidence) -> FeedbackDraf
 
     names, certain = _recipient_names(evidence, text, labelled)
     parts = address_recipient([c for _, c in rows], text, grammar, names, certain=certain)
-    parts = parts or [_GAPS["behaviour"][lang]]
+    parts = parts or [t("feedback.offline.gap.behaviour", lang)]
     if not has_situation:
-        parts.insert(0, _GAPS["situation"][lang])
+        parts.insert(0, t("feedback.offline.gap.situation", lang))
     if not has_impact:
-        parts.append(_GAPS["impact"][lang])
-    rewrite = " ".join([*parts, _CLOSING[intent][lang]])
+        parts.append(t("feedback.offline.gap.impact", lang))
+    rewrite = " ".join([*parts, t(f"feedback.offline.closing.{intent}", lang)])
 
     strengths, growth = _balance(rows, intent, langs, lang)
     return FeedbackDraft(
@@ -856,23 +825,23 @@ def _balance(
     else:
         strengths, growth = praise, other
     if intent != "constructive" and not strengths:
-        strengths = [_GAPS["strength"][lang]]
+        strengths = [t("feedback.offline.gap.strength", lang)]
     if intent != "praise" and not growth:
-        growth = [_GAPS["growth"][lang]]
+        growth = [t("feedback.offline.gap.growth", lang)]
     return [s[:300] for s in strengths[:5]], [g[:300] for g in growth[:5]]
 
 
 def _questions(has_situation: bool, has_impact: bool, issues: list[FeedbackIssue], lang: Language) -> list[str]:
     questions: list[str] = []
     if not has_situation:
-        questions.append(SITUATION_QUESTION[lang])
+        questions.append(t(SITUATION_QUESTION, lang))
     if not has_impact:
-        questions.append(IMPACT_QUESTION[lang])
+        questions.append(t(IMPACT_QUESTION, lang))
     label = next((i.words for i in issues if i.kind == "personality_label"), None)
     if label:
-        questions.append(_QUESTIONS["label"][lang].format(w=label))
+        questions.append(t("feedback.offline.question.label", lang, w=label))
     if any(i.kind == "absolute" for i in issues):
-        questions.append(_QUESTIONS["absolute"][lang])
+        questions.append(t("feedback.offline.question.absolute", lang))
     if any(i.kind == "vague" for i in issues):
-        questions.append(_QUESTIONS["vague"][lang])
+        questions.append(t("feedback.offline.question.vague", lang))
     return questions[:6]

@@ -12,39 +12,19 @@ from datetime import date, timedelta
 
 from agent.checks.smart import (
     PROPOSED_REASON,
-    QUESTIONS,
     is_measurable,
     known_goals,
     lint_goal_text,
+    question,
     relevant_verdict,
 )
 from agent.lexicon import content_stems, find_terms, has_real_date, has_term, sentences, targets
 from agent.schemas import CRITERIA, Language, ProposedValue, SmartGoalDraft, SmartGoalRequest
-from knowledge.i18n import format_date
+from knowledge.i18n import format_date, t
 from tools.views import Evidence, GoalView
 
 _MIN_WEEKS_LEFT = 6
 """A quarter end closer than this is too near to propose; the next one is proposed instead."""
-
-_PARTS: dict[str, dict[Language, str]] = {
-    "metric_target": {"en": "measured by [metric: ?] with target [target: ?]",
-                      "nl": "gemeten aan [maatstaf: ?] met als doel [doel: ?]"},
-    "metric": {"en": "measured by [metric: ?]", "nl": "gemeten aan [maatstaf: ?]"},
-    "target": {"en": "with target [target: ?]", "nl": "met als doel [doel: ?]"},
-    "deadline": {"en": "by {date}", "nl": "uiterlijk {date}"},
-    "key_result": {"en": "[metric: ?]: from [baseline: ?] to [target: ?]",
-                   "nl": "[maatstaf: ?]: van [nulmeting: ?] naar [doel: ?]"},
-    "reason_quarter": {"en": "End of Q{q} {year}: your goal has no deadline. Confirm or change it.",
-                       "nl": "Einde van Q{q} {year}: je doel heeft geen deadline. Bevestig of pas het aan."},
-    "reason_relative": {"en": "Your time frame ('{words}') counted from today. Confirm or change it.",
-                        "nl": "Jouw termijn ('{words}') gerekend vanaf vandaag. Bevestig of pas het aan."},
-    "question_deadline": {"en": "By when do you want to have achieved this? I proposed {date}; what date "
-                                "works for you?",
-                          "nl": "Per wanneer wil je dit bereikt hebben? Ik stel {date} voor; welke datum "
-                                "past bij jou?"},
-    "question_parent": {"en": "How does this goal contribute to '{title}'?",
-                        "nl": "Hoe draagt dit doel bij aan '{title}'?"},
-}
 
 _RELATIVE = re.compile(
     r"(?P<n>\d+|a|one|two|three|six|een|twee|drie|zes)\s+(?P<unit>days?|dagen|dag|weeks?|weken|"
@@ -80,11 +60,11 @@ def propose_deadline(text: str, now: date, language: Language) -> tuple[date, st
             deadline = now + timedelta(weeks=n)
         else:
             deadline = _add_months(now, n)
-        return deadline, _PARTS["reason_relative"][language].format(words=rough[0].words)
+        return deadline, t("smart.offline.reason_relative", language, words=rough[0].words)
     end = quarter_end(now)
     if (end - now).days < _MIN_WEEKS_LEFT * 7:
         end = quarter_end(end + timedelta(days=1))
-    return end, _PARTS["reason_quarter"][language].format(q=(end.month - 1) // 3 + 1, year=end.year)
+    return end, t("smart.offline.reason_quarter", language, q=(end.month - 1) // 3 + 1, year=end.year)
 
 
 def suggest_parent_goal(text: str, evidence: Evidence) -> GoalView | None:
@@ -119,29 +99,30 @@ def draft_smart(request: SmartGoalRequest, evidence: Evidence) -> SmartGoalDraft
     parts: list[str] = []
     if not is_measurable(text):
         has_metric = has_term(text, "metric") or "%" in text
-        parts.append(_PARTS["target" if has_metric else "metric" if targets(text) else "metric_target"][lang])
+        part = "target" if has_metric else "metric" if targets(text) else "metric_target"
+        parts.append(t(f"smart.offline.{part}", lang))
     proposed: list[ProposedValue] = []
     deadline: date | None = None
     if not has_real_date(text):
         deadline, reason = propose_deadline(text, evidence.now.date(), lang)
         shown = format_date(deadline, lang)
-        parts.append(_PARTS["deadline"][lang].format(date=shown))
-        proposed.append(ProposedValue(value=shown, reason=reason or PROPOSED_REASON[lang]))
+        parts.append(t("smart.offline.deadline", lang, date=shown))
+        proposed.append(ProposedValue(value=shown, reason=reason or t(PROPOSED_REASON, lang)))
     kept = text if len(text) <= 1300 else text[:1299].rstrip() + "…"
     rewrite = kept if not parts else f"{kept.rstrip(' .!')}, {', '.join(parts)}."
 
-    key_results = [s for s in sentences(text) if is_measurable(s)][:5] or [_PARTS["key_result"][lang]]
+    key_results = [s for s in sentences(text) if is_measurable(s)][:5] or [t("smart.offline.key_result", lang)]
 
     questions: list[str] = []
     for criterion in ("measurable", "time_bound", "specific", "relevant", "achievable"):
         if verdicts[criterion] == "pass" and not (criterion == "relevant" and parent and not given):
             continue
         if criterion == "time_bound" and deadline is not None:
-            questions.append(_PARTS["question_deadline"][lang].format(date=format_date(deadline, lang)))
+            questions.append(t("smart.offline.question_deadline", lang, date=format_date(deadline, lang)))
         elif criterion == "relevant" and parent is not None:
-            questions.append(_PARTS["question_parent"][lang].format(title=parent.title[:150]))
+            questions.append(t("smart.offline.question_parent", lang, title=parent.title[:150]))
         else:
-            questions.append(QUESTIONS[criterion][lang])
+            questions.append(question(criterion, lang))
     return SmartGoalDraft(
         criteria=sorted(criteria, key=lambda v: CRITERIA.index(v.criterion)),
         rewrite=rewrite,
