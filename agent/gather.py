@@ -19,6 +19,7 @@ from agent.schemas import (
     SmartGoalRequest,
     Task,
 )
+from knowledge.i18n import t
 from tools import records
 from tools.context import CoachContext
 from tools.errors import NotVisible
@@ -29,31 +30,8 @@ CONVERSATIONS = 3
 FEEDBACK = 8
 GUIDANCE = 4
 
-# Guidance queries in the reader's language: lexical search needs the corpus's own words.
-_QUERIES: dict[Task, dict[Language, str]] = {
-    "agenda": {
-        "en": "one-on-one conversation structure agenda GROW coaching questions",
-        "nl": "één-op-één gesprek structuur agenda GROW coachvragen",
-    },
-    "smart_goal": {
-        "en": "SMART goals measurable key results time-bound",
-        "nl": "SMART doelen meetbaar kernresultaten tijdgebonden",
-    },
-    "feedback": {
-        "en": "SBI feedback situation behaviour impact bias",
-        "nl": "SBI feedback situatie gedrag impact vooroordelen",
-    },
-    "development": {
-        "en": "development plan 70-20-10 learning actions",
-        "nl": "ontwikkelplan 70-20-10 leeracties",
-    },
-}
-_KIND_WORDS: dict[str, dict[Language, str]] = {
-    "one_on_one": {"en": "one-on-one", "nl": "één-op-één"},
-    "check_in": {"en": "check-in", "nl": "check-in"},
-    "review": {"en": "performance review year-end", "nl": "beoordelingsgesprek jaargesprek"},
-    "development": {"en": "development conversation", "nl": "ontwikkelgesprek"},
-}
+# Guidance queries in the reader's language (locales/*/search.yaml): lexical search needs the
+# corpus's own words.
 
 
 def gather(task: Task, request: Request, ctx: CoachContext) -> Evidence:
@@ -89,7 +67,7 @@ def resolve_language(requested: Language | None, subject: PersonView | None, ses
 
 
 def _guidance(ctx: CoachContext, task: Task, language: Language, extra: str = "") -> list[PassageView]:
-    query = f"{_QUERIES[task][language]} {extra}".strip()
+    query = f"{t(f'search.task.{task}', language)} {extra}".strip()
     return search_guidance(ctx.store, org_id=ctx.principal.org_id, query=query, k=GUIDANCE, language=language)
 
 
@@ -111,7 +89,7 @@ def _agenda(session: Session, request: AgendaRequest, ctx: CoachContext) -> Evid
         open_action_items=records.open_action_items(session, principal=p, employee_id=subject.id),
         feedback=records.recent_feedback(session, principal=p, recipient_id=subject.id, limit=FEEDBACK),
         development_actions=records.development_actions(session, principal=p, person_id=subject.id),
-        guidance=_guidance(ctx, "agenda", language, _KIND_WORDS[request.kind][language]),
+        guidance=_guidance(ctx, "agenda", language, t(f"search.kind.{request.kind}", language)),
     )
 
 

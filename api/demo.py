@@ -39,6 +39,7 @@ from agent.schemas import (
 )
 from knowledge.db import make_engine, session_scope
 from knowledge.migrations import upgrade
+from knowledge.i18n import t
 from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
@@ -46,128 +47,13 @@ from knowledge.settings import Settings
 
 WIDTH = 100
 
-# Every word the demo prints itself, by label id: the results' own text is already in their
-# language; these labels follow it (the header lines follow ``--language``, default English).
-_LABELS: dict[str, dict[Language, str]] = {
-    # header and footer of the run
-    "hdr.title": {"en": "AI Coach demo · {org} ({slug}) · {date}", "nl": "AI Coach-demo · {org} ({slug}) · {date}"},
-    "hdr.offline": {
-        "en": "Engine: offline — no model configured, answers come from the rule-based drafter. "
-              "Set OPENAI_API_KEY (or COACH_OPENAI_BASE_URL for any OpenAI-compatible server) to use a model.",
-        "nl": "Werking: offline — er is geen taalmodel ingesteld; de antwoorden komen van de ingebouwde, "
-              "regelgebaseerde opsteller. Stel OPENAI_API_KEY in (of COACH_OPENAI_BASE_URL voor een "
-              "OpenAI-compatibele server) om een taalmodel te gebruiken."},
-    "hdr.llm": {
-        "en": "Engine: llm — model {model} at {where} (structured output: {structured}); "
-              "if the model fails, the offline draft is served and marked degraded.",
-        "nl": "Werking: taalmodel {model} op {where} (gestructureerde uitvoer: {structured}); "
-              "als het model faalt, volgt het offline concept, gemarkeerd als beperkt antwoord."},
-    "hdr.indexed": {"en": "indexed {n} passages of the shipped coaching guides",
-                    "nl": "{n} passages uit de meegeleverde coachingsgidsen geïndexeerd"},
-    "hdr.no_store": {"en": "Guidance: none (no store)", "nl": "Richtlijnen: geen (geen kennisbank)"},
-    "hdr.store": {"en": "Guidance: {guides} passages of coaching guides, {policies} of HR policies",
-                  "nl": "Richtlijnen: {guides} passages uit coachingsgidsen, {policies} uit HR-beleid"},
-    "hdr.mismatch": {"en": "warning: {error}\n         running without guidance.",
-                     "nl": "waarschuwing: {error}\n         de demo draait zonder richtlijnen."},
-    "hdr.done": {"en": "{n} results in {seconds:.1f} s. Try the API next: coach serve, then see README.md.",
-                 "nl": "{n} resultaten in {seconds:.1f} s. Probeer hierna de API: coach serve, en zie README.md."},
-    # case titles
-    "case.agenda_daan": {"en": "1-on-1 agenda · Femke Jansen prepares her one-on-one with Daan Visser",
-                         "nl": "Agenda één-op-één · Femke Jansen bereidt haar gesprek met Daan Visser voor"},
-    "case.agenda_liam": {"en": "Check-in agenda · Priya Raman prepares a check-in with Liam O'Connor",
-                         "nl": "Agenda check-in · Priya Raman bereidt een check-in met Liam O'Connor voor"},
-    "case.smart_sanne": {"en": "SMART check · Sanne Mulder's goal", "nl": "SMART-check · het doel van Sanne Mulder"},
-    "case.smart_liam": {"en": "SMART check · Liam O'Connor's goal", "nl": "SMART-check · het doel van Liam O'Connor"},
-    "case.feedback_jonas": {"en": "Feedback phrasing · Liam O'Connor's notes about Jonas Weber",
-                            "nl": "Feedback formuleren · aantekeningen van Liam O'Connor over Jonas Weber"},
-    "case.development_sanne": {"en": "Development actions · Femke Jansen for Sanne Mulder",
-                               "nl": "Ontwikkelacties · Femke Jansen voor Sanne Mulder"},
-    "case.development_liam": {"en": "Development actions · Priya Raman for Liam O'Connor",
-                              "nl": "Ontwikkelacties · Priya Raman voor Liam O'Connor"},
-    # nudges
-    "case.nudges": {"en": "Nudges · what {name} should follow up ({n} people, 1-on-1 rhythm every {days} days)",
-                    "nl": "Signalen · wat {name} moet opvolgen ({n} personen, één-op-één-ritme elke {days} dagen)"},
-    "nudges.none": {"en": "Nothing overdue.", "nl": "Niets achterstallig."},
-    # every result
-    "engine.offline": {"en": "engine offline", "nl": "offline"},
-    "engine.llm": {"en": "engine llm", "nl": "taalmodel"},
-    "degraded": {"en": "(degraded)", "nl": "(beperkt)"},
-    "guidance": {"en": "Guidance: ", "nl": "Richtlijnen: "},
-    "records.one": {"en": "1 record cited", "nl": "1 vastlegging aangehaald"},
-    "records.many": {"en": "{n} records cited", "nl": "{n} vastleggingen aangehaald"},
-    "prompt": {"en": "prompt {version}", "nl": "prompt {version}"},
-    "model": {"en": "model {model}", "nl": "model {model}"},
-    "degraded_reason": {"en": "Degraded: {reason}", "nl": "Beperkt antwoord: {reason}"},
-    "src.goal": {"en": "goal", "nl": "doel"},
-    "src.conversation": {"en": "conversation", "nl": "gesprek"},
-    "src.action_item": {"en": "action item", "nl": "actiepunt"},
-    "src.feedback": {"en": "feedback", "nl": "feedback"},
-    "src.development_action": {"en": "development action", "nl": "ontwikkelactie"},
-    "src.guidance": {"en": "guidance", "nl": "richtlijn"},
-    "src.policy": {"en": "policy", "nl": "beleid"},
-    "dated": {"en": "{what} of {date}", "nl": "{what} van {date}"},
-    "conv.one_on_one": {"en": "one-on-one", "nl": "één-op-één"},
-    "conv.check_in": {"en": "check-in", "nl": "check-in"},
-    "conv.review": {"en": "review", "nl": "beoordelingsgesprek"},
-    "conv.development": {"en": "development conversation", "nl": "ontwikkelgesprek"},
-    "fb.praise": {"en": "praise feedback", "nl": "compliment"},
-    "fb.constructive": {"en": "constructive feedback", "nl": "opbouwende feedback"},
-    "fb.360": {"en": "360 feedback", "nl": "360-feedback"},
-    # agenda
-    "little_history": {"en": "(little recorded history)", "nl": "(weinig vastgelegde geschiedenis)"},
-    "item": {"en": "{minutes} min · led by {who}", "nl": "{minutes} min · geleid door {who}"},
-    "who.employee": {"en": "employee", "nl": "medewerker"},
-    "who.manager": {"en": "manager", "nl": "manager"},
-    "total": {"en": "Total: {used} of {minutes} minutes", "nl": "Totaal: {used} van {minutes} minuten"},
-    # SMART check
-    "goal_as_written": {"en": "Goal as written: ", "nl": "Doel zoals geschreven: "},
-    "col.criterion": {"en": "Criterion", "nl": "Criterium"},
-    "col.verdict": {"en": "Verdict", "nl": "Oordeel"},
-    "col.note": {"en": "Note", "nl": "Toelichting"},
-    "crit.specific": {"en": "Specific", "nl": "Specifiek"},
-    "crit.measurable": {"en": "Measurable", "nl": "Meetbaar"},
-    "crit.achievable": {"en": "Achievable", "nl": "Haalbaar"},
-    "crit.relevant": {"en": "Relevant", "nl": "Relevant"},
-    "crit.time_bound": {"en": "Time-bound", "nl": "Tijdgebonden"},
-    "mark.pass": {"en": "✓ pass", "nl": "✓ voldoet"},
-    "mark.fail": {"en": "✗ fail", "nl": "✗ voldoet niet"},
-    "mark.unclear": {"en": "? unclear", "nl": "? onduidelijk"},
-    "rewrite": {"en": "Rewrite: ", "nl": "Herschreven: "},
-    "key_result": {"en": "• KR: ", "nl": "• KR: "},
-    "proposed": {"en": "≈ Proposed: ", "nl": "≈ Voorstel: "},
-    "aligns_to": {"en": "Aligns to: ", "nl": "Sluit aan bij: "},
-    "parent.suggested": {"en": "suggested", "nl": "voorgesteld"},
-    "parent.given": {"en": "given", "nl": "opgegeven"},
-    # feedback
-    "notes": {"en": "Notes: ", "nl": "Aantekeningen: "},
-    "issues": {"en": "Issues:", "nl": "Knelpunten:"},
-    "none": {"en": "(none)", "nl": "(geen)"},
-    "issue.absolute": {"en": "absolute", "nl": "absolute bewoording"},
-    "issue.personality_label": {"en": "personality label", "nl": "persoonlijkheidslabel"},
-    "issue.vague": {"en": "vague", "nl": "vaag"},
-    "issue.protected_attribute": {"en": "protected attribute", "nl": "beschermd kenmerk"},
-    "issue.missing_situation": {"en": "missing situation", "nl": "situatie ontbreekt"},
-    "issue.missing_impact": {"en": "missing impact", "nl": "impact ontbreekt"},
-    "issue.other": {"en": "other", "nl": "overig"},
-    "sbi.situation": {"en": "Situation", "nl": "Situatie"},
-    "sbi.behaviour": {"en": "Behaviour", "nl": "Gedrag"},
-    "sbi.impact": {"en": "Impact", "nl": "Impact"},
-    "sbi.missing": {"en": "— missing: ask for it", "nl": "— ontbreekt: vraag ernaar"},
-    # development
-    "cat.experience": {"en": "experience", "nl": "ervaring"},
-    "cat.social": {"en": "social", "nl": "sociaal"},
-    "cat.formal": {"en": "formal", "nl": "formeel"},
-    "owner_due": {"en": "owner {who} · due {due}", "nl": "eigenaar {who} · deadline {due}"},
-    "catalogue": {"en": " · catalogue {id}", "nl": " · catalogus {id}"},
-    "why": {"en": "why: ", "nl": "waarom: "},
-    "success": {"en": "success: ", "nl": "succes: "},
-}
+# Every word the demo prints itself is in locales/*/demo.yaml: the results' own text is already
+# in their language; these labels follow it (the header lines follow ``--language``, default English).
 
 
 def _t(key: str, language: Language, **fields: Any) -> str:
     """The label ``key`` in ``language``, with ``fields`` filled in."""
-    text = _LABELS[key][language]
-    return text.format(**fields) if fields else text
+    return t(f"demo.{key}", language, **fields)
 
 
 @dataclass(frozen=True)

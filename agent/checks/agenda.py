@@ -9,6 +9,7 @@ from datetime import timedelta
 from agent.checks.report import CheckIssue, issue, warning
 from agent.lexicon import content_stems, words
 from agent.schemas import AgendaDraft, AgendaItem, AgendaRequest, Language, Source
+from knowledge.i18n import texts
 from tools.views import ConversationView, Evidence, FeedbackView, GoalView
 
 RECENT_FEEDBACK_DAYS = 90
@@ -25,12 +26,6 @@ _CLOSED_START = re.compile(
     r"weet|denk|sta|staat)\b",
     re.IGNORECASE,
 )
-
-_OPEN_FALLBACK: dict[Language, tuple[str, ...]] = {
-    "en": ("What would you like to get out of this?", "What will you do next, and what do you need?"),
-    "nl": ("Wat wil je hieruit halen?", "Wat ga je als volgende stap doen, en wat heb je nodig?"),
-}
-
 
 # --- what the evidence asks of an agenda --------------------------------------------------------
 
@@ -361,7 +356,7 @@ def _open_questions(items: list[AgendaItem], lang: Language, warnings: list[str]
         questions = [q for q in item.questions if not is_closed_question(q)][:3]
         if questions != item.questions:
             fixed += 1
-            item = item.model_copy(update={"questions": questions or list(_OPEN_FALLBACK[lang])})
+            item = item.model_copy(update={"questions": questions or list(texts("agenda.open_fallback", lang))})
         out.append(item)
     if fixed:
         warnings.append(warning("questions_replaced", lang, count=fixed))

@@ -19,7 +19,7 @@ from agent.checks.agenda import (
     recent_feedback,
 )
 from agent.schemas import AgendaDraft, AgendaItem, AgendaRequest, ConversationKind, Language, Source
-from knowledge.i18n import format_date, t
+from knowledge.i18n import format_date, t, texts
 from tools.views import ActionItemView, Evidence, GoalView
 
 Slot = Literal["checkin", "topic", "actions", "goal", "progress", "feedback", "review",
@@ -29,82 +29,9 @@ _WEIGHTS: dict[Slot, int] = {"checkin": 2, "topic": 4, "actions": 3, "goal": 4, 
                              "feedback": 3, "review": 5, "development": 5, "baseline": 5, "close": 2}
 _DROP_ORDER: tuple[Slot, ...] = ("progress", "close", "checkin")
 """Optional slots, dropped in this order when a short meeting cannot hold every item."""
+# The built-in GROW question bank per slot (after knowledge/corpus grow-question-bank) is
+# agenda.questions.<slot> in locales/*/agenda.yaml.
 
-QUESTIONS: dict[Slot, dict[Language, tuple[str, ...]]] = {
-    "checkin": {
-        "en": ("How are you doing, and what is on your mind this week?",
-               "What has gone well since we last spoke?"),
-        "nl": ("Hoe gaat het met je, en wat houdt je deze week bezig?",
-               "Wat ging er goed sinds ons vorige gesprek?"),
-    },
-    "topic": {
-        "en": ("What would you like to get out of discussing this today?",
-               "Where do you stand now, and what have you tried so far?",
-               "What support would help you most?"),
-        "nl": ("Wat wil je vandaag uit dit onderwerp halen?",
-               "Waar sta je nu, en wat heb je al geprobeerd?",
-               "Welke steun zou je het meest helpen?"),
-    },
-    "actions": {
-        "en": ("What progress have you made on these actions, and what got in the way?",
-               "Which of them still matter, and what is the next step for each?"),
-        "nl": ("Hoe staat het met deze acties, en waar liep je tegenaan?",
-               "Welke zijn nog belangrijk, en wat is per actie de volgende stap?"),
-    },
-    "goal": {
-        "en": ("What has changed since we set this goal?",
-               "What is the biggest obstacle right now, and how much of it is in your control?",
-               "What would it take to get back on track, and what help do you need?"),
-        "nl": ("Wat is er veranderd sinds we dit doel hebben afgesproken?",
-               "Wat is nu het grootste obstakel, en hoeveel daarvan heb je zelf in de hand?",
-               "Wat is er nodig om weer op koers te komen, en welke hulp heb je nodig?"),
-    },
-    "progress": {
-        "en": ("Where are you now on these goals, and what is going well?",
-               "What is the next milestone, and what could get in the way?"),
-        "nl": ("Waar sta je nu met deze doelen, en wat gaat er goed?",
-               "Wat is de volgende mijlpaal, en wat kan je daarbij tegenhouden?"),
-    },
-    "feedback": {
-        "en": ("What stands out for you in the recent feedback?",
-               "What would you like to keep doing, and what would you like to do differently?",
-               "What support would help you act on it?"),
-        "nl": ("Wat valt je op in de recente feedback?",
-               "Wat wil je vasthouden, en wat wil je anders doen?",
-               "Welke steun helpt je om ermee aan de slag te gaan?"),
-    },
-    "review": {
-        "en": ("Looking back on this period, which results are you most proud of, and why?",
-               "What did you learn, and what would you do differently next time?",
-               "What do you want to focus on in the next period?"),
-        "nl": ("Als je terugkijkt op deze periode, op welke resultaten ben je het meest trots, en waarom?",
-               "Wat heb je geleerd, en wat zou je een volgende keer anders doen?",
-               "Waar wil je je de komende periode op richten?"),
-    },
-    "development": {
-        "en": ("Where do you want to be in a year, and what would help you get there?",
-               "Which development actions are going well, and which need a new plan?",
-               "What support do you need from me?"),
-        "nl": ("Waar wil je over een jaar staan, en wat helpt je daar te komen?",
-               "Welke ontwikkelacties lopen goed, en welke hebben een nieuw plan nodig?",
-               "Welke steun heb je van mij nodig?"),
-    },
-    "baseline": {
-        "en": ("What are your top priorities for the coming months?",
-               "What would make these conversations most useful for you?",
-               "Which goals would you like us to set together?"),
-        "nl": ("Wat zijn je belangrijkste prioriteiten voor de komende maanden?",
-               "Wat maakt deze gesprekken voor jou het meest waardevol?",
-               "Welke doelen willen we samen opstellen?"),
-    },
-    "close": {
-        "en": ("What will you do before our next conversation?",
-               "What do you need from me, and when shall we look at progress?"),
-        "nl": ("Wat ga je doen voor ons volgende gesprek?",
-               "Wat heb je van mij nodig, en wanneer kijken we naar de voortgang?"),
-    },
-}
-"""The built-in GROW question bank, per agenda slot (after knowledge/corpus grow-question-bank)."""
 
 def _count(n: int, noun: str, lang: Language) -> str:
     return t(f"agenda.count.{noun}", lang, count=n)
@@ -154,7 +81,7 @@ def draft_agenda(request: AgendaRequest, evidence: Evidence) -> AgendaDraft:
     items = [
         AgendaItem(
             title=_clip(p.title, 200), why=_clip(p.why, 600), minutes=m, led_by=p.led_by,
-            questions=list(p.questions or QUESTIONS[p.slot][lang][:3]), sources=p.sources,
+            questions=list(p.questions or texts(f"agenda.questions.{p.slot}", lang)[:3]), sources=p.sources,
         )
         for p, m in zip(planned, minutes, strict=True)
     ]

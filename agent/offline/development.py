@@ -15,40 +15,11 @@ from datetime import timedelta
 from agent.checks.development import DEFAULT_WEEKS, today
 from agent.lexicon import content_stems
 from agent.schemas import DevelopmentActionDraft, DevelopmentDraft, DevelopmentRequest, Language, Source
-from knowledge.i18n import format_date
+from knowledge.i18n import format_date, t
 from tools.views import CatalogueActionView, Evidence
 
 TARGET_ACTIONS = 3
 _CATEGORY_ORDER = ("experience", "social", "formal")
-
-_KINDS: dict[str, dict[Language, str]] = {
-    "experience": {"en": "learning on the job", "nl": "leren in het werk"},
-    "social": {"en": "learning from others", "nl": "leren van anderen"},
-    "formal": {"en": "formal learning", "nl": "formeel leren"},
-}
-_TEXT: dict[str, dict[Language, str]] = {
-    "why_goal": {"en": "Serves your goal '{title}' ({skills}).", "nl": "Helpt bij je doel '{title}' ({skills})."},
-    "why_feedback": {"en": "Responds to recent feedback on {skills}.",
-                     "nl": "Sluit aan bij recente feedback over {skills}."},
-    "why_focus": {"en": "Matches the focus you asked for ({skills}).",
-                  "nl": "Past bij de gevraagde focus ({skills})."},
-    "why_linked": {"en": "Linked to your goal '{title}'.", "nl": "Gekoppeld aan je doel '{title}'."},
-    "why_general": {"en": "A broad development step to build on; {skills}.",
-                    "nl": "Een brede ontwikkelstap om op voort te bouwen; {skills}."},
-    "summary": {"en": "{n} actions ({kinds}), chosen for {basis}. The first is due {due}.",
-                "nl": "{n} acties ({kinds}), gekozen op basis van {basis}. De eerste staat gepland voor {due}."},
-    "continue": {"en": "Continue: {title}", "nl": "Doorgaan met: {title}"},
-    "why_continue": {"en": "Already in your development plan; keep it going.",
-                     "nl": "Staat al in je ontwikkelplan; houd het gaande."},
-    "apply_guide": {"en": "Read and apply: {title}", "nl": "Lees en pas toe: {title}"},
-    "why_guide": {"en": "A guide that fits your situation.", "nl": "Een handleiding die bij je situatie past."},
-    "indicator": {"en": "You can name one thing you now do differently and show an example.",
-                  "nl": "Je kunt één ding noemen dat je nu anders doet en een voorbeeld laten zien."},
-    "basis_records": {"en": "your goals and recent feedback", "nl": "je doelen en recente feedback"},
-    "basis_focus": {"en": "the focus you asked for", "nl": "de gevraagde focus"},
-    "basis_thin": {"en": "a broad start, as there are no goals or feedback on record yet",
-                   "nl": "een brede start, omdat er nog geen doelen of feedback zijn vastgelegd"},
-}
 
 
 @dataclass(frozen=True)
@@ -138,14 +109,16 @@ def _from_records(evidence: Evidence, lang: Language) -> list[DevelopmentActionD
         sources += [Source(type="goal", id=d.goal_id)] if d.goal_id and any(
             g.id == d.goal_id for g in evidence.goals) else _ties([], evidence)
         actions.append(DevelopmentActionDraft(
-            title=_TEXT["continue"][lang].format(title=d.title)[:200], category=d.category,
-            why=_TEXT["why_continue"][lang], success_indicator=(d.success_indicator or _TEXT["indicator"][lang])[:400],
+            title=t("development.continue", lang, title=d.title)[:200], category=d.category,
+            why=t("development.why_continue", lang),
+            success_indicator=(d.success_indicator or t("development.indicator", lang))[:400],
             owner="employee", due=due, sources=sources,
         ))
     for p in evidence.guidance:
         actions.append(DevelopmentActionDraft(
-            title=_TEXT["apply_guide"][lang].format(title=p.title)[:200], category="formal",
-            why=_TEXT["why_guide"][lang], success_indicator=_TEXT["indicator"][lang], owner="employee",
+            title=t("development.apply_guide", lang, title=p.title)[:200], category="formal",
+            why=t("development.why_guide", lang), success_indicator=t("development.indicator", lang),
+            owner="employee",
             due=today(evidence) + timedelta(weeks=DEFAULT_WEEKS),
             sources=[Source(type=p.source_type, id=p.id), *_ties([], evidence)],
         ))
@@ -168,13 +141,13 @@ def _why(
     best = max(matched, key=lambda n: n.weight, default=None)
     goal = next((n for n in matched if n.kind == "goal"), None)
     if goal is not None:
-        return _TEXT["why_goal"][lang].format(title=goal.label[:150], skills=shown)
+        return t("development.why_goal", lang, title=goal.label[:150], skills=shown)
     if best is not None and best.kind == "feedback":
-        return _TEXT["why_feedback"][lang].format(skills=shown)
-    text = _TEXT["why_focus" if best is not None else "why_general"][lang].format(skills=shown)
+        return t("development.why_feedback", lang, skills=shown)
+    text = t("development.why_focus" if best is not None else "development.why_general", lang, skills=shown)
     linked = next((g for g in evidence.goals if Source(type="goal", id=g.id) in ties), None)
     if linked is not None:
-        text += " " + _TEXT["why_linked"][lang].format(title=linked.title[:150])
+        text += " " + t("development.why_linked", lang, title=linked.title[:150])
     return text
 
 
@@ -215,13 +188,14 @@ def draft_development(request: DevelopmentRequest, evidence: Evidence) -> Develo
     if len(actions) < 2:
         raise ValueError("fewer than two development actions available: the catalogue is empty")
     if evidence.goals or evidence.feedback:
-        basis = _TEXT["basis_records"][lang]
+        basis = t("development.basis_records", lang)
     elif request.focus:
-        basis = _TEXT["basis_focus"][lang]
+        basis = t("development.basis_focus", lang)
     else:
-        basis = _TEXT["basis_thin"][lang]
+        basis = t("development.basis_thin", lang)
     first = min(a.due for a in actions)
-    kinds = ", ".join(_KINDS[c][lang] for c in _CATEGORY_ORDER if any(a.category == c for a in actions))
-    summary = _TEXT["summary"][lang].format(n=len(actions), kinds=kinds, basis=basis,
+    kinds = ", ".join(t(f"development.kind.{c}", lang) for c in _CATEGORY_ORDER
+                      if any(a.category == c for a in actions))
+    summary = t("development.summary", lang, n=len(actions), kinds=kinds, basis=basis,
                                             due=format_date(first, lang))
     return DevelopmentDraft(actions=actions, summary=summary)

@@ -15,7 +15,7 @@ A language is supported when its catalogue folder exists. docs/LANGUAGES.md expl
 add a message or a language.
 """
 
-from knowledge.i18n.catalog import Catalog, MissingMessage, catalog, supported_languages, t
+from knowledge.i18n.catalog import Catalog, MissingMessage, catalog, supported_languages, t, texts
 from knowledge.i18n.detect import detect
 from knowledge.i18n.formats import format_date, format_number
 from knowledge.i18n.languages import DEFAULT_LANGUAGE, Language
@@ -35,4 +35,5 @@ __all__ = [
     "stem_words",
     "supported_languages",
     "t",
+    "texts",
 ]

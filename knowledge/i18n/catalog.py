@@ -9,6 +9,7 @@ domain files keeps edits by different people apart; the files are merged at load
 Messages use named placeholders (``"Due {date}"``), so each language orders its words freely.
 A message may depend on a number: then it is a mapping of CLDR plural categories (``one``,
 ``other``; Dutch and English need only these) and ``t`` picks the form by the ``count`` value.
+A YAML list is a set of alternatives (a question bank), read with :func:`texts`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from typing import Any
 import yaml
 from babel import Locale
 
-from knowledge.i18n.languages import DEFAULT_LANGUAGE, LOCALES, available_languages, language_info
+from knowledge.i18n import languages
+from knowledge.i18n.languages import DEFAULT_LANGUAGE, available_languages, language_info
 
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 """CLDR plural categories; a mapping of only these keys (with ``other``) is one plural message."""
 
-Message = str | dict[str, str]
-"""A plain message, or its plural forms by CLDR category."""
+Message = str | dict[str, str] | tuple[str, ...]
+"""A plain message, its plural forms by CLDR category, or a list of alternatives (:func:`texts`)."""
 
 
 class MissingMessage(KeyError):
@@ -45,8 +47,10 @@ class Catalog:
     """Language code -> message id -> message."""
 
     @classmethod
-    def load(cls, root: Path = LOCALES) -> Catalog:
-        """Read every ``<lang>/*.yaml`` domain file under ``root`` (``_*.yaml`` are settings)."""
+    def load(cls, root: Path | None = None) -> Catalog:
+        """Read every ``<lang>/*.yaml`` domain file under ``root`` (default: the shipped
+        ``locales``; ``_*.yaml`` files are settings, not messages)."""
+        root = root or languages.LOCALES
         return cls(root, {lang: _load_language(root / lang) for lang in available_languages(root)})
 
     @property
@@ -69,6 +73,8 @@ class Catalog:
     def t(self, msgid: str, lang: str, /, **values: Any) -> str:
         """Message ``msgid`` in ``lang`` with its placeholders filled from ``values``."""
         code, message = self.message(msgid, lang)
+        if isinstance(message, tuple):
+            raise TypeError(f"{msgid} is a list of texts: use texts()")
         if isinstance(message, dict):
             count = values.get("count")
             if not isinstance(count, int | float):
@@ -77,10 +83,18 @@ class Catalog:
         return message.format_map(values)
 
 
+    def texts(self, msgid: str, lang: str, /, **values: Any) -> tuple[str, ...]:
+        """The list message ``msgid`` in ``lang``, each text with its placeholders filled."""
+        _, message = self.message(msgid, lang)
+        if not isinstance(message, tuple):
+            raise TypeError(f"{msgid} is not a list of texts: use t()")
+        return tuple(text.format_map(values) for text in message)
+
+
 def placeholders(message: Message) -> frozenset[str]:
-    """The named placeholders of a message (of all its plural forms)."""
-    texts = message.values() if isinstance(message, dict) else [message]
-    return frozenset(name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name)
+    """The named placeholders of a message (of all its plural forms or list items)."""
+    parts = message.values() if isinstance(message, dict) else message if isinstance(message, tuple) else [message]
+    return frozenset(name for text in parts for _, name, _, _ in string.Formatter().parse(text) if name)
 
 
 @cache
@@ -96,6 +110,11 @@ def t(msgid: str, lang: str, /, **values: Any) -> str:
     :class:`MissingMessage`; the completeness test makes sure every language has every id.
     """
     return catalog().t(msgid, lang, **values)
+
+
+def texts(msgid: str, lang: str, /, **values: Any) -> tuple[str, ...]:
+    """The list message ``msgid`` of the shipped catalogue in ``lang`` (e.g. a question bank)."""
+    return catalog().texts(msgid, lang, **values)
 
 
 def supported_languages() -> tuple[str, ...]:
@@ -132,8 +151,10 @@ def _flatten(prefix: str, node: Mapping[Any, Any], file: Path) -> Iterator[tuple
             yield msgid, {str(k): str(v) for k, v in value.items()}
         elif isinstance(value, dict):
             yield from _flatten(msgid, value, file)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            yield msgid, tuple(value)
         else:
-            raise ValueError(f"{file}: {msgid} must be a text, a mapping of keys or of plural forms")
+            raise ValueError(f"{file}: {msgid} must be a text, a list of texts, or a mapping of keys or plural forms")
 
 
 def all_messages(cat: Catalog | None = None) -> Iterator[tuple[str, str, Message]]:

@@ -9,14 +9,11 @@ from babel.numbers import format_decimal
 
 from knowledge.i18n.languages import language_info
 
-DATE_PATTERN = "d MMMM y"
-"""Day, full month name, year: ``30 June 2025``, ``30 juni 2025``. The offline drafter's
-grounding check reads dates back with ``agent.lexicon.values``, so keep a written-out month."""
-
 
 def format_date(day: date, lang: str) -> str:
     """``day`` written out for people in ``lang``, e.g. ``30 June 2025`` or ``30 juni 2025``."""
-    return _babel_date(day, DATE_PATTERN, locale=language_info(lang).locale)
+    info = language_info(lang)
+    return _babel_date(day, info.date_pattern, locale=info.locale)
 
 
 def format_number(value: float, lang: str) -> str:

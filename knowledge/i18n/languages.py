@@ -40,16 +40,20 @@ class LanguageInfo:
     """lingua ``Language`` member name (``ENGLISH``)."""
     stemmer: str
     """Snowball stemmer name for PyStemmer (``english``)."""
+    date_pattern: str = "d MMMM y"
+    """CLDR pattern of a date written out (``30 June 2025``; German would use ``d. MMMM y``). Keep
+    the month as a word: the offline drafter's grounding check reads dates back by month name."""
 
 
-def language_info(code: str, root: Path = LOCALES) -> LanguageInfo:
-    """The settings of language ``code`` under ``root``; KeyError when it has no folder."""
-    return _infos(root)[code]
+def language_info(code: str, root: Path | None = None) -> LanguageInfo:
+    """The settings of language ``code`` under ``root`` (default :data:`LOCALES`); KeyError when
+    it has no folder."""
+    return _infos(root or LOCALES)[code]
 
 
-def available_languages(root: Path = LOCALES) -> tuple[str, ...]:
-    """The language codes that have a catalogue folder under ``root``, sorted."""
-    return tuple(sorted(_infos(root)))
+def available_languages(root: Path | None = None) -> tuple[str, ...]:
+    """The language codes that have a catalogue folder under ``root`` (default :data:`LOCALES`)."""
+    return tuple(sorted(_infos(root or LOCALES)))
 
 
 @cache
@@ -60,5 +64,6 @@ def _infos(root: Path) -> dict[str, LanguageInfo]:
         infos[folder.name] = LanguageInfo(
             code=folder.name, name=str(raw["name"]), locale=str(raw["locale"]),
             detector=str(raw["detector"]), stemmer=str(raw["stemmer"]),
+            date_pattern=str(raw.get("date_pattern", LanguageInfo.date_pattern)),
         )
     return infos

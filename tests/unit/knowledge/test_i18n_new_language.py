@@ -1,0 +1,77 @@
+"""A third language is data, not code: a catalogue folder with its settings and its messages.
+
+German is added here in a temporary copy of the shipped catalogues, and every part of the
+language layer serves it: messages (with the completeness test), plural rules, dates and
+numbers, detection and stemming. The one line of code left is the ``Language`` type the API
+validates against (docs/LANGUAGES.md, "Adding a language").
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knowledge.i18n import (
+    catalog,
+    detect,
+    format_date,
+    format_number,
+    languages,
+    match_key,
+    stem,
+    stemming,
+    supported_languages,
+    t,
+)
+from tests.unit.knowledge.test_i18n_catalog import completeness_problems
+
+detect_module = importlib.import_module("knowledge.i18n.detect")  # the package exports the function
+
+def _caches() -> list[Any]:
+    return [catalog, languages._infos, detect_module._detector, stemming._stemmer]
+
+
+@pytest.fixture
+def with_german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    root = tmp_path / "locales"
+    shutil.copytree(languages.LOCALES, root)
+    shutil.copytree(root / "en", root / "de")  # a translator starts from a copy ...
+    (root / "de" / "_language.yaml").write_text(
+        "name: German\nlocale: de_DE\ndetector: GERMAN\nstemmer: german\ndate_pattern: d. MMMM y\n", encoding="utf-8")
+    agenda = (root / "de" / "agenda.yaml").read_text(encoding="utf-8")  # ... and translates it
+    agenda = agenda.replace("due: due {date}", "due: fällig am {date}")
+    agenda = agenda.replace("'{count} open action item'", "'{count} offener Punkt'")
+    agenda = agenda.replace("'{count} open action items'", "'{count} offene Punkte'")
+    (root / "de" / "agenda.yaml").write_text(agenda, encoding="utf-8")
+    monkeypatch.setattr(languages, "LOCALES", root)
+    for cached in _caches():
+        cached.cache_clear()
+    yield root
+    monkeypatch.undo()
+    for cached in _caches():
+        cached.cache_clear()
+
+
+def test_a_third_language_is_a_folder_of_data(with_german: Path) -> None:
+    assert supported_languages() == ("de", "en", "nl")
+    assert completeness_problems(catalog()) == []
+    assert t("agenda.due", "de", date=format_date(date(2025, 6, 30), "de")) == "fällig am 30. Juni 2025"
+    assert [t("agenda.count.action_item", "de", count=n) for n in (1, 4)] == ["1 offener Punkt", "4 offene Punkte"]
+    assert format_number(1234.5, "de") == "1.234,5"
+    assert detect("Wie kann ich mein Feedback für Daan verbessern?") == "de"
+    assert detect("What development actions fit Daan?") == "en"
+    assert stem("Gespräche", "de") == stem("Gespräch", "de")
+    assert match_key("Gespräche") == match_key("Gespräch")
+
+
+def test_a_message_the_translator_missed_is_reported(with_german: Path) -> None:
+    domain = with_german / "de" / "agenda.yaml"
+    domain.write_text(domain.read_text(encoding="utf-8").replace("due: fällig am {date}\n", ""), encoding="utf-8")
+    catalog.cache_clear()
+    assert completeness_problems(catalog()) == ["de: missing agenda.due"]
