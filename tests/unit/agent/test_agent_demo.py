@@ -26,8 +26,9 @@ from agent.schemas import (
     Source,
 )
 from agent.service import Coach
-from api.demo import _LABELS, _labels, demo_cases, render, run_demo
+from api.demo import _labels, demo_cases, render, run_demo
 from knowledge.demo import PLANTED, demo_id, demo_person_id
+from knowledge.i18n import catalog
 from knowledge.models import RECORD_TYPES, ActionItem, Conversation, Feedback, Goal
 from knowledge.policy import Principal, can_read
 from knowledge.settings import Settings
@@ -236,6 +237,10 @@ def test_every_label_has_both_languages_with_the_same_fields() -> None:
     def fields(text: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
-    for key, texts in _LABELS.items():
-        assert set(texts) == {"en", "nl"} and all(t.strip() for t in texts.values()), key
-        assert fields(texts["en"]) == fields(texts["nl"]), key
+    messages = catalog().messages
+    keys = {k for lang in ("en", "nl") for k in messages[lang] if k.startswith("demo.")}
+    assert len(keys) > 40
+    for key in sorted(keys):
+        texts = {lang: messages[lang].get(key) for lang in ("en", "nl")}
+        assert all(isinstance(t, str) and t.strip() for t in texts.values()), key
+        assert fields(str(texts["en"])) == fields(str(texts["nl"])), key
