@@ -38,8 +38,8 @@ from agent.schemas import (
     Task,
 )
 from knowledge.db import make_engine, session_scope
-from knowledge.migrations import upgrade
 from knowledge.i18n import t
+from knowledge.migrations import upgrade
 from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
