@@ -1,0 +1,95 @@
+"""Term lists and their matching: which words of a category a text contains, per language.
+
+Every term is a small regular expression, matched case-insensitively on word boundaries
+(``never`` does not match ``nevertheless``; ``lui`` does not match ``luister``). Dutch
+adjectives list their inflected forms (``lui``/``luie``, ``slordig``/``slordige``). A term may
+contain a named group ``w``: then only that group is reported as the offending words, while the
+rest of the pattern is context (``is difficult`` flags ``difficult``, ``a difficult project``
+does not).
+
+The lists are data, one file per language: ``knowledge/i18n/locales/<lang>/_lexicon.yaml``.
+They favour precision over recall: a check that fires on harmless text sends the model into
+pointless revise rounds, so ambiguous words are only listed in the contexts that make them a
+problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal, cast
+
+from agent.schemas import Language
+from knowledge.i18n.languages import available_languages
+from knowledge.i18n.lexicon import lexicon
+
+Category = Literal[
+    "absolute",
+    "personality_label",
+    "vague_praise",
+    "protected_attribute",
+    "situation",
+    "impact",
+    "impact_claim",
+    "purpose",
+    "deadline",
+    "relative_time",
+    "metric",
+    "baseline",
+    "positive",
+    "negative",
+]
+"""What a term signals. ``impact_claim`` is the subset of ``impact`` that asserts an effect
+happened (``which meant``), as opposed to a purpose (``so that``)."""
+
+LANGUAGES: tuple[Language, ...] = cast(tuple[Language, ...], available_languages())
+"""Every supported language: the default for matching a text whose language is not known."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One match of a term in a text."""
+
+    category: Category
+    group: str
+    language: Language
+    words: str
+    start: int
+    end: int
+
+
+@cache
+def _compiled(category: Category, language: Language) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    source = category if category != "impact_claim" else "impact"
+    lex = lexicon(language)
+    terms = [
+        (group, regex) for group, regex in lex.terms.get(source, ())
+        if category != "impact_claim" or regex not in lex.purpose_only
+    ]
+    return tuple(
+        (group, re.compile(r"(?<!\w)(?:" + regex + r")(?!\w)", re.IGNORECASE)) for group, regex in terms
+    )
+
+
+def find_terms(text: str, category: Category, languages: Iterable[Language] = LANGUAGES) -> list[Hit]:
+    """Every non-overlapping hit of ``category`` in ``text``, longest first, sorted by position."""
+    hits: list[Hit] = []
+    for language in dict.fromkeys(languages):
+        for group, pattern in _compiled(category, language):
+            for m in pattern.finditer(text):
+                start, end = m.span("w") if "w" in pattern.groupindex else m.span()
+                hits.append(Hit(category, group, language, text[start:end], start, end))
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for hit in hits:
+        if kept and hit.start < kept[-1].end:
+            continue
+        kept.append(hit)
+    return kept
+
+
+def has_term(text: str, category: Category, languages: Iterable[Language] = LANGUAGES) -> bool:
+    """True when ``text`` contains at least one term of ``category``."""
+    return bool(find_terms(text, category, languages))

@@ -1,0 +1,48 @@
+"""The word lists of each language, as data: ``locales/<lang>/_lexicon.yaml``.
+
+The checks and the offline drafter (``agent.lexicon``) read their term lists from here:
+absolutes, personality labels, vague praise, protected attributes, situation and impact
+phrases, deadlines, metrics, positive and negative cues, and the stopwords. A language
+without a lexicon file has empty lists: its texts are not linted until one is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import yaml
+
+from knowledge.i18n import languages
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The word lists of one language."""
+
+    terms: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Category -> (group, regular expression) pairs; the group names a protected attribute."""
+    purpose_only: frozenset[str] = frozenset()
+    """Impact terms that state a purpose ("so that"), not an effect that happened."""
+    stopwords: frozenset[str] = frozenset()
+    """Words ignored when texts are compared by content (includes vague goal verbs)."""
+
+
+@cache
+def lexicon(lang: str) -> Lexicon:
+    """The lexicon of ``lang`` (empty when the language ships no ``_lexicon.yaml``)."""
+    path = languages.LOCALES / lang / "_lexicon.yaml"
+    if not path.is_file():
+        return Lexicon()
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    terms: dict[str, tuple[tuple[str, str], ...]] = {}
+    for category, entries in (raw.get("terms") or {}).items():
+        if isinstance(entries, dict):
+            terms[category] = tuple((str(g), str(r)) for g, rs in entries.items() for r in rs)
+        else:
+            terms[category] = tuple(("", str(r)) for r in entries)
+    return Lexicon(
+        terms=terms,
+        purpose_only=frozenset(str(r) for r in raw.get("purpose_only") or ()),
+        stopwords=frozenset(str(w) for w in raw.get("stopwords") or ()),
+    )
