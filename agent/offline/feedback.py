@@ -509,16 +509,6 @@ def _clean(sentence: str, lang: Language, grammar: Language) -> tuple[str | None
     return (text if text[-1] in ".!?" else text + "."), labelled
 
 
-def clean_sentence(sentence: str, lang: Language, grammar: Language | None = None) -> str | None:
-    """``sentence`` without labelling, protected or vague-praise clauses and with absolutes handled;
-    None when nothing observable is left.
-
-    ``lang`` is the language of the gaps; ``grammar`` the language the sentence is written in
-    (default ``lang``).
-    """
-    return _clean(sentence, lang, grammar or lang)[0]
-
-
 # --- addressing the recipient --------------------------------------------------------------------
 
 def _name_tokens(names: Iterable[str]) -> set[str]:
