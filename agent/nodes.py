@@ -6,7 +6,6 @@ Only draft and revise call the model; gather, check and finalize are determinist
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any, Literal
@@ -23,6 +22,7 @@ from agent.prompts.common import REVISE_INSTRUCTION
 from agent.prompts.data import escape, human_message
 from agent.schemas import DRAFT_SCHEMAS, Draft
 from agent.state import TaskContext, TaskState
+from knowledge.offload import run_sync
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _offline(state: TaskState) -> Draft:
 
 async def gather_evidence(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
     """Read what the task needs, as the principal (database work runs off the event loop)."""
-    evidence = await asyncio.to_thread(gather, state.task, state.request, runtime.context.coach)
+    evidence = await run_sync(gather, state.task, state.request, runtime.context.coach)
     return {"evidence": evidence}
 
 

@@ -66,6 +66,7 @@ from agent.threads import (
 )
 from knowledge import queries
 from knowledge.db import session_scope
+from knowledge.offload import run_sync
 from knowledge.policy import Principal
 from knowledge.settings import Settings
 from tools.chat_tools import record_tools
@@ -174,9 +175,11 @@ class Coach:
         """
         if not isinstance(request, REQUEST_TYPES[task]):
             raise TypeError(f"task {task!r} takes a {REQUEST_TYPES[task].__name__}, not {type(request).__name__}")
+        if prompt is None:
+            prompt = await run_sync(self._active_prompt, principal.org_id, task)
         context = TaskContext(
             coach=CoachContext(principal=principal, engine=self.engine, now=now, store=self.store),
-            prompt=prompt or self._active_prompt(principal.org_id, task),
+            prompt=prompt,
             model=None if offline else self.structured,
         )
         token = telemetry.current_task.set(task)
@@ -191,7 +194,10 @@ class Coach:
         return result
 
     def _active_prompt(self, org_id: str, task: Task) -> PromptSpec:
-        """The organisation's active prompt version for ``task`` (the built-in one if none)."""
+        """The organisation's active prompt version for ``task`` (the built-in one if none).
+
+        Blocking (a worker thread's job); its session is closed before the model is called.
+        """
         with Session(self.engine) as session:
             return active_prompt(session, org_id=org_id, task=task)
 
@@ -249,9 +255,9 @@ class Coach:
 
         Raises :class:`~tools.errors.NotVisible` for a thread id that is unknown or someone else's.
         """
-        thread_id = await asyncio.to_thread(self._claim, principal, thread_id, now)
+        thread_id = await run_sync(self._claim, principal, thread_id, now)
         graph = await self._chat()
-        context = await asyncio.to_thread(self._chat_context, principal, now)
+        context = await run_sync(self._chat_context, principal, now)
         human = HumanMessage(message, id=str(uuid.uuid4()))
         state = await graph.ainvoke({"messages": [human]}, self._config(thread_id), context=context)
         return self._reply(thread_id, state["messages"], human.id)
@@ -265,9 +271,9 @@ class Coach:
         raises :class:`~tools.errors.NotVisible` from the first ``anext``, never mid-answer.
         Closing or cancelling the iterator cancels the model call in flight.
         """
-        thread_id = await asyncio.to_thread(self._claim, principal, thread_id, now)
+        thread_id = await run_sync(self._claim, principal, thread_id, now)
         graph = await self._chat()
-        context = await asyncio.to_thread(self._chat_context, principal, now)
+        context = await run_sync(self._chat_context, principal, now)
         human = HumanMessage(message, id=str(uuid.uuid4()))
         config = self._config(thread_id)
         # astream is an async generator (typed as an iterator): closing it cancels the model call.
@@ -307,7 +313,7 @@ class Coach:
 
     async def get_thread(self, *, principal: Principal, thread_id: str) -> ThreadView | None:
         """The thread with its messages; None when it is unknown or not ``principal``'s."""
-        row = await asyncio.to_thread(self._owned, principal, thread_id)
+        row = await run_sync(self._owned, principal, thread_id)
         if row is None:
             return None
         graph = await self._chat()
@@ -325,11 +331,11 @@ class Coach:
 
     async def delete_threads_of(self, *, org_id: str, person_id: str) -> int:
         """Delete every thread of a person (messages and ownership), for erasure. Returns how many."""
-        ids = await asyncio.to_thread(self._thread_ids_of, org_id, person_id)
+        ids = await run_sync(self._thread_ids_of, org_id, person_id)
         saver = await self._saver()
         for thread_id in ids:
             await saver.adelete_thread(thread_id)
-        await asyncio.to_thread(self._delete_rows, ids)
+        await run_sync(self._delete_rows, ids)
         return len(ids)
 
     def _thread_ids_of(self, org_id: str, person_id: str) -> list[str]:

@@ -21,6 +21,7 @@ from pydantic import Field as PydField
 from sqlmodel import Session, col, select
 
 from knowledge.models import ChatThread
+from knowledge.offload import run_sync
 from knowledge.policy import Principal
 from knowledge.settings import Settings
 
@@ -111,7 +112,8 @@ async def open_checkpointer(settings: Settings) -> OpenCheckpointer:
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo,
             min_size=1,
-            max_size=10,
+            max_size=settings.db_pool_size + settings.db_max_overflow,
+            timeout=settings.db_pool_timeout_s,
             open=False,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         )
@@ -122,6 +124,6 @@ async def open_checkpointer(settings: Settings) -> OpenCheckpointer:
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    settings.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+    await run_sync(settings.checkpoint_path.parent.mkdir, parents=True, exist_ok=True)
     connection = await aiosqlite.connect(str(settings.checkpoint_path))
     return OpenCheckpointer(AsyncSqliteSaver(connection), connection.close)

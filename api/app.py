@@ -18,7 +18,6 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from mcp.server import MCPServer
-from starlette.concurrency import run_in_threadpool
 
 from agent.evaluation import PromptEvaluation
 from agent.service import Coach
@@ -47,9 +46,10 @@ from api.routes import (
 from api.telemetry import Observe, watch_pool
 from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
 from knowledge.corpus import sync_corpus
-from knowledge.db import make_engine
+from knowledge.db import engine_for
 from knowledge.index_sync import attach_record_index
 from knowledge.migrations import require_current
+from knowledge.offload import run_sync, set_worker_threads
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
 
@@ -133,12 +133,15 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.effective_database_url)
-        await run_in_threadpool(require_current, engine)  # refuse an un-migrated database
-        the_store = store if store is not None else await run_in_threadpool(open_store, settings)
-        await run_in_threadpool(_prepare_store, the_store)
+        # Every blocking step runs in a worker thread (docs/ARCHITECTURE.md, "Concurrency").
+        set_worker_threads(settings.worker_threads)
+        engine = engine_for(settings)
+        await run_sync(require_current, engine)  # refuse an un-migrated database
+        the_store = store if store is not None else await run_sync(open_store, settings)
+        await run_sync(_prepare_store, the_store)
         index = attach_record_index(engine, the_store)
-        the_coach = coach if coach is not None else Coach(settings=settings, engine=engine, store=the_store)
+        the_coach = coach if coach is not None else await run_sync(
+            lambda: Coach(settings=settings, engine=engine, store=the_store))
         app.state.engine = engine
         app.state.store = the_store
         app.state.coach = the_coach

@@ -60,7 +60,12 @@ def get_evaluation(request: Request) -> PromptEvaluation:
 
 
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """One session per request. Routes that write commit explicitly; anything else rolls back."""
+    """The session of a plain ``def`` route. Routes that write commit explicitly; anything else rolls back.
+
+    It is closed (its connection back in the pool) as soon as the route returns, before the
+    response is sent (``scope="function"``). ``async`` routes must not take it: they open
+    short sessions in worker threads instead (docs/ARCHITECTURE.md, "Concurrency").
+    """
     with Session(engine, expire_on_commit=False) as session:
         yield session
 
@@ -75,7 +80,7 @@ EvaluationDep = Annotated[PromptEvaluation, Depends(get_evaluation)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CoachDep = Annotated[Coach, Depends(get_coach)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
@@ -105,7 +110,7 @@ bearer = HTTPBearer(
 
 
 def get_principal(
-    session: SessionDep,
+    engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     on_behalf_of: Annotated[
         str | None,
@@ -121,7 +126,17 @@ def get_principal(
     * 403: ``X-On-Behalf-Of`` with a person's key (only service keys act on behalf of
       someone), or naming no person of the service's organisation. A person of another
       organisation and an id that does not exist get the same answer.
+
+    Its own short session, closed before the route runs: the principal never holds a
+    connection while the route (or the coach, or a stream) uses another one.
     """
+    with Session(engine) as session:
+        return _principal(session, credentials, on_behalf_of)
+
+
+def _principal(
+    session: Session, credentials: HTTPAuthorizationCredentials | None, on_behalf_of: str | None
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized()
     try:

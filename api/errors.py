@@ -19,7 +19,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -171,16 +174,53 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(status, detail, headers=headers)
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+BUSY_DETAIL = "The coach is busy right now (no database connection free in time); retry shortly."
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means "no capacity right now" rather than a fault: a database pool that
+    gave no connection within its timeout (records or chat threads), or SQLite's write lock."""
+    if isinstance(exc, PoolTimeoutError | PoolTimeout):
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+def busy(retry_after_s: int) -> ApiError:
+    """The 503 of an exhausted pool: problem+json with ``Retry-After``, never a 500 or a hang."""
+    return ApiError(503, BUSY_DETAIL, slug="busy", headers={"Retry-After": str(retry_after_s)})
+
+
+def _retry_after(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "retry_after_s", 2))
+
+
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("busy: %s", type(exc).__name__)
+    return await _api_error(request, busy(_retry_after(request)))
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    if is_busy(exc):  # raised where the typed handlers do not reach (a dependency's teardown)
+        return await _busy(request, exc)
     # A programming error: log it, and tell the client nothing about internals.
     log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
     return problem_response(500, "Something went wrong on our side; the error has been logged.")
+
+
+async def _operational(request: Request, exc: Exception) -> JSONResponse:
+    if is_busy(exc):
+        return await _busy(request, exc)
+    return await _unhandled(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeoutError, _busy)
+    app.add_exception_handler(PoolTimeout, _busy)
+    app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(Exception, _unhandled)
 
 

@@ -13,7 +13,6 @@ applies :class:`~evals.report.Thresholds`; the CLI exits non-zero when it fails.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -49,6 +48,7 @@ from evals.report import (
 from evals.scorers import Sample, Score, score_sample
 from knowledge.db import make_engine
 from knowledge.models import prompt_hash
+from knowledge.offload import run_sync
 from knowledge.settings import Settings
 from tools.context import CoachContext
 from tools.views import Evidence
@@ -136,7 +136,7 @@ class Runner:
         twin: Result | None = None
         try:
             request, result = await self._solve(task, case)
-            evidence = await asyncio.to_thread(self._evidence, task, case, request)
+            evidence = await run_sync(self._evidence, task, case, request)
             sample = Sample(task=task, case=case, org=self.world.org_for(case), request=request, result=result,
                             evidence=evidence, engine=self.config.engine)
             scores = score_sample(sample)
@@ -222,7 +222,7 @@ async def run_eval(config: EvalConfig, settings: Settings, *, progress: Progress
         db = make_engine(f"sqlite:///{Path(tmp) / 'eval.db'}")
         event.listen(db, "connect", _throwaway_sqlite)
         try:
-            world = await asyncio.to_thread(build_world, db, [c for cs in cases.values() for c in cs], now=EVAL_NOW)
+            world = await run_sync(build_world, db, [c for cs in cases.values() for c in cs], now=EVAL_NOW)
             solver = _make_solver(config, settings, stack, chat_model, judge_model, db)
             try:
                 runs = await Runner(config, world, solver, progress).run(cases)

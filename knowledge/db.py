@@ -4,33 +4,79 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from knowledge import models as _models  # noqa: F401  (registers every table)
+from knowledge.settings import Settings
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite gets its folder, foreign keys and WAL turned on."""
+@dataclass(frozen=True, slots=True)
+class PoolConfig:
+    """How many connections a process keeps and how long a request waits for one."""
+
+    size: int = 10
+    max_overflow: int = 10
+    timeout_s: float = 10.0
+    sqlite_busy_timeout_s: float = 5.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> PoolConfig:
+        return cls(size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+                   timeout_s=settings.db_pool_timeout_s, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The engine of the configured records database, with the configured pool."""
+    return make_engine(settings.effective_database_url, pool=PoolConfig.of(settings))
+
+
+def make_engine(url: str, *, pool: PoolConfig | None = None) -> Engine:
+    """An engine for ``url`` with a bounded pool (``pool``, default :class:`PoolConfig`).
+
+    SQLite gets its folder, foreign keys, WAL (readers never wait for the writer) and a busy
+    timeout (writers wait for each other instead of failing at once).
+    """
+    pool = pool or PoolConfig()
+    limits: dict[str, Any] = {"pool_size": pool.size, "max_overflow": pool.max_overflow, "pool_timeout": pool.timeout_s}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        if not path or path == ":memory:" or "mode=memory" in url:
+            # One in-memory database per connection: keep SQLAlchemy's single-connection pool.
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+        else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+            engine = create_engine(
+                url, poolclass=QueuePool,
+                connect_args={"check_same_thread": False, "timeout": pool.sqlite_busy_timeout_s}, **limits,
+            )
+        busy_ms = int(pool.sqlite_busy_timeout_s * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url, pool_pre_ping=True, **limits)
+    return engine
 
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+def pool_saturated(engine: Engine) -> bool:
+    """True when every connection the pool may open is checked out (a new request would wait)."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return False
+    return pool.checkedout() >= pool.size() + max(pool._max_overflow, 0)
 
 
 @contextmanager

@@ -24,9 +24,10 @@ How the index is kept in step with the database (:func:`attach_record_index`)
     * ``after_flush`` notes each Conversation or Feedback that was added, changed or deleted,
       and each deleted Person, with a snapshot of what to index (taken while the session can
       still read);
-    * ``after_commit`` applies the notes to the store: upserts changed passages, removes the
-      vectors of deleted records and of deleted people (every record *about* them). Nothing
-      is written to the store for a transaction that rolls back;
+    * ``after_commit`` keeps the notes, and ``after_transaction_end`` (the connection is
+      back in the pool by then) applies them to the store: upserts changed passages, removes
+      the vectors of deleted records and of deleted people (every record *about* them).
+      Nothing is written to the store for a transaction that rolls back;
     * ``do_orm_execute`` notices bulk ``update(...)``/``delete(...)`` statements on those
       tables, whose rows the session never sees; after their commit the index is brought in
       step with the database by :func:`sync_org` for every organisation (embedding only what

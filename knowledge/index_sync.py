@@ -70,6 +70,7 @@ class RecordIndexSync:
             ("do_orm_execute", self._on_execute),
             ("after_commit", self._after_commit),
             ("after_rollback", self._after_rollback),
+            ("after_transaction_end", self._after_transaction_end),
         ]
         for name, fn in self._listeners:
             event.listen(OrmSession, name, fn)
@@ -125,11 +126,30 @@ class RecordIndexSync:
 
     def _after_rollback(self, session: OrmSession) -> None:
         session.info.pop(self._key, None)
+        session.info.pop(self._committed_key, None)
+
+    @property
+    def _committed_key(self) -> str:
+        return self._key + ".committed"
 
     def _after_commit(self, session: OrmSession) -> None:
+        # The session still holds its connection here: note the work, and do it in
+        # after_transaction_end, once the connection is back in the pool. Embedding while
+        # holding it would keep it from other requests, and a resync would need a second one
+        # (a nested checkout: with a pool of one, a wait on itself).
         if not self._mine(session):
             return
         pending: _Pending | None = session.info.pop(self._key, None)
+        committed = session.info.get(self._committed_key)
+        if committed is None:
+            committed = session.info[self._committed_key] = _Pending()
+        if pending:
+            committed.merge(pending)
+
+    def _after_transaction_end(self, session: OrmSession, transaction: Any) -> None:
+        if transaction.parent is not None or self._committed_key not in session.info:
+            return
+        pending: _Pending | None = session.info.pop(self._committed_key, None)
         with self._lock:
             work = self._backlog
             self._backlog = _Pending()

@@ -55,6 +55,23 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
 
+    db_pool_size: int = Field(
+        10, ge=1, le=200, description="Pooled connections to the records database, per process."
+    )
+    db_max_overflow: int = Field(
+        10, ge=0, le=200, description="Extra connections the pool may open beyond db_pool_size under load."
+    )
+    db_pool_timeout_s: float = Field(
+        10.0, gt=0, description="How long a request waits for a pooled connection before it gets a 503."
+    )
+    sqlite_busy_timeout_s: float = Field(
+        5.0, gt=0, description="SQLite only: how long a write waits for another writer's lock."
+    )
+    worker_threads: int = Field(
+        40, ge=1, le=1000, description="Worker threads for blocking work (database, store, embeddings, files)."
+    )
+    retry_after_s: int = Field(2, ge=1, le=300, description="Retry-After of a 503 when the pool or store is busy.")
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: int = Field(256_000, gt=0, description="Largest accepted request body.")

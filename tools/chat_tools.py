@@ -17,6 +17,7 @@ from langchain_core.tools import BaseTool, StructuredTool, tool
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from knowledge.offload import run_sync
 from tools import records
 from tools.context import CoachContext
 from tools.guidance import search_guidance
@@ -113,20 +114,26 @@ def _person_tool(ctx: CoachContext, name: str, description: str, label: str, fet
                 return NOTHING_FOUND
             return _dump(label, who, fetch(s, ctx, who))
 
-    return StructuredTool.from_function(run, name=name, description=description)
+    async def arun(person: PersonArg = None) -> str:
+        return await run_sync(run, person)
+
+    return StructuredTool.from_function(run, coroutine=arun, name=name, description=description)
 
 
 def record_tools(ctx: CoachContext) -> list[BaseTool]:
     """The read tools for one chat turn, scoped to ``ctx.principal``."""
     tools = [_person_tool(ctx, name, *spec) for name, spec in PERSON_TOOLS.items()]
 
-    @tool
-    def search_coaching_guidance(query: Annotated[str, "What to look up, in a few words."]) -> str:
-        """Search the coaching guides and the organisation's HR policies; returns passages with ids."""
+    def search(query: str) -> str:
         passages = search_guidance(ctx.store, org_id=ctx.principal.org_id, query=query, k=3, language=ctx.language)
         if not passages:
             return NOTHING_FOUND
         return json.dumps([p.model_dump(mode="json", exclude={"score"}) for p in passages], ensure_ascii=False)
+
+    @tool
+    async def search_coaching_guidance(query: Annotated[str, "What to look up, in a few words."]) -> str:
+        """Search the coaching guides and the organisation's HR policies; returns passages with ids."""
+        return await run_sync(search, query)
 
     if ctx.store is not None:
         tools.append(search_coaching_guidance)

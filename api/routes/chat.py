@@ -21,8 +21,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.chat import ChatEvent, ChatReply
 from agent.threads import ThreadView
-from api.deps import CoachDep, NowDep, PrincipalDep
-from api.errors import PROBLEM_RESPONSES, not_found
+from api.deps import CoachDep, NowDep, PrincipalDep, SettingsDep
+from api.errors import PROBLEM_RESPONSES, busy, is_busy, not_found
 from api.schemas import ChatRequest
 from tools.errors import NotVisible
 
@@ -125,7 +125,8 @@ async def _relay(first: ChatEvent | None, pump: _Pump) -> AsyncIterator[ServerSe
     response_model=ChatReply,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": _SSE_DOC}},
 )
-async def chat(body: ChatRequest, request: Request, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> Any:
+async def chat(body: ChatRequest, request: Request, coach: CoachDep, principal: PrincipalDep, now: NowDep,
+               settings: SettingsDep) -> Any:
     """Send a message; continue a thread of yours with ``thread_id``. JSON by default; SSE with
     ``Accept: text/event-stream``. An unknown thread id and someone else's both give 404."""
     if "text/event-stream" not in request.headers.get("accept", ""):
@@ -144,6 +145,9 @@ async def chat(body: ChatRequest, request: Request, coach: CoachDep, principal: 
         await pump.close()
         raise not_found(exc.kind) from None
     except Exception as exc:
+        if is_busy(exc):  # no connection free in time: a 503 the client can retry, not a broken stream
+            await pump.close()
+            raise busy(settings.retry_after_s) from None
         log.error("chat stream failed before its first event: %s", type(exc).__name__, exc_info=exc)
         first = ChatEvent(event="error", data=STREAM_FAILED)
     return EventSourceResponse(_relay(first, pump), ping=PING_SECONDS)

@@ -1,41 +1,79 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (the database and the store answer)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (the database and the store can serve).
+
+``/healthz`` is ``async`` and touches nothing: it needs neither a worker thread nor a
+connection, so it answers while every thread and connection is busy. ``/readyz`` says
+"not ready" (503 with ``Retry-After``) when the database is unreachable or its pool has no
+connection free, or when the store does not answer, each within :data:`CHECK_SECONDS`.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
+import anyio
 from fastapi import APIRouter
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.deps import EngineDep, StoreDep
+from api.deps import EngineDep, SettingsDep, StoreDep
 from api.errors import ApiError, problem_doc
 from api.schemas import Health, Readiness
+from knowledge.db import pool_saturated
+from knowledge.offload import run_sync
+from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
 
+CHECK_SECONDS = 2.0
+"""How long one readiness check may take; slower counts as not ready."""
+
+Verdict = Literal["ok", "unreachable", "busy"]
+
 
 @router.get("/healthz", summary="Liveness")
-def healthz() -> Health:
+async def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz", summary="Readiness", responses={503: problem_doc("The database or the store is not reachable")})
-def readyz(engine: EngineDep, store: StoreDep) -> Readiness:
-    failed = []
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+async def _database(engine: Engine) -> Verdict:
+    if pool_saturated(engine):
+        return "busy"
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with anyio.fail_after(CHECK_SECONDS):
+            await run_sync(_ping, engine)
+    except TimeoutError:
+        return "busy"
     except SQLAlchemyError as exc:
         log.warning("readyz: database unreachable (%s)", type(exc).__name__)
-        failed.append("database")
+        return "unreachable"
+    return "ok"
+
+
+async def _store(store: Store) -> Verdict:
     try:
-        store.check()
+        with anyio.fail_after(CHECK_SECONDS):
+            await run_sync(store.check)
+    except TimeoutError:
+        return "busy"
     except Exception as exc:  # any store failure (server down, embedding mismatch) means not ready
         log.warning("readyz: store not ready (%s)", type(exc).__name__)
-        failed.append("store")
+        return "unreachable"
+    return "ok"
+
+
+@router.get("/readyz", summary="Readiness", responses={503: problem_doc("The database or the store cannot serve")})
+async def readyz(engine: EngineDep, store: StoreDep, settings: SettingsDep) -> Readiness:
+    checks = {"database": await _database(engine), "store": await _store(store)}
+    failed = {name: verdict for name, verdict in checks.items() if verdict != "ok"}
     if failed:
-        raise ApiError(503, f"Not ready: {', '.join(failed)} not reachable.")
+        detail = ", ".join(f"{name} {'not reachable' if v == 'unreachable' else 'busy'}" for name, v in failed.items())
+        raise ApiError(503, f"Not ready: {detail}.", headers={"Retry-After": str(settings.retry_after_s)})
     return Readiness(checks={"database": "ok", "store": "ok"})

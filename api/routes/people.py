@@ -143,6 +143,8 @@ async def erase_person(person_id: str, w: WriterDep, store: StoreDep, coach: Coa
     if person is None:
         if principal.is_hr and await run_in_threadpool(
                 lambda: was_erased(session, org_id=principal.org_id, person_id=person_id)):
+            # End the read (its connection back in the pool) before the clean-up opens its own.
+            await run_in_threadpool(session.rollback)
             await _erase_derived(store, coach, org_id=principal.org_id, person_id=person_id)
             return Response(status_code=204)
         raise not_found("person")

@@ -396,7 +396,8 @@ async def test_erase_is_all_or_nothing_in_the_database(api: Api, db: Session) ->
         r = await api.delete(f"/v1/people/{daan}", "marieke")
     finally:
         event.remove(Session, "before_flush", fail)
-    assert r.status_code == 500
+    # SQLite's write lock outlasting the busy timeout is "busy, retry", not a fault (issue 9).
+    assert r.status_code == 503 and r.headers["retry-after"]
     assert _about(db, daan) == before
     assert count(db, Team, Team.manager_id == api.ids.people["femke"]) == 1
     assert api.app.state.store.count("records", where=field_is("subject_id", daan)) == vectors
