@@ -16,7 +16,6 @@ checked there, before anything here runs.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Protocol, TypeVar
 
@@ -35,6 +34,7 @@ from knowledge.models import (
     Person,
     Team,
 )
+from knowledge.offload import run_sync
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ async def erase_derived(store: Store, threads: ThreadEraser, *, org_id: str, per
     Raises :class:`DerivedDataPending` when the store or the checkpointer cannot do it now.
     """
     try:
-        await asyncio.to_thread(remove_person, store, org_id=org_id, person_id=person_id)
+        await run_sync(remove_person, store, org_id=org_id, person_id=person_id)
         await threads.delete_threads_of(org_id=org_id, person_id=person_id)
     except Exception as exc:  # the store or checkpointer is down: the client must retry
         log.error("erase of %s: records erased, derived data not (%s)", person_id, type(exc).__name__)

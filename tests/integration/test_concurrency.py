@@ -33,6 +33,7 @@ import uvicorn
 from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 
+from agent.gather import gather
 from agent.offline import draft_offline
 from agent.schemas import AgendaRequest
 from api.app import create_app
@@ -43,7 +44,6 @@ from knowledge.settings import Settings
 from knowledge.store import open_store
 from tests.api.conftest import NOW, HashEmbedder, seed
 from tools.context import CoachContext
-from tools.gather import gather
 
 CALLS = 40
 STREAMS = 40
