@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
-from collections import Counter
+import weakref
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -82,36 +84,78 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Bm25:
-    """Okapi BM25 over a small candidate set (a few hundred chunks), rebuilt per search."""
+    """Okapi BM25 over one organisation's lexical pool, as an inverted index.
 
-    docs: list[Counter[str]]
+    Built once per (organisation, language, store revision) and kept in :func:`_lexical_index`'s
+    cache: a query costs the postings of its terms, not a pass over every chunk (issue 9: the
+    pool was loaded and tokenised again on every query).
+    """
+
+    chunks: list[StoredChunk]
+    postings: dict[str, list[tuple[int, int]]]
     lengths: list[int]
     idf: dict[str, float]
     avg_len: float
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> _Bm25:
-        docs = [Counter(tokenize(t)) for t in texts]
-        df: Counter[str] = Counter()
-        for doc in docs:
-            df.update(doc.keys())
-        n = len(docs)
-        idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in df.items()}
-        lengths = [sum(d.values()) for d in docs]
-        return cls(docs, lengths, idf, (sum(lengths) / n) if n else 0.0)
+    def build(cls, chunks: Sequence[StoredChunk]) -> _Bm25:
+        postings: dict[str, list[tuple[int, int]]] = {}
+        lengths = []
+        for i, chunk in enumerate(chunks):
+            counts = Counter(tokenize(_lexical_text(chunk)))
+            lengths.append(sum(counts.values()))
+            for term, tf in counts.items():
+                postings.setdefault(term, []).append((i, tf))
+        n = len(chunks)
+        idf = {term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in postings.items()}
+        return cls(list(chunks), postings, lengths, idf, (sum(lengths) / n) if n else 0.0)
 
-    def scores(self, query: str, k1: float = 1.2, b: float = 0.75) -> list[float]:
-        terms = [t for t in dict.fromkeys(tokenize(query)) if t in self.idf]
-        out = []
-        for doc, length in zip(self.docs, self.lengths, strict=True):
-            score = 0.0
-            for term in terms:
-                tf = doc.get(term, 0)
-                if tf:
-                    norm = k1 * (1 - b + b * length / (self.avg_len or 1))
-                    score += self.idf[term] * tf * (k1 + 1) / (tf + norm)
-            out.append(score)
+    def scores(self, query: str, k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
+        """Scores of the chunks that contain a query term (every other chunk scores 0)."""
+        out: dict[int, float] = {}
+        for term in dict.fromkeys(tokenize(query)):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for i, tf in self.postings[term]:
+                norm = k1 * (1 - b + b * self.lengths[i] / (self.avg_len or 1))
+                out[i] = out.get(i, 0.0) + idf * tf * (k1 + 1) / (tf + norm)
         return out
+
+
+LEXICAL_CACHE_SIZE = 32
+"""Lexical indexes kept per store: one per (organisation, language) in use."""
+
+_lexical_cache: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[str, str | None, str, str], _Bm25]] = (
+    weakref.WeakKeyDictionary()
+)
+_lexical_lock = threading.Lock()
+
+
+def _lexical_index(store: Store, *, org_id: str, language: str | None) -> _Bm25:
+    """The BM25 index of ``org_id``'s pool, rebuilt only when the guidance or policies changed.
+
+    The key holds both collections' revisions, which every write bumps (in the collection's
+    metadata, so an ingest through another replica invalidates this one's index too).
+    """
+    key = (org_id, language, store.revision("guidance"), store.revision("policy"))
+    with _lexical_lock:
+        cache = _lexical_cache.setdefault(store, OrderedDict())
+        index = cache.get(key)
+        if index is not None:
+            cache.move_to_end(key)
+            return index
+    pool = store.get("guidance", where=_guidance_where(language))
+    pool += store.get("policy", where=field_is("org_id", org_id))
+    index = _Bm25.build(pool)
+    with _lexical_lock:
+        cache = _lexical_cache.setdefault(store, OrderedDict())
+        for stale in [k for k in cache if k[:2] == key[:2]]:
+            del cache[stale]
+        cache[key] = index
+        while len(cache) > LEXICAL_CACHE_SIZE:
+            cache.popitem(last=False)
+    return index
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -166,11 +210,12 @@ def search_guidance(
         for hit in hits:
             dense[hit.id] = hit.score
             texts[hit.id] = StoredChunk(hit.id, hit.text, hit.metadata)
+    pool_size = 0
     if mode in ("lexical", "hybrid"):
-        pool = store.get("guidance", where=_guidance_where(lang))
-        pool += store.get("policy", where=field_is("org_id", org_id))
-        bm25 = _Bm25.build([_lexical_text(c) for c in pool])
-        for chunk, score in zip(pool, bm25.scores(query), strict=True):
+        bm25 = _lexical_index(store, org_id=org_id, language=lang)
+        pool_size = len(bm25.chunks)
+        for i, score in bm25.scores(query).items():
+            chunk = bm25.chunks[i]
             lexical[chunk.id] = score
             texts.setdefault(chunk.id, chunk)
 
@@ -179,7 +224,7 @@ def search_guidance(
     elif mode == "lexical":
         scores = {i: s for i, s in lexical.items() if s > 0}
     else:
-        scores = _fuse(dense, lexical)
+        scores = _fuse(dense, lexical, pool_size=pool_size)
     out: list[Passage] = []
     per_doc: Counter[tuple[object, object]] = Counter()
     for chunk_id in sorted(scores, key=lambda i: (-scores[i], i)):
@@ -202,18 +247,24 @@ def _zscores(values: dict[str, float]) -> dict[str, float]:
     return {i: (v - mean) / sd for i, v in values.items()}
 
 
-def _fuse(dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
+def _fuse(dense: dict[str, float], lexical: dict[str, float], *, pool_size: int) -> dict[str, float]:
     """Standardised cosine plus :data:`LEXICAL_WEIGHT` times standardised BM25.
 
     Candidates are the dense neighbours and the lexical top hits; a lexical hit outside the
-    dense neighbours gets the lowest dense score seen (it is at least that far away).
+    dense neighbours gets the lowest dense score seen (it is at least that far away). BM25 is
+    standardised over the whole pool of ``pool_size`` chunks: ``lexical`` holds the non-zero
+    scores, every other chunk of the pool scores 0.
     """
     lexical_top = sorted((i for i, s in lexical.items() if s > 0), key=lambda i: -lexical[i])[:DENSE_CANDIDATES]
     z_dense = _zscores(dense)
-    z_lexical = _zscores(lexical)
+    n = max(pool_size, len(lexical))
+    mean = sum(lexical.values()) / n if n else 0.0
+    spread = sum((v - mean) ** 2 for v in lexical.values()) + (n - len(lexical)) * mean**2
+    sd = math.sqrt(spread / n) if n else 0.0
+    sd = sd or 1.0
     floor = min(z_dense.values(), default=0.0)
     return {
-        i: z_dense.get(i, floor) + LEXICAL_WEIGHT * z_lexical.get(i, 0.0)
+        i: z_dense.get(i, floor) + LEXICAL_WEIGHT * (lexical.get(i, 0.0) - mean) / sd
         for i in dict.fromkeys([*dense, *lexical_top])
     }
 

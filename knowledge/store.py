@@ -20,6 +20,7 @@ re-index by another process or replica is picked up at once.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ COLLECTION_NAMES: dict[CollectionKind, str] = {
     "records": "coach_records",
 }
 EMBEDDING_KEY = "embedding_model"
+REVISION_KEY = "revision"
+"""Collection metadata bumped by every write to guidance or policies (caches of their texts key on it)."""
+_REVISED: frozenset[CollectionKind] = frozenset({"guidance", "policy"})
 REINDEX_COMMAND = "coach knowledge reindex"
 
 MetadataValue = str | int | float | bool
@@ -160,6 +164,15 @@ class Store:
             raise EmbeddingMismatchError(name, str(stored), self.embedder.name)
         return collection
 
+    def revision(self, kind: CollectionKind) -> str:
+        """Changes whenever ``kind``'s texts change, through this store or any other client."""
+        collection = self._collection(kind)
+        return f"{collection.id}:{(collection.metadata or {}).get(REVISION_KEY, '')}"
+
+    def _revised(self, kind: CollectionKind, collection: Collection) -> None:
+        if kind in _REVISED:
+            collection.modify(metadata={**(collection.metadata or {}), REVISION_KEY: uuid.uuid4().hex})
+
     def check(self) -> None:
         """Raise :class:`EmbeddingMismatchError` now if any collection needs a re-index."""
         for kind in COLLECTION_KINDS:
@@ -199,6 +212,7 @@ class Store:
             metadatas=[dict(m) for m in metadatas],
             embeddings=vectors,  # type: ignore[arg-type]
         )
+        self._revised(kind, collection)
 
     def query(self, kind: CollectionKind, *, text: str, k: int, where: Where | None = None) -> list[Hit]:
         """The ``k`` stored texts closest to ``text`` among those matching ``where``."""
@@ -254,7 +268,9 @@ class Store:
             raise ValueError("delete needs ids or a where filter; use reset() to empty a collection")
         if ids is not None and not ids:
             return
-        self._collection(kind).delete(ids=list(ids) if ids is not None else None, where=where)
+        collection = self._collection(kind)
+        collection.delete(ids=list(ids) if ids is not None else None, where=where)
+        self._revised(kind, collection)
 
 
 def make_client(settings: Settings) -> ClientAPI:

@@ -1,0 +1,77 @@
+"""The BM25 half of guidance search is built once per organisation and store revision (issue 9).
+
+Before, every query loaded and tokenised the organisation's whole pool. Now the index is
+cached, and any write to the guidance or policy collections (through this store or another
+client of the same Chroma) invalidates it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knowledge.retrieval import search_guidance
+from knowledge.settings import Settings
+from knowledge.store import Store, open_store
+from tests.api.conftest import HashEmbedder
+
+ORG = "org_lexical00000000000000"
+OTHER = "org_lexical11111111111111"
+
+
+def _policy(store: Store, org: str, chunk_id: str, text: str) -> None:
+    store.upsert("policy", ids=[chunk_id], texts=[text], metadatas=[{
+        "org_id": org, "source_type": "policy", "doc_key": chunk_id, "title": "Policy", "heading": "",
+        "language": "en"}])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
+    store.check()
+    _policy(store, ORG, "p-remote", "Remote work allowance: a monthly thuiswerkvergoeding for home offices.")
+    _policy(store, OTHER, "p-other", "Zebracrossing stipend of the other organisation.")
+    return store
+
+
+def _counting_gets(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    calls: list[Any] = []
+    real = store.get
+
+    def get(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "get", get)
+    return calls
+
+
+def test_the_pool_is_read_once_per_revision(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    gets = _counting_gets(store, monkeypatch)
+    first = search_guidance(store, org_id=ORG, query="thuiswerkvergoeding", mode="lexical")
+    again = search_guidance(store, org_id=ORG, query="thuiswerkvergoeding home", mode="lexical")
+    assert [p.id for p in first] == ["p-remote"] and [p.id for p in again] == ["p-remote"]
+    assert len(gets) == 2, "guidance and policy read once, for the first query only"
+
+
+def test_an_ingest_invalidates_the_index(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert search_guidance(store, org_id=ORG, query="bicycle lease", mode="lexical") == []
+    _policy(store, ORG, "p-bike", "Bicycle lease: every employee may lease a bicycle.")
+    assert [p.id for p in search_guidance(store, org_id=ORG, query="bicycle lease", mode="lexical")] == ["p-bike"]
+    store.delete("policy", ids=["p-bike"])
+    assert search_guidance(store, org_id=ORG, query="bicycle lease", mode="lexical") == []
+
+
+def test_an_ingest_by_another_client_invalidates_it_too(store: Store, tmp_path: Path) -> None:
+    assert search_guidance(store, org_id=ORG, query="sabbatical", mode="lexical") == []
+    other_replica = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
+    _policy(other_replica, ORG, "p-sabbatical", "Sabbatical: after five years, three months of unpaid leave.")
+    assert [p.id for p in search_guidance(store, org_id=ORG, query="sabbatical", mode="lexical")] == ["p-sabbatical"]
+
+
+def test_each_organisation_has_its_own_index(store: Store) -> None:
+    assert search_guidance(store, org_id=ORG, query="zebracrossing stipend", mode="lexical") == []
+    assert [p.id for p in search_guidance(store, org_id=OTHER, query="zebracrossing stipend",
+                                          mode="lexical")] == ["p-other"]
