@@ -38,6 +38,7 @@ eval: $(STAMP)
 	$(BIN)/coach eval --engine offline --out eval-out
 
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.load --out benchmarks/load.json
 	$(BIN)/python -m benchmarks.retrieval
 	$(BIN)/python -m benchmarks.latency
 
