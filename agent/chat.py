@@ -271,11 +271,11 @@ def tool_specs(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
     took ~0.1 s of event-loop time per turn under load.
     """
     out = []
-    for t in tools:
-        key = (t.name, t.description)
+    for one in tools:
+        key = (one.name, one.description)
         spec = _TOOL_SPECS.get(key)
         if spec is None:
-            spec = _TOOL_SPECS[key] = convert_to_openai_tool(t)
+            spec = _TOOL_SPECS[key] = convert_to_openai_tool(one)
         out.append(spec)
     return out
 

@@ -89,15 +89,16 @@ def build_world(root: Path, database_url: str | None, *, extra_records: int = 0)
     from sqlmodel import Session
 
     from knowledge.corpus import sync_corpus
-    from knowledge.db import init_db, make_engine
+    from knowledge.db import make_engine
     from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
     from knowledge.keys import create_key
+    from knowledge.migrations import upgrade
     from knowledge.settings import Settings
     from knowledge.store import open_store
 
     settings = Settings(data_dir=root, database_url=database_url)
     engine = make_engine(settings.effective_database_url)
-    init_db(engine)
+    upgrade(engine)
     people = {k: demo_person_id(k) for k in ("daan", "femke")}
     with Session(engine, expire_on_commit=False) as session:
         seed_demo(session, now=NOW)
