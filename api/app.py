@@ -34,6 +34,7 @@ from api.routes import (
     goals,
     health,
     knowledge,
+    me,
     nudges,
     openai_compat,
     people,
@@ -43,6 +44,7 @@ from api.routes import (
 from api.routes import (
     coach as coach_routes,
 )
+from api.routes.web import install_web
 from api.telemetry import Observe, watch_pool
 from knowledge import documents as _documents  # noqa: F401  (registers the policy_document table)
 from knowledge.corpus import sync_corpus
@@ -189,6 +191,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     app.include_router(telemetry.router)
     for router in (
         prompts.router,
+        me.router,
         people.router,
         teams.router,
         goals.router,
@@ -203,4 +206,5 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         openai_compat.router,
     ):
         app.include_router(router)
+    install_web(app)
     return app

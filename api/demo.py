@@ -39,8 +39,9 @@ from agent.schemas import (
 )
 from knowledge.db import make_engine, session_scope
 from knowledge.i18n import t
+from knowledge.keys import create_key, revoke_key
 from knowledge.migrations import upgrade
-from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person
+from knowledge.models import ActionItem, AuditEvent, Conversation, DevelopmentAction, Feedback, Goal, Person
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
 from knowledge.settings import Settings
@@ -317,6 +318,39 @@ def render_nudges(engine: Engine, org_id: str, manager: str, language: Language 
 
 # --- the command --------------------------------------------------------------------------
 
+WEB_KEYS: tuple[tuple[str, str], ...] = (("web.manager", "platform_manager"), ("web.employee", "platform_employee"),
+                                          ("web.hr", "hr"))
+"""The people the demo prints web-app keys for: label id, demo role."""
+DEMO_KEY_ACTOR = "demo"
+
+
+def web_keys(session: Session, *, org_id: str, now: datetime) -> list[tuple[str, Person, str]]:
+    """Fresh keys for a manager, an employee and HR of the demo organisation (label id, person,
+    secret). The keys an earlier demo run made are revoked, so they do not pile up."""
+    from knowledge.demo import demo_person_id
+
+    earlier = session.exec(select(AuditEvent.target_id).where(
+        AuditEvent.org_id == org_id, AuditEvent.actor == DEMO_KEY_ACTOR, AuditEvent.action == "key.create")).all()
+    for key_id in earlier:
+        if key_id:
+            revoke_key(session, org_id=org_id, key_id=key_id, now=now, actor=DEMO_KEY_ACTOR)
+    out = []
+    for label, role in WEB_KEYS:
+        person = session.get(Person, demo_person_id(role))
+        if person is None:
+            continue
+        _, secret = create_key(session, org_id=org_id, person_id=person.id, now=now, actor=DEMO_KEY_ACTOR)
+        out.append((label, person, secret))
+    return out
+
+
+def render_web_keys(settings: Settings, keys: list[tuple[str, Person, str]], language: Language) -> list[str]:
+    url = f"http://{settings.host}:{settings.port}/"
+    lines = ["", _t("hdr.web", language, url=url)]
+    lines += [f"  {_t(label, language):<10} {person.name:<18} {secret}" for label, person, secret in keys]
+    return lines
+
+
 def _engine_line(settings: Settings, language: Language) -> str:
     if not settings.llm_configured:
         return _t("hdr.offline", language)
@@ -373,6 +407,9 @@ def run_demo(settings: Settings, *, language: Language | None, now: datetime, st
             typer.echo(render(case, result, labels[result.language]))
         for manager in NUDGE_MANAGERS:
             typer.echo(render_nudges(engine, org_id, manager, language, now))
+        with session_scope(engine) as session:
+            keys = web_keys(session, org_id=org_id, now=now)
+        typer.echo("\n".join(render_web_keys(settings, keys, say)))
         typer.echo("\n" + _t("hdr.done", say, n=len(results), seconds=time.perf_counter() - started))
     finally:
         engine.dispose()

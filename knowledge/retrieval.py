@@ -30,7 +30,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.i18n import match_key
-from knowledge.store import Store, StoredChunk, Where, field_is
+from knowledge.store import CollectionKind, Store, StoredChunk, Where, field_is
 from knowledge.vocabulary import Language
 
 SourceType = Literal["guidance", "policy"]
@@ -176,6 +176,18 @@ def _passage(chunk: StoredChunk, score: float) -> Passage:
         text=chunk.text,
         score=score,
     )
+
+
+def get_passage(store: Store, *, org_id: str, source_type: str, passage_id: str) -> Passage | None:
+    """The cited passage ``passage_id``: shipped guidance, or a policy of ``org_id`` (else None)."""
+    if source_type not in ("guidance", "policy"):
+        return None
+    kind: CollectionKind = "policy" if source_type == "policy" else "guidance"
+    for chunk in store.get(kind, ids=[passage_id]):
+        if kind == "policy" and chunk.metadata.get("org_id") != org_id:
+            return None
+        return _passage(chunk, 1.0)
+    return None
 
 
 def search_guidance(

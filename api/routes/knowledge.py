@@ -43,7 +43,7 @@ from knowledge.documents import (
 )
 from knowledge.models import AuditEvent, Organization
 from knowledge.policy import Principal, can_admin_org
-from knowledge.retrieval import search_guidance
+from knowledge.retrieval import get_passage, search_guidance
 from knowledge.vocabulary import Language
 
 documents = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
@@ -230,4 +230,17 @@ def search_route(body: SearchRequest, principal: PrincipalDep, store: StoreDep) 
             )
             for p in passages
         ]
+    )
+
+
+@search.get("/passages/{source_type}/{passage_id:path}", summary="Read a cited passage")
+def get_passage_route(source_type: str, passage_id: str, principal: PrincipalDep, store: StoreDep) -> PassagePublic:
+    """The passage a coach answer cites as ``{type: guidance|policy, id}``: shipped guidance,
+    or a policy of your organisation (any other id is a 404)."""
+    found = get_passage(store, org_id=principal.org_id, source_type=source_type, passage_id=passage_id)
+    if found is None:
+        raise not_found("passage")
+    return PassagePublic(
+        source=PassageSource(type=found.source_type, id=found.id), doc_key=found.doc_key, title=found.title,
+        heading=found.heading, language=found.language, text=found.text, score=found.score,
     )

@@ -107,6 +107,15 @@ class RollbackBody(NoNul):
     task: Task
 
 
+class EvalCasePublic(BaseModel):
+    """An eval case a version can be previewed on."""
+
+    id: str
+    language: str
+    slices: list[str]
+    description: str
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 def _hr(principal: Principal) -> None:
@@ -191,6 +200,17 @@ def rollback_prompt(body: RollbackBody, session: SessionDep, principal: Principa
     row = active_version(session, principal=principal, task=body.task)
     return ActivePrompt(task=body.task, source="registry" if row else "builtin", prompt_version=spec.version,
                         version_id=row.id if row else None, system=spec.system)
+
+
+@router.get("/cases/{task}", summary="The eval cases of a task (to preview a version on)")
+def list_cases(task: Task, principal: PrincipalDep) -> list[EvalCasePublic]:
+    _hr(principal)
+    try:
+        cases = load_datasets(tasks=[task])[task].cases
+    except DatasetError as exc:
+        raise ApiError(503, "The eval dataset cannot be read.", slug="dataset-unavailable") from exc
+    return [EvalCasePublic(id=c.id, language=c.language, slices=list(c.slices), description=c.description)
+            for c in cases]
 
 
 @router.get("/{version_id}", summary="Get a prompt version")

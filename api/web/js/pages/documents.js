@@ -1,0 +1,80 @@
+// HR: the organisation's policy documents (markdown, text or PDF); upload and list.
+
+import { call, get } from "../api.js";
+import { clear, field, h, options } from "../dom.js";
+import { formatDate, t } from "../i18n.js";
+import { busy, pageHeading } from "../ui.js";
+
+function formatOf(file) {
+  const name = file.name.toLowerCase();
+  if (file.type === "application/pdf" || name.endsWith(".pdf")) return "pdf";
+  if (name.endsWith(".md") || name.endsWith(".markdown") || file.type === "text/markdown") return "markdown";
+  return "text";
+}
+
+async function upload(file, name, lang) {
+  const kind = formatOf(file);
+  if (kind === "pdf") {
+    const query = new URLSearchParams({ name });
+    if (lang) query.set("language", lang);
+    return call("POST", `/v1/documents?${query}`, { body: await file.arrayBuffer(), contentType: "application/pdf" });
+  }
+  const json = { name, text: await file.text(), format: kind };
+  if (lang) json.language = lang;
+  return call("POST", "/v1/documents", { json });
+}
+
+export async function documents({ root, me }) {
+  root.append(...pageHeading(t("docs.title"), t("docs.intro")));
+  const list = h("div", { class: "card", "aria-live": "polite" });
+  const out = h("div", { "aria-live": "polite" });
+  if (me.role === "hr") {
+    const file = h("input", { type: "file", name: "file", accept: ".md,.markdown,.txt,.pdf,text/markdown,text/plain,application/pdf", required: true });
+    const name = h("input", { type: "text", name: "name", maxlength: "200" });
+    const lang = options(h("select", { name: "language" }), [["", t("docs.language.auto")], ["en", t("language.en")], ["nl", t("language.nl")]], "");
+    const submit = h("button", { type: "submit" }, t("docs.upload"));
+    file.addEventListener("change", () => {
+      if (file.files[0] && !name.value) name.value = file.files[0].name;
+    });
+    const form = h("form", { class: "card form-grid" }, h("h2", {}, t("docs.new")),
+      field(t("docs.file"), file, t("docs.file_hint")), field(t("docs.name"), name, t("docs.name_hint")), field(t("docs.language"), lang),
+      h("div", { class: "form-actions" }, submit), out);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const chosen = file.files[0];
+      if (!chosen) {
+        clear(out).append(h("p", { class: "problem", role: "alert" }, t("docs.pick")));
+        file.focus();
+        return;
+      }
+      const done = await busy({ button: submit, region: out, label: t("loading.upload") },
+        () => upload(chosen, name.value.trim() || chosen.name, lang.value));
+      if (done) {
+        out.append(h("p", { class: "success", role: "status" }, t(`docs.status.${done.status}`, { title: done.title, n: done.chunk_count })));
+        form.reset();
+        await refresh(list);
+      }
+    });
+    root.append(form);
+  }
+  root.append(list);
+  await refresh(list);
+}
+
+async function refresh(list) {
+  clear(list);
+  await busy({ region: list, label: t("loading.documents") }, async () => {
+    const page = await get("/v1/documents?limit=100");
+    list.append(h("h2", {}, t("docs.list")));
+    if (!page.items.length) {
+      list.append(h("p", { class: "empty" }, t("docs.none")));
+      return;
+    }
+    list.append(h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("table.scroll") }, h("table", { "data-testid": "documents" },
+      h("caption", { class: "visually-hidden" }, t("docs.list")),
+      h("thead", {}, h("tr", {}, ["title", "file", "language", "chunks", "updated"].map((c) => h("th", { scope: "col" }, t(`docs.col.${c}`))))),
+      h("tbody", {}, page.items.map((d) => h("tr", {},
+        h("th", { scope: "row" }, d.title), h("td", {}, d.filename || d.key), h("td", {}, t(`language.${d.language}`)),
+        h("td", {}, String(d.chunk_count)), h("td", {}, formatDate(d.updated_at, true))))))));
+  });
+}

@@ -1,0 +1,50 @@
+"""The manager's pages in a real browser: prepare an agenda and open its sources; phrase feedback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.browser.conftest import Web
+
+pytestmark = pytest.mark.browser
+
+
+def test_prepare_an_agenda_and_open_a_source(web: Web) -> None:
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("manager")
+    web.go("agenda")
+    daan = web.server.api("GET", "/v1/people?email=daan@noordlicht.example", "manager").json()["items"][0]
+    page.get_by_label("With").select_option(daan["id"])
+    page.get_by_label("Kind of conversation").select_option("check_in")
+    page.get_by_label("Length in minutes").fill("45")
+    page.get_by_label("Their own topics (optional)").fill("on-call load")
+    page.get_by_role("button", name="Prepare the agenda").click()
+    agenda = page.get_by_test_id("agenda")
+    agenda.wait_for()
+    assert "Check-in with Daan Visser" in agenda.locator("h2").inner_text()
+    items = agenda.locator(".agenda-item")
+    assert items.count() >= 3
+    # every item shows its why, its questions, its minutes and who leads it
+    minutes = 0
+    for i in range(items.count()):
+        item = items.nth(i)
+        assert item.locator(".why").inner_text().startswith("Why:")
+        assert item.locator(".questions li").count() >= 1
+        meta = item.locator(".item-meta").inner_text()
+        assert "min" in meta and "led by the" in meta
+        minutes += int(meta.split(" min")[0])
+    assert minutes == 45
+    assert "on-call load" in agenda.locator(".agenda-items").inner_text().lower()
+    assert agenda.get_by_test_id("engine-offline").is_visible()
+
+    # open a cited goal: the dialog shows the record the API gives for that id
+    source = agenda.locator("button.source[data-source-type=goal]").first
+    goal_id = source.get_attribute("data-source-id")
+    source.click()
+    dialog = page.locator("#record-dialog")
+    dialog.locator("h3").wait_for()
+    goal = web.server.api("GET", f"/v1/goals/{goal_id}", "manager").json()
+    assert dialog.locator("h3").inner_text() == goal["title"]
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
