@@ -48,3 +48,36 @@ def test_prepare_an_agenda_and_open_a_source(web: Web) -> None:
     assert dialog.locator("h3").inner_text() == goal["title"]
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
+
+
+NOTES = "Jonas is lazy and always late with the weekly report."
+
+
+def test_phrase_feedback_highlights_the_flagged_words_with_their_reason(web: Web) -> None:
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("manager")
+    web.go("feedback")
+    page.get_by_label("Your notes").fill(NOTES)
+    page.get_by_label("Intent").select_option("constructive")
+    page.get_by_role("button", name="Phrase it").click()
+    result = page.get_by_test_id("feedback")
+    result.wait_for()
+    expected = web.server.api("POST", "/v1/coach/feedback", "manager",
+                              json={"text": NOTES, "intent": "constructive", "language": "en"}).json()
+    flagged = {i["words"].lower() for i in expected["issues"] if i["words"] and i["words"].lower() in NOTES.lower()}
+    assert {"lazy", "always"} <= flagged
+    marks = result.locator("mark.flag")
+    assert {m.lower() for m in marks.all_inner_texts()} >= {w for w in flagged}
+    # the notes read as written, with the marks in place
+    assert result.get_by_test_id("notes-marked").inner_text().replace("\n", "").startswith("Jonas is")
+    lazy = marks.filter(has_text="lazy").first
+    tip = lazy.locator(".tip")
+    assert not tip.is_visible()
+    lazy.focus()  # keyboard users get the reason on focus
+    assert tip.is_visible()
+    issue = next(i for i in expected["issues"] if i["words"].lower() == "lazy")
+    assert issue["suggestion"] in tip.inner_text()
+    assert lazy.get_attribute("aria-describedby") == tip.get_attribute("id")
+    assert result.get_by_test_id("rewrite").inner_text() == expected["rewrite"]
+    assert "lazy" not in expected["rewrite"].lower()

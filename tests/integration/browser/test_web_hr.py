@@ -1,0 +1,69 @@
+"""HR's pages in a real browser: activating a prompt that regresses is refused, with the
+failing cases shown; policy documents upload and list; problems are shown in words."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.prompts import BUILTIN_PROMPTS
+from agent.prompts.common import SOURCES_RULES
+from tests.integration.browser.conftest import Web
+
+pytestmark = pytest.mark.browser
+
+
+def test_activation_is_refused_with_the_failing_cases_shown(web: Web) -> None:
+    web.expect_status(409)
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("hr")
+    web.settle()
+    assert page.get_by_label("Task").input_value() == "agenda"
+    system = page.get_by_label("System prompt")
+    assert system.input_value() == BUILTIN_PROMPTS["agenda"].system  # a draft starts as the active prompt
+    system.fill(BUILTIN_PROMPTS["agenda"].system.replace(SOURCES_RULES, ""))
+    page.get_by_label("What changed and why").fill("drop the sources rules")
+    page.get_by_role("button", name="Save as draft").click()
+    page.get_by_role("status").filter(has_text="Draft v1 saved.").wait_for()
+    page.get_by_role("button", name="Activate v1").click()
+    refusal = page.get_by_test_id("refusal")
+    refusal.wait_for(timeout=240_000)
+    versions = web.server.api("GET", "/v1/prompts?task=agenda", "hr").json()
+    failures = versions[0]["eval_summary"]["failures"]
+    assert failures and versions[0]["status"] == "draft"
+    shown = refusal.locator(".failing-cases li").all_inner_texts()
+    assert len(shown) == len(failures)
+    assert {f["case_id"] for f in failures} == {s.split(" — ")[0] for s in shown}
+    assert "Activation refused" in refusal.inner_text()
+    # the refused evaluation shows in the table too; the built-in prompt is still active
+    assert "of" in page.locator("tr[data-version] td.eval").first.inner_text()
+    active = web.server.api("GET", "/v1/prompts/active/agenda", "hr").json()
+    assert active["source"] == "builtin"
+
+
+POLICY = "# Remote work\n\n## Agreements\n\nEmployees may work from home two days a week, agreed with their team.\n"
+
+
+def test_upload_and_list_a_policy_and_see_a_refused_upload_in_words(web: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    web.expect_status(422)
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("hr")
+    web.go("documents")
+    good = tmp_path / "remote-work.md"
+    good.write_text(POLICY, encoding="utf-8")
+    page.get_by_label("File").set_input_files(str(good))
+    assert page.get_by_label("Name").input_value() == "remote-work.md"
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("status").filter(has_text="Added").wait_for()
+    web.settle()
+    assert "Remote work" in page.get_by_test_id("documents").inner_text()
+
+    broken = tmp_path / "scan.pdf"
+    broken.write_bytes(b"this is not a pdf at all")
+    page.get_by_label("File").set_input_files(str(broken))
+    page.get_by_role("button", name="Upload").click()
+    alert = page.locator(".problem[role=alert]")
+    alert.wait_for()
+    assert "Some input is not valid." in alert.inner_text()  # the status in words, then the server's detail
+    assert len(alert.inner_text()) > len("Some input is not valid.") + 10
