@@ -3,6 +3,8 @@ failing cases shown; policy documents upload and list; problems are shown in wor
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agent.prompts import BUILTIN_PROMPTS
@@ -24,19 +26,21 @@ def test_activation_is_refused_with_the_failing_cases_shown(web: Web) -> None:
     system.fill(BUILTIN_PROMPTS["agenda"].system.replace(SOURCES_RULES, ""))
     page.get_by_label("What changed and why").fill("drop the sources rules")
     page.get_by_role("button", name="Save as draft").click()
-    page.get_by_role("status").filter(has_text="Draft v1 saved.").wait_for()
-    page.get_by_role("button", name="Activate v1").click()
+    saved = page.get_by_role("status").filter(has_text=re.compile(r"Draft v\d+ saved\."))
+    saved.wait_for()
+    version = saved.inner_text().split()[1]
+    page.get_by_role("button", name=f"Activate {version}").click()
     refusal = page.get_by_test_id("refusal")
     refusal.wait_for(timeout=240_000)
-    versions = web.server.api("GET", "/v1/prompts?task=agenda", "hr").json()
-    failures = versions[0]["eval_summary"]["failures"]
-    assert failures and versions[0]["status"] == "draft"
+    row = next(v for v in web.server.api("GET", "/v1/prompts?task=agenda", "hr").json() if v["version"] == version)
+    failures = row["eval_summary"]["failures"]
+    assert failures and row["status"] == "draft"
     shown = refusal.locator(".failing-cases li").all_inner_texts()
     assert len(shown) == len(failures)
     assert {f["case_id"] for f in failures} == {s.split(" — ")[0] for s in shown}
     assert "Activation refused" in refusal.inner_text()
     # the refused evaluation shows in the table too; the built-in prompt is still active
-    assert "of" in page.locator("tr[data-version] td.eval").first.inner_text()
+    assert f"{row['eval_summary']['passed']} of" in page.locator(f"tr[data-version={row['id']}] td.eval").inner_text()
     active = web.server.api("GET", "/v1/prompts/active/agenda", "hr").json()
     assert active["source"] == "builtin"
 

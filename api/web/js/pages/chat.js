@@ -65,7 +65,7 @@ export function smartTable(result) {
 
 export async function chat({ root, me }) {
   root.append(...pageHeading(t("chat.title"), t("chat.intro")));
-  const log = h("ol", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": t("chat.log"), "data-testid": "chat-log" });
+  const log = h("ol", { class: "chat-log", "aria-label": t("chat.log"), "data-testid": "chat-log" });
   const status = h("div", { class: "chat-status", "aria-live": "polite" });
   const input = h("textarea", { name: "message", rows: "3", maxlength: "4000", required: true });
   const send = h("button", { type: "submit" }, t("chat.send"));
@@ -74,7 +74,7 @@ export async function chat({ root, me }) {
   const smartOut = h("div", { class: "result", "aria-live": "polite" });
   const form = h("form", { class: "composer" }, field(t("chat.message"), input, t("chat.hint")),
     h("div", { class: "form-actions" }, send, check, fresh));
-  root.append(h("div", { class: "card chat" }, log, status, form), smartOut);
+  root.append(h("div", { class: "card chat" }, h("div", { role: "log", "aria-live": "polite" }, log), status, form), smartOut);
 
   let threadId = sessionStorage.getItem(threadKey(me));
   let lastGoal = "";
