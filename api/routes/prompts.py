@@ -111,9 +111,6 @@ class EvalCasePublic(BaseModel):
     """An eval case a version can be previewed on."""
 
     id: str
-    language: str
-    slices: list[str]
-    description: str
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -203,14 +200,13 @@ def rollback_prompt(body: RollbackBody, session: SessionDep, principal: Principa
 
 
 @router.get("/cases/{task}", summary="The eval cases of a task (to preview a version on)")
-def list_cases(task: Task, principal: PrincipalDep) -> list[EvalCasePublic]:
+def list_cases(task: Task, principal: PrincipalDep, evaluation: EvaluationDep) -> list[EvalCasePublic]:
     _hr(principal)
     try:
-        cases = load_datasets(tasks=[task])[task].cases
-    except DatasetError as exc:
+        ids = evaluation.case_ids(task)
+    except EvaluationUnavailable as exc:
         raise ApiError(503, "The eval dataset cannot be read.", slug="dataset-unavailable") from exc
-    return [EvalCasePublic(id=c.id, language=c.language, slices=list(c.slices), description=c.description)
-            for c in cases]
+    return [EvalCasePublic(id=case_id) for case_id in sorted(ids)]
 
 
 @router.get("/{version_id}", summary="Get a prompt version")

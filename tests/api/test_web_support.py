@@ -53,7 +53,8 @@ async def test_hr_lists_the_eval_cases_of_a_task(api: Api) -> None:
     r = await api.get("/v1/prompts/cases/agenda", "marieke")
     assert r.status_code == 200
     cases = r.json()
-    assert cases and all(c["id"].startswith("ag-") and c["language"] in ("en", "nl") and c["slices"] for c in cases)
+    assert cases and all(c["id"].startswith("ag-") for c in cases)
+    assert [c["id"] for c in cases] == sorted(c["id"] for c in cases)
     assert (await api.get("/v1/prompts/cases/agenda", "daan")).status_code == 403
     assert (await api.get("/v1/prompts/cases/nonsense", "marieke")).status_code == 422
 

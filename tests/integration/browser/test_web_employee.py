@@ -27,7 +27,8 @@ def test_a_chat_reply_arrives_in_pieces_and_the_thread_survives_a_reload(
         new MutationObserver(() => {
             const reply = document.querySelector('.msg-assistant[data-state] .msg-text');
             if (reply) window.__seen.push(reply.textContent);
-        }).observe(document.querySelector('[data-testid=chat-log]'), { subtree: true, childList: true, characterData: true });
+        }).observe(document.querySelector('[data-testid=chat-log]'),
+                   { subtree: true, childList: true, characterData: true });
     }""")
     page.get_by_label("Your message").fill("I want to get better at presenting to clients")
     page.get_by_role("button", name="Send").click()

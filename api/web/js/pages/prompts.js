@@ -64,7 +64,7 @@ async function show(task, body) {
     h("p", {}, h("strong", {}, active.prompt_version), " · ", t(`prompts.source.${active.source}`)),
     active.source === "registry" ? rollback : null);
 
-  const caseSelect = options(h("select", { name: "case" }), cases.map((c) => [c.id, `${c.id} (${c.language})`]), cases[0] && cases[0].id);
+  const caseSelect = options(h("select", { name: "case" }), cases.map((c) => [c.id, c.id]), cases[0] && cases[0].id);
   const table = h("table", { class: "versions" },
     h("caption", { class: "visually-hidden" }, t("prompts.versions")),
     h("thead", {}, h("tr", {}, ["version", "status", "note", "eval", "actions"].map((c) => h("th", { scope: "col" }, t(`prompts.col.${c}`))))),
