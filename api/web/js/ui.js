@@ -161,6 +161,41 @@ export async function openSource(source, context = {}) {
   });
 }
 
+function short(text, max = 48) {
+  const clean = String(text || "").replace(/\s+/g, " ").trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/**
+ * Name the source buttons inside `root` after their records (a goal's title, a conversation's
+ * kind and date...), from four list calls about `employeeId`. Buttons of records that cannot
+ * be read keep their generic label.
+ */
+export async function labelSources(root, employeeId) {
+  const buttons = [...root.querySelectorAll("button.source")];
+  if (!buttons.length || !employeeId) return;
+  const who = encodeURIComponent(employeeId);
+  const lists = await Promise.allSettled([
+    get(`/v1/goals?owner_person_id=${who}&limit=100`),
+    get(`/v1/conversations?employee_id=${who}&limit=100`),
+    get(`/v1/feedback?recipient_id=${who}&limit=100`),
+    get(`/v1/development-actions?person_id=${who}&limit=100`),
+  ]);
+  const [goals, conversations, feedback, actions] = lists.map((r) => (r.status === "fulfilled" ? r.value.items : []));
+  const names = {};
+  for (const g of goals) names[`goal:${g.id}`] = short(g.title);
+  for (const c of conversations) {
+    names[`conversation:${c.id}`] = `${t(`kind.${c.kind}`)} · ${formatDate(c.held_at)}`;
+    for (const a of c.action_items) names[`action_item:${a.id}`] = short(a.text);
+  }
+  for (const f of feedback) names[`feedback:${f.id}`] = `${t(`feedback.kind.${f.kind}`)} · ${formatDate(f.created_at)}`;
+  for (const a of actions) names[`development_action:${a.id}`] = short(a.title);
+  for (const button of buttons) {
+    const name = names[`${button.dataset.sourceType}:${button.dataset.sourceId}`];
+    if (name) button.textContent = `${t(`source.${button.dataset.sourceType}`)}: ${name}`;
+  }
+}
+
 /** A list of buttons, one per cited source, each opening its record. */
 export function sourceList(sources, context = {}) {
   if (!sources || !sources.length) return null;

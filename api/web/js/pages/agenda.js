@@ -4,7 +4,7 @@
 import { post } from "../api.js";
 import { clear, field, h, options } from "../dom.js";
 import { language, t } from "../i18n.js";
-import { busy, copyText, meta, pageHeading, resultNotices, sourceList } from "../ui.js";
+import { busy, copyText, labelSources, meta, pageHeading, resultNotices, sourceList } from "../ui.js";
 import { reportsOf } from "./shared.js";
 
 const KINDS = ["one_on_one", "check_in", "review", "development"];
@@ -83,6 +83,7 @@ export async function agenda({ root, params, me }) {
       clear(out).append(renderAgenda(result, names));
       document.getElementById("agenda-title").setAttribute("tabindex", "-1");
       document.getElementById("agenda-title").focus();
+      await labelSources(out, result.employee_id);
     }
   });
   root.append(form, out);

@@ -4,7 +4,7 @@
 import { get, post } from "../api.js";
 import { clear, field, h, options } from "../dom.js";
 import { formatDate, language, t } from "../i18n.js";
-import { busy, meta, pageHeading, resultNotices, sourceList } from "../ui.js";
+import { busy, labelSources, meta, pageHeading, resultNotices, sourceList } from "../ui.js";
 import { reportsOf } from "./shared.js";
 
 function renderActions(result) {
@@ -58,6 +58,7 @@ export async function development({ root, me, params }) {
     if (result) {
       clear(out).append(renderActions(result));
       document.getElementById("dev-title").focus();
+      await labelSources(out, result.employee_id);
     }
   });
   who.addEventListener("change", () => background(who.value, clear(side)));
