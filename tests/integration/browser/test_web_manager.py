@@ -81,3 +81,46 @@ def test_phrase_feedback_highlights_the_flagged_words_with_their_reason(web: Web
     assert lazy.get_attribute("aria-describedby") == tip.get_attribute("id")
     assert result.get_by_test_id("rewrite").inner_text() == expected["rewrite"]
     assert "lazy" not in expected["rewrite"].lower()
+
+
+def test_the_team_page_lists_the_reports_with_their_nudges(web: Web) -> None:
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("manager")
+    web.settle()
+    me = web.server.api("GET", "/v1/me", "manager").json()
+    reports = web.server.api("GET", f"/v1/people?manager_id={me['id']}", "manager").json()["items"]
+    nudges = web.server.api("GET", "/v1/coach/nudges?language=en", "manager").json()["nudges"]
+    cards = page.locator("li.report")
+    assert sorted(cards.locator("h2").all_inner_texts()) == sorted(p["name"] for p in reports)
+    about_reports = [n for n in nudges if n["employee_id"] != me["id"]]
+    assert about_reports, "the demo year leaves Femke something to follow up"
+    for nudge in about_reports:
+        card = page.locator(f"li.report[data-person='{nudge['employee_id']}']")
+        assert nudge["message"] in card.locator(".nudge-text").all_inner_texts()
+    # a report's card leads to the agenda for that report
+    first = reports[0]
+    page.locator(f"li.report[data-person='{first['id']}'] a", has_text="Prepare a conversation").click()
+    page.wait_for_selector("[data-page=agenda]")
+    assert page.get_by_label("With").input_value() == first["id"]
+
+
+def test_copy_the_agenda_as_markdown(web: Web) -> None:
+    web.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=web.server.url)
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("manager")
+    web.go("agenda")
+    page.get_by_role("button", name="Prepare the agenda").click()
+    agenda = page.get_by_test_id("agenda")
+    agenda.wait_for()
+    page.get_by_role("button", name="Copy as Markdown").click()
+    page.get_by_role("status").filter(has_text="Copied.").wait_for()
+    text = page.evaluate("() => navigator.clipboard.readText()")
+    titles = agenda.locator(".agenda-item h3").all_inner_texts()
+    assert text.startswith("# One-on-one with ")
+    assert len([line for line in text.splitlines() if line.startswith("## ")]) == len(titles)
+    for i, title in enumerate(titles, 1):
+        assert f"## {i}. {title} (" in text
+    for question in agenda.locator(".questions li").all_inner_texts():
+        assert f"- {question}" in text
