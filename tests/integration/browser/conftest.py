@@ -64,8 +64,10 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Per module: Playwright's sync API runs an event loop of its own while it is open, which
+    must be closed again before the suite's asyncio tests run."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -138,9 +140,10 @@ def run_server(app: Any) -> Iterator[str]:
 def coach_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app on the offline engine (no model configured), as ``coach serve`` runs it."""
     from api.app import create_app
+    from evals.service import SuiteEvaluation
 
     settings, keys = seed_data(tmp_path_factory.mktemp("web") / "data")
-    with run_server(create_app(settings)) as url:
+    with run_server(create_app(settings, evaluation=SuiteEvaluation(settings))) as url:
         yield Server(url, keys, settings)
 
 
@@ -216,6 +219,8 @@ class Web:
     console_errors: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    """Error responses the page got, as "status method url"."""
     expected: set[int] = field(default_factory=set)
 
     def expect_status(self, *statuses: int) -> None:
@@ -267,6 +272,8 @@ class Web:
             if match and int(match.group(1)) in self.expected and int(match.group(1)) in self.statuses:
                 continue
             out.append(f"console error: {text}")
+        if len(out) > len(self.foreign):
+            out += [f"error response: {f}" for f in self.failed]
         return out
 
 
@@ -287,7 +294,12 @@ def open_web(chromium: Any, server: Server, width: int = WIDTHS["desktop"]) -> W
     context.route("**/*", route)
     page.on("console", lambda m: web.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: web.console_errors.append(f"uncaught: {e}"))
-    page.on("response", lambda r: web.statuses.append(r.status) if r.status >= 400 else None)
+    def response(r: Any) -> None:
+        if r.status >= 400:
+            web.statuses.append(r.status)
+            web.failed.append(f"{r.status} {r.request.method} {r.url}")
+
+    page.on("response", response)
     page.set_default_timeout(60_000)
     return web
 

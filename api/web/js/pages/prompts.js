@@ -43,7 +43,9 @@ export async function prompts({ root }) {
 async function show(task, body) {
   clear(body);
   const loaded = await busy({ region: body, label: t("loading.prompts") }, () => Promise.all([
-    get(`/v1/prompts/active/${task}`), get(`/v1/prompts?task=${task}`), get(`/v1/prompts/cases/${task}`)]));
+    get(`/v1/prompts/active/${task}`), get(`/v1/prompts?task=${task}`),
+    // without the eval suite (a server started without it) there is nothing to preview on
+    get(`/v1/prompts/cases/${task}`).catch((err) => (err instanceof Problem && err.status === 503 ? null : Promise.reject(err)))]));
   if (!loaded) return;
   const [active, versions, cases] = loaded;
   const rerender = () => show(task, body);
@@ -64,7 +66,7 @@ async function show(task, body) {
     h("p", {}, h("strong", {}, active.prompt_version), " · ", t(`prompts.source.${active.source}`)),
     active.source === "registry" ? rollback : null);
 
-  const caseSelect = options(h("select", { name: "case" }), cases.map((c) => [c.id, c.id]), cases[0] && cases[0].id);
+  const caseSelect = options(h("select", { name: "case" }), (cases || []).map((c) => [c.id, c.id]), cases && cases[0] && cases[0].id);
   const table = h("table", { class: "versions" },
     h("caption", { class: "visually-hidden" }, t("prompts.versions")),
     h("thead", {}, h("tr", {}, ["version", "status", "note", "eval", "actions"].map((c) => h("th", { scope: "col" }, t(`prompts.col.${c}`))))),
@@ -101,7 +103,7 @@ async function show(task, body) {
           v.lint && v.lint.length ? h("ul", { class: "lint" }, v.lint.map((l) => h("li", { class: `lint-${l.severity}` }, l.message))) : null),
         h("td", {}, v.note || ""),
         h("td", { class: "eval" }, evalCell(v.eval_summary)),
-        h("td", { class: "row-actions" }, preview, v.status !== "active" ? activate : null));
+        h("td", { class: "row-actions" }, cases && cases.length ? preview : null, v.status !== "active" ? activate : null));
     })));
 
   const system = h("textarea", { name: "system", rows: "10", required: true });
@@ -124,7 +126,8 @@ async function show(task, body) {
 
   body.append(activeCard,
     h("section", { class: "card", "aria-labelledby": "versions-title" }, h("h2", { id: "versions-title" }, t("prompts.versions")),
-      versions.length ? [field(t("prompts.case"), caseSelect, t("prompts.case_hint")), h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("table.scroll") }, table)]
+      versions.length ? [cases ? field(t("prompts.case"), caseSelect, t("prompts.case_hint")) : h("p", { class: "notice" }, t("prompts.no_eval")),
+        h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("table.scroll") }, table)]
         : h("p", { class: "empty" }, t("prompts.none")), actionOut),
     form);
 }
