@@ -37,9 +37,10 @@ import pytest
 import uvicorn
 from sqlmodel import Session
 
-from knowledge.db import init_db, make_engine
+from knowledge.db import make_engine
 from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.keys import create_key
+from knowledge.migrations import upgrade
 from knowledge.settings import Settings
 
 CHROMIUM = os.environ.get("COACH_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -106,7 +107,7 @@ class Server:
 def seed_data(data_dir: Path) -> tuple[Settings, dict[str, str]]:
     settings = Settings(data_dir=data_dir, openai_api_key=None, openai_base_url=None)
     engine = make_engine(settings.effective_database_url)
-    init_db(engine)
+    upgrade(engine)  # the migrated schema, as `coach serve` requires
     keys: dict[str, str] = {}
     now = datetime.now(UTC)  # the server reads the real clock: seed relative to it
     with Session(engine) as session:
