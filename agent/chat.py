@@ -28,6 +28,8 @@ from sqlmodel import Session
 from agent.chat_router import Memory, Pending, TaskMemory, route_message
 from agent.chat_text import t
 from agent.llm import describe, failure_from
+from agent.output_guard import count, leaks
+from agent.prompts.chat import WITHHELD
 from agent.schemas import (
     AgendaRequest,
     ConversationKind,
@@ -41,6 +43,7 @@ from agent.schemas import (
     Task,
 )
 from knowledge.offload import run_sync
+from knowledge.plain_text import plain
 from tools.chat_tools import NOTHING_FOUND, resolve_colleague, resolve_subject
 from tools.context import CoachContext
 from tools.errors import NotVisible
@@ -48,6 +51,8 @@ from tools.errors import NotVisible
 log = logging.getLogger(__name__)
 
 TaskRunner = Callable[[Task, Request], Awaitable[Result]]
+LEAK = "system_prompt_leak"
+"""The degraded reason of a reply that leaked the system prompt and was replaced."""
 MAX_TOOL_ROUNDS = 4
 """Tool rounds per user message; then the model must answer without tools."""
 HISTORY_MESSAGES = 40
@@ -118,6 +123,8 @@ class ChatContext:
     """Runs one coach task as this principal (with the model, if one is configured)."""
     run_offline: TaskRunner | None = None
     """Runs one coach task as this principal with the offline drafter (the model-failure fallback)."""
+    link_hosts: frozenset[str] = frozenset()
+    """Hosts whose links may stay in a reply; all other links are removed."""
 
 
 # --- task tools ---------------------------------------------------------------------------
@@ -229,7 +236,7 @@ async def call_model(state: ChatState, runtime: Runtime[ChatContext]) -> dict[st
     ctx = runtime.context
     messages = state["messages"]
     if ctx.model is None:
-        return await offline_answer(state, ctx, ctx.run_task)
+        return _guard_update(await offline_answer(state, ctx, ctx.run_task), ctx)
     model: Any = ctx.model
     if ctx.tools and _tool_rounds(messages) < MAX_TOOL_ROUNDS:
         model = ctx.model.bind_tools(tool_specs(ctx.tools))
@@ -238,8 +245,28 @@ async def call_model(state: ChatState, runtime: Runtime[ChatContext]) -> dict[st
     except openai.OpenAIError as exc:
         failure = failure_from(exc)
         log.warning("chat model failed (%s); the offline router answers", failure.reason)
-        return await offline_answer(state, ctx, ctx.run_offline, degraded_reason=failure.reason)
-    return {"messages": [reply]}
+        return _guard_update(
+            await offline_answer(state, ctx, ctx.run_offline, degraded_reason=failure.reason), ctx)
+    return {"messages": [guarded(reply, ctx)]}
+
+
+def _guard_update(update: dict[str, Any], ctx: ChatContext) -> dict[str, Any]:
+    """``update`` with every assistant message in it :func:`guarded`."""
+    messages = [guarded(m, ctx) if isinstance(m, AIMessage) else m for m in update.get("messages", [])]
+    return {**update, "messages": messages}
+
+
+def guarded(reply: AIMessage, ctx: ChatContext) -> AIMessage:
+    """The reply as it may be shown and stored: plain text, and never the system prompt."""
+    if leaks([reply.text, *(str(c["args"]) for c in reply.tool_calls)], ctx.system):
+        count(LEAK)
+        log.warning("chat answer leaks the system prompt; replaced")
+        return AIMessage(WITHHELD[ctx.language], id=reply.id, response_metadata={"degraded_reason": LEAK})
+    text = plain(reply.text, allowed_hosts=ctx.link_hosts)
+    if text == reply.text:
+        return reply
+    count("markup_removed")
+    return reply.model_copy(update={"content": text})
 
 
 async def run_tools(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from agent.checks.citations import cited, drop_unknown_sources
 from agent.checks.report import warning
+from agent.output_guard import count, plain_model
 from agent.repair import repair
 from agent.schemas import (
     RESULT_SCHEMAS,
@@ -55,6 +56,13 @@ async def finalize_output(state: TaskState, runtime: Runtime[TaskContext]) -> di
         prompt_version=ctx.prompt.version if llm else OFFLINE_VERSION,
         model=ctx.model.model_name if llm and ctx.model is not None else None,
     )
+    # Records are data: whatever markup they carried into the answer (images, links outside
+    # the allowlist, HTML, invisible characters), by the model or by a repair, goes here.
+    result, changed = plain_model(result, allowed_hosts=ctx.link_hosts)
+    if changed:
+        count("markup_removed")
+        warnings.append(warning("markup_removed", language))
+        result = result.model_copy(update={"warnings": list(dict.fromkeys(warnings))})
     return {"draft": draft, "warnings": warnings, "result": result}
 
 

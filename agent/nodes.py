@@ -17,6 +17,7 @@ from agent.checks import CheckReport, run_checks
 from agent.gather import gather
 from agent.llm import ModelFailure, with_appended
 from agent.offline import draft_offline
+from agent.output_guard import count, leaks
 from agent.prompts import LANGUAGE_NAMES, render_system
 from agent.prompts.common import REVISE_INSTRUCTION
 from agent.prompts.data import escape, human_message
@@ -26,6 +27,8 @@ from knowledge.offload import run_sync
 
 log = logging.getLogger(__name__)
 
+LEAK = "system_prompt_leak"
+"""The degraded reason (and guard count) of an answer that leaked the system prompt."""
 MAX_REVISIONS = 2
 """Revise rounds after the first draft; what still fails afterwards is repaired or dropped."""
 
@@ -54,12 +57,22 @@ async def draft_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[
     ctx = runtime.context
     if ctx.model is None:
         return {"draft": _offline(state), "engine": "offline"}
+    messages = _messages(state, ctx)
     try:
-        draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], _messages(state, ctx))
+        draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], messages)
     except ModelFailure as failure:
         log.warning("model failed on task %s (%s); serving the offline draft", state.task, failure.reason)
         return {"draft": _offline(state), "engine": "offline", "degraded_reason": failure.reason}
+    if leaks(draft, messages[0].text):
+        return _leak_replaced(state)
     return {"draft": draft, "engine": "llm"}
+
+
+def _leak_replaced(state: TaskState) -> dict[str, Any]:
+    """The answer holds the canary or quotes the system prompt: serve the offline draft instead."""
+    count(LEAK)
+    log.warning("model answer on task %s leaks the system prompt; serving the offline draft", state.task)
+    return {"draft": _offline(state), "engine": "offline", "degraded_reason": LEAK}
 
 
 async def check_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
@@ -96,10 +109,13 @@ async def revise_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict
     instruction = REVISE_INSTRUCTION.replace("{issues}", issues).replace(
         "{draft}", escape(json.dumps(state.draft.model_dump(mode="json"), ensure_ascii=False))
     )
+    messages = _messages(state, ctx)
     try:
-        draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], with_appended(_messages(state, ctx), instruction))
+        draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], with_appended(messages, instruction))
     except ModelFailure as failure:
         log.warning("revise round failed on task %s (%s); keeping the draft", state.task, failure.reason)
         # No more rounds: finalize repairs what the checks still report.
         return {"revisions": MAX_REVISIONS}
+    if leaks(draft, messages[0].text):
+        return {**_leak_replaced(state), "revisions": MAX_REVISIONS}
     return {"draft": draft, "revisions": state.revisions + 1}

@@ -41,6 +41,7 @@ from agent.chat import (
 from agent.chat_history import unlink_threads
 from agent.graph import build_graph
 from agent.llm import StructuredModel, make_chat_model
+from agent.output_guard import leaks
 from agent.prompt_registry import active_prompt
 from agent.prompts import PromptSpec
 from agent.prompts.chat import render_chat_system
@@ -67,6 +68,7 @@ from agent.threads import (
 from knowledge import queries
 from knowledge.db import session_scope
 from knowledge.offload import run_sync
+from knowledge.plain_text import PlainStream, plain
 from knowledge.policy import Principal
 from knowledge.settings import Settings
 from tools.chat_tools import record_tools
@@ -181,6 +183,7 @@ class Coach:
             coach=CoachContext(principal=principal, engine=self.engine, now=now, store=self.store),
             prompt=prompt,
             model=None if offline else self.structured,
+            link_hosts=self.settings.link_hosts,
         )
         token = telemetry.current_task.set(task)
         try:
@@ -243,6 +246,7 @@ class Coach:
             model=self.chat_model,
             run_task=run_task,
             run_offline=self._runner(principal, now, offline=True),
+            link_hosts=self.settings.link_hosts,
         )
 
     def _config(self, thread_id: str) -> RunnableConfig:
@@ -279,14 +283,17 @@ class Coach:
         # astream is an async generator (typed as an iterator): closing it cancels the model call.
         stream = cast(AsyncGenerator[tuple[str, Any], None], graph.astream(
             {"messages": [human]}, config, context=context, stream_mode=["messages", "updates"]))
+        tokens = _TokenGuard(context)
         async with aclosing(stream) as events:
             async for mode, chunk in events:
                 if mode == "messages":
                     piece, meta = chunk
                     if meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk):
-                        if piece.text:
-                            yield ChatEvent(event="token", data={"text": piece.text})
+                        if text := tokens.feed(piece.text):
+                            yield ChatEvent(event="token", data={"text": text})
                 elif mode == "updates":
+                    if text := tokens.flush():
+                        yield ChatEvent(event="token", data={"text": text})
                     for event in _update_events(chunk):
                         yield event
         snapshot = await graph.aget_state(config)
@@ -351,6 +358,36 @@ class Coach:
                     session.delete(row)
 
 
+class _TokenGuard:
+    """Streamed tokens as plain text (an unfinished link or tag is held back), and none at all
+    once the answer shows the canary or quotes the system prompt: the ``done`` event then
+    carries the replacement (:func:`agent.chat.guarded`)."""
+
+    def __init__(self, context: ChatContext) -> None:
+        self._system = context.system
+        self._hosts = context.link_hosts
+        self._stream = PlainStream(allowed_hosts=self._hosts)
+        self._seen = ""
+        self._withheld = False
+
+    def _check(self, text: str) -> str:
+        if self._withheld or not text:
+            return ""
+        self._seen += text
+        if leaks(self._seen, self._system):
+            self._withheld = True
+            return ""
+        return text
+
+    def feed(self, piece: str) -> str:
+        return self._check(self._stream.feed(piece)) if piece else ""
+
+    def flush(self) -> str:
+        text = self._check(self._stream.flush())
+        self._stream = PlainStream(allowed_hosts=self._hosts)
+        return text
+
+
 def _update_events(update: dict[str, Any]) -> list[ChatEvent]:
     events: list[ChatEvent] = []
     for node, values in update.items():
@@ -366,8 +403,10 @@ def _update_events(update: dict[str, Any]) -> list[ChatEvent]:
 def _thread_message(message: AnyMessage) -> ThreadMessage | None:
     if isinstance(message, HumanMessage):
         return ThreadMessage(role="user", content=message.text)
+    # Stored replies are already plain (agent.chat.guarded); tool results carry record text.
     if isinstance(message, AIMessage):
-        return ThreadMessage(role="assistant", content=message.text, tool_calls=[c["name"] for c in message.tool_calls])
+        return ThreadMessage(role="assistant", content=plain(message.text),
+                             tool_calls=[c["name"] for c in message.tool_calls])
     if isinstance(message, ToolMessage):
-        return ThreadMessage(role="tool", content=message.text, tool_name=message.name)
+        return ThreadMessage(role="tool", content=plain(message.text), tool_name=message.name)
     return None

@@ -52,3 +52,5 @@ class TaskContext:
     """The system prompt of this run (built-in or HR's active version)."""
     model: StructuredModel | None = None
     """Structured output from the configured model; None runs the offline drafter."""
+    link_hosts: frozenset[str] = frozenset()
+    """Hosts whose links may stay in the output (settings ``link_allowlist``); others are removed."""

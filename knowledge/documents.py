@@ -83,6 +83,7 @@ from knowledge.pdf import (
 from knowledge.pdf import (
     extract_pdf as extract_pdf,
 )
+from knowledge.plain_text import clean_input
 from knowledge.store import Store, all_of, field_is
 from knowledge.vocabulary import Language, as_language
 
@@ -212,6 +213,9 @@ def _prepare(
 ) -> _Prepared:
     if len(text) > MAX_DOCUMENT_CHARS:
         raise DocumentTooLarge(name, f"document longer than {MAX_DOCUMENT_CHARS} characters")
+    # Every way in (JSON, PDF, a file): no invisible or bidi control characters in the text.
+    text, name = clean_input(text), clean_input(name)
+    pdf_title = clean_input(pdf_title) if pdf_title else pdf_title
     key = document_key(name)
     doc_id = document_id(org_id, key)
     markdown = fmt == "markdown"

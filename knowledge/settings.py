@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible endpoint.")
     model_timeout_s: float = Field(30.0, gt=0, description="Timeout of one model HTTP call, in seconds.")
     model_max_retries: int = Field(2, ge=0, le=5, description="Retries of one model call (429/5xx/timeouts).")
+    model_budget_s: float = Field(
+        60.0, gt=0, description="Total time of one model call with all its retries and Retry-After waits."
+    )
+    model_max_tokens: int = Field(2000, ge=64, le=32_000, description="Most tokens the model may write per call.")
+    breaker_failures: int = Field(
+        5, ge=1, description="Consecutive failed model calls that open the circuit breaker (fail fast)."
+    )
+    breaker_reset_s: float = Field(30.0, gt=0, description="How long an open breaker fails fast before a trial call.")
     structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] = Field(
         "auto", description="How to ask the model for structured output; auto falls back across methods."
     )
@@ -79,8 +87,24 @@ class Settings(BaseSettings):
         10_000_000, gt=0, description="Largest accepted policy document upload (POST /v1/documents, e.g. a PDF)."
     )
 
+    link_allowlist: str = Field(
+        "", description="Hosts (comma-separated) whose links may appear in coach output; all others are removed."
+    )
+    rate_limit_api: str = Field(
+        "600/minute", description="Requests per principal (API key and X-On-Behalf-Of), e.g. 600/minute; off disables."
+    )
+    rate_limit_coach: str = Field(
+        "30/minute", description="Model-backed requests (coach tasks, chat) per principal; off disables."
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) for rate-limit counters shared by replicas; default: memory.",
+    )
+    rate_limit_prefix: str = Field("coach", description="Key prefix of the rate-limit counters in Redis.")
+
     @field_validator("openai_api_key", "openai_base_url", "judge_api_key", "judge_base_url", "judge_model",
-                     "database_url", "chroma_url", "api_key", "on_behalf_of", "metrics_token", mode="before")
+                     "database_url", "chroma_url", "api_key", "on_behalf_of", "metrics_token", "redis_url",
+                     mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``OPENAI_API_KEY=`` (empty) means unset, not a configured model."""
@@ -90,6 +114,11 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         """True when a model endpoint is configured; otherwise the offline drafter answers."""
         return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def link_hosts(self) -> frozenset[str]:
+        """The hosts of :attr:`link_allowlist`, lower case."""
+        return frozenset(h.strip().lower() for h in self.link_allowlist.split(",") if h.strip())
 
     @property
     def effective_database_url(self) -> str:

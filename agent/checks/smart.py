@@ -33,6 +33,7 @@ from agent.schemas import (
     SmartGoalRequest,
 )
 from knowledge.i18n import detect, t
+from knowledge.plain_text import clip
 from tools.views import Evidence, GoalView
 
 
@@ -116,7 +117,7 @@ def relevant_verdict(text: str, language: Language, parent: GoalView | None) -> 
     """``relevant``: pass when it links to ``parent`` or says why it matters; else unclear."""
     if parent is not None:
         return CriterionVerdict(criterion="relevant", verdict="pass",
-                                note=_note("relevant_parent", language, title=parent.title[:200]))
+                                note=_note("relevant_parent", language, title=clip(parent.title, 200)))
     if has_term(text, "purpose"):
         return CriterionVerdict(criterion="relevant", verdict="pass", note=_note("relevant_pass", language))
     return CriterionVerdict(criterion="relevant", verdict="unclear", note=_note("relevant_unclear", language))
@@ -338,7 +339,7 @@ def repair_smart(
         warnings.append(warning("unknown_parent_goal", lang, id=parent))
         parent = fallback.parent_goal_id
     repaired = SmartGoalDraft(
-        criteria=criteria, rewrite=rewrite[:1500], key_results=draft.key_results, questions=questions,
+        criteria=criteria, rewrite=clip(rewrite, 1500), key_results=draft.key_results, questions=questions,
         proposed_values=proposed, parent_goal_id=parent,
     )
     return repaired, warnings

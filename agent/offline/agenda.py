@@ -20,6 +20,7 @@ from agent.checks.agenda import (
 )
 from agent.schemas import AgendaDraft, AgendaItem, AgendaRequest, ConversationKind, Language, Source
 from knowledge.i18n import format_date, t, texts
+from knowledge.plain_text import clip
 from tools.views import ActionItemView, Evidence, GoalView
 
 Slot = Literal["checkin", "topic", "actions", "goal", "progress", "feedback", "review",
@@ -42,8 +43,7 @@ def _t(key: str, lang: Language, **values: object) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(" ".join(text.split()), limit)
 
 
 @dataclass
@@ -223,4 +223,4 @@ def _summary(request: AgendaRequest, evidence: Evidence, planned: list[_Planned]
         text = f"{_t('summary.thin', lang)} {text}"
     if "close" in slots:
         text = f"{text} {_t('summary.close', lang)}"
-    return text[:1000]
+    return clip(text, 1000)

@@ -16,6 +16,7 @@ from agent.checks.development import DEFAULT_WEEKS, today
 from agent.lexicon import content_stems
 from agent.schemas import DevelopmentActionDraft, DevelopmentDraft, DevelopmentRequest, Language, Source
 from knowledge.i18n import format_date, t
+from knowledge.plain_text import clip
 from tools.views import CatalogueActionView, Evidence
 
 TARGET_ACTIONS = 3
@@ -176,7 +177,7 @@ def draft_development(request: DevelopmentRequest, evidence: Evidence) -> Develo
         actions.append(DevelopmentActionDraft(
             title=(a.title.get(lang) or a.title.get("en") or a.id)[:200],
             category=a.category,
-            why=_why(a, matched, skills, ties, evidence)[:600],
+            why=clip(_why(a, matched, skills, ties, evidence), 600),
             success_indicator=(a.success_indicator.get(lang) or a.success_indicator.get("en") or "-")[:400],
             owner="employee",
             due=today(evidence) + timedelta(weeks=max(a.typical_weeks or DEFAULT_WEEKS, 1)),

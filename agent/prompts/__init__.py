@@ -22,6 +22,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.output_guard import CANARY_LINE
 from agent.prompts import agenda, development, feedback, smart_goal
 from agent.schemas import Language, Task
 
@@ -56,8 +57,10 @@ BUILTIN_PROMPTS: dict[Task, PromptSpec] = {
 
 
 def render_system(spec: PromptSpec, *, language: Language, today: date) -> str:
-    """The system text with its placeholders filled (plain replacement: other braces stay)."""
-    return spec.system.replace("{language_name}", LANGUAGE_NAMES[language]).replace("{today}", today.isoformat())
+    """The system text with its placeholders filled (plain replacement: other braces stay),
+    and the process's canary line (:mod:`agent.output_guard`) at the end."""
+    text = spec.system.replace("{language_name}", LANGUAGE_NAMES[language]).replace("{today}", today.isoformat())
+    return f"{text}\n\n{CANARY_LINE}"
 
 
 __all__ = ["BUILTIN_PROMPTS", "LANGUAGE_NAMES", "PLACEHOLDERS", "PromptSpec", "builtin_version", "render_system"]

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from knowledge.models import (
     KeyResult,
 )
+from knowledge.plain_text import clean_value
 
 T = TypeVar("T")
 
@@ -88,7 +89,8 @@ NUL_MESSAGE = "Text must not contain the NUL character (\\u0000)"
 
 
 class NoNul(BaseModel):
-    """Base of every request body: no NUL character anywhere in its text (422).
+    """Base of every request body: no NUL character anywhere in its text (422), and no
+    invisible or bidi control character either (removed: :func:`knowledge.plain_text.clean_input`).
 
     JSON may carry ``\\u0000`` in a string, but PostgreSQL cannot store it in a text column
     (a 500 there), and nothing a person writes needs it.
@@ -101,7 +103,7 @@ class NoNul(BaseModel):
         if found is not None:
             where = f" (at {'.'.join(map(str, found))})" if found else ""
             raise PydanticCustomError("string_nul", NUL_MESSAGE + "{where}", {"where": where})
-        return value
+        return clean_value(value)
 
 
 class Body(NoNul):

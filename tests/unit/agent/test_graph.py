@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from agent.checks import run_checks
 from agent.gather import gather
 from agent.offline import draft_offline
+from agent.output_guard import CANARY_LINE
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import (
     DRAFT_SCHEMAS,
@@ -371,7 +372,7 @@ async def test_a_prompt_override_is_used_and_versioned(
 
     result = await llm_coach.run("smart_goal", request, principal=principal, now=NOW, prompt=prompt)
 
-    assert fake_llm.text_of("system") == "HR coach for 2026-11-27. Write in English. {braces}"
+    assert fake_llm.text_of("system") == f"HR coach for 2026-11-27. Write in English. {{braces}}\n\n{CANARY_LINE}"
     assert result.prompt_version == "hr-2026-11-a"
 
 
