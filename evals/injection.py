@@ -393,7 +393,8 @@ def _completion(body: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
     tools = body.get("tools") or []
     if tools:
         message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": tools[0]["function"]["name"], "arguments": text}}]}
+            {"id": "call_1", "type": "function",
+             "function": {"name": tools[0]["function"]["name"], "arguments": text}}]}
         finish = "tool_calls"
     else:
         message, finish = {"role": "assistant", "content": text}, "stop"

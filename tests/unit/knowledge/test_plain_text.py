@@ -84,7 +84,8 @@ def test_markup_is_removed(name: str) -> None:
 
 def test_allowed_hosts_keep_their_links() -> None:
     text = "[intranet](https://wiki.noordlicht.example/leave) and [x](https://evil.example/)"
-    assert plain(text, allowed_hosts=["noordlicht.example"]) == "[intranet](https://wiki.noordlicht.example/leave) and x"
+    kept = "[intranet](https://wiki.noordlicht.example/leave) and x"
+    assert plain(text, allowed_hosts=["noordlicht.example"]) == kept
     assert plain("https://evil.example/", allowed_hosts=["example"]) == "https://evil.example/"
     assert plain("https://noordlicht.example.evil.test/", allowed_hosts=["noordlicht.example"]) == ""
 
@@ -126,8 +127,8 @@ def test_clip_keeps_short_text() -> None:
 # --- streaming -------------------------------------------------------------------------------
 
 def test_a_link_split_over_tokens_is_still_removed() -> None:
-    pieces = ["Look ", "at ![i", "mg](http://e", "vil.example/p.png) and ", "[li", "nk](http://evil.example) ok", " <scr",
-              "ipt>x</script> done"]
+    pieces = ["Look ", "at ![i", "mg](http://e", "vil.example/p.png) and ", "[li", "nk](http://evil.example) ok",
+              " <scr", "ipt>x</script> done"]
     stream = PlainStream()
     out = "".join(stream.feed(p) for p in pieces) + stream.flush()
     assert "evil" not in out and "<" not in out and "](" not in out
