@@ -229,11 +229,16 @@ class World:
 
 def _unreadable(session: Session, principal: Principal) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for model, text_of in ((Feedback, lambda r: r.text), (Goal, lambda r: r.title),
-                           (Conversation, lambda r: r.notes)):
-        for row in session.exec(select(model).where(model.org_id == principal.org_id)).all():  # type: ignore[attr-defined]
-            if not can_read(principal, row):
-                out.append((row.id, text_of(row) or ""))
+    org = principal.org_id
+    for fb in session.exec(select(Feedback).where(Feedback.org_id == org)).all():
+        if not can_read(principal, fb):
+            out.append((fb.id, fb.text))
+    for goal in session.exec(select(Goal).where(Goal.org_id == org)).all():
+        if not can_read(principal, goal):
+            out.append((goal.id, goal.title))
+    for conv in session.exec(select(Conversation).where(Conversation.org_id == org)).all():
+        if not can_read(principal, conv):
+            out.append((conv.id, conv.notes or ""))
     return out
 
 
@@ -316,12 +321,13 @@ def _texts_of(body: dict[str, Any], role: str) -> str:
 
 
 def _main_fields(task: Task) -> list[tuple[str | int, ...]]:
-    return {
+    fields: dict[str, list[tuple[str | int, ...]]] = {
         "agenda": [("summary",), ("items", 0, "title"), ("items", 0, "why")],
         "smart_goal": [("rewrite",), ("questions",)],
         "feedback": [("rewrite",)],
         "development": [("summary",), ("actions", 0, "why")],
-    }[task]
+    }
+    return fields[task]
 
 
 _CAPS = {"summary": 1000, "title": 200, "why": 600, "rewrite": 1500, "questions": 300}
@@ -544,7 +550,7 @@ def table(outcomes: Sequence[Outcome]) -> str:
             by[key]["succeeded"] += o.succeeded
     classes = [*dict.fromkeys(p.cls for p in PAYLOADS), "all"]
     engines = ["obey", "echo", "offline", "all"]
-    payload_counts = Counter(p.cls for p in PAYLOADS)
+    payload_counts: Counter[str] = Counter(p.cls for p in PAYLOADS)
     lines = ["| payload class | payloads | " + " | ".join(f"{e}: succeeded/reached/runs" for e in engines)
              + " | success rate |", "|---|---|" + "---|" * len(engines) + "---|"]
     for cls in classes:
