@@ -26,6 +26,7 @@ from api.deps import refuse_nul_params
 from api.errors import BodySizeLimit, install_error_handlers, problem_schemas_as_sent
 from api.mcp import KeyAuth, Services, build_mcp_server, principal_from_request
 from api.mcp import http_app as mcp_http_app
+from api.rate_limit import RateLimiter, limit_api, limit_coach
 from api.routes import (
     chat,
     conversations,
@@ -170,6 +171,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     app.state.evaluation = evaluation
     mcp_server = build_mcp_server(lambda: Services(app.state.coach, app.state.engine), principal_from_request)
     app.mount("/mcp", KeyAuth(mcp_http_app(mcp_server), lambda: app.state.engine))
+    app.state.rate_limiter = RateLimiter(settings)
     install_error_handlers(app)
     default_openapi = app.openapi
 
@@ -203,8 +205,12 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         coach_routes.router,
         nudges.router,
         chat.router,
-        openai_compat.router,
     ):
-        app.include_router(router)
+        # Every authenticated route counts against the caller's API limit; the model-backed
+        # ones (coach tasks, chat) against the coach limit as well.
+        limits = [Depends(limit_api), *([Depends(limit_coach)] if router in (coach_routes.router, chat.router) else [])]
+        app.include_router(router, dependencies=limits)
+    # The OpenAI-compatible endpoint answers errors in OpenAI's shape: not rate limited yet.
+    app.include_router(openai_compat.router)
     install_web(app)
     return app
