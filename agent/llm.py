@@ -95,6 +95,7 @@ def make_chat_model(
         base_url=settings.openai_base_url,
         timeout=settings.model_timeout_s,
         max_retries=settings.model_max_retries,
+        max_tokens=settings.model_max_tokens,  # type: ignore[call-arg]
         http_client=http_client,
         http_async_client=http_async_client,
     )

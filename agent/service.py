@@ -41,6 +41,7 @@ from agent.chat import (
 from agent.chat_history import unlink_threads
 from agent.graph import build_graph
 from agent.llm import StructuredModel, make_chat_model
+from agent.nodes import MAX_REVISIONS
 from agent.output_guard import leaks
 from agent.prompt_registry import active_prompt
 from agent.prompts import PromptSpec
@@ -77,6 +78,8 @@ from tools.errors import NotVisible
 
 log = logging.getLogger(__name__)
 
+TASK_STEPS = 3 + 2 * MAX_REVISIONS + 2
+"""Graph steps of one task run: gather, draft, check, (revise, check) per revision, finalize, and one spare."""
 ChatGraph = CompiledStateGraph[ChatState, ChatContext, ChatState, ChatState]
 
 REQUEST_TYPES: dict[Task, type[Request]] = {  # type: ignore[assignment]
@@ -189,7 +192,8 @@ class Coach:
         try:
             with telemetry.tracer.start_as_current_span("coach.task", attributes={"coach.task": task}):
                 state = await self._task_graph.ainvoke(TaskState(task=task, request=request), context=context,
-                                                       config={"callbacks": telemetry.CALLBACKS})
+                                                       config={"callbacks": telemetry.CALLBACKS,
+                                                               "recursion_limit": TASK_STEPS})
         finally:
             telemetry.current_task.reset(token)
         result: Result = state["result"]

@@ -16,6 +16,7 @@ from agent.schemas import (
     Request,
     SmartGoalRequest,
 )
+from knowledge.plain_text import clip
 from tools.views import (
     ActionItemView,
     CatalogueActionView,
@@ -27,6 +28,14 @@ from tools.views import (
     PassageView,
     PersonView,
 )
+
+RECORD_TEXT_CHARS = 2000
+"""The longest record text (notes, feedback, a goal's description) sent to the model; with
+gather's record counts this caps the context of one request (longer texts are clipped)."""
+
+
+def _long(text: str) -> str:
+    return escape(clip(text, RECORD_TEXT_CHARS))
 
 
 def escape(text: str) -> str:
@@ -62,7 +71,7 @@ def _number(value: float | None) -> str | None:
 def _goal(g: GoalView) -> str:
     parts = [escape(g.title)]
     if g.description:
-        parts.append(tag("description", escape(g.description)))
+        parts.append(tag("description", _long(g.description)))
     for kr in g.key_results:
         parts.append(tag("key_result", escape(kr.metric), baseline=_number(kr.baseline), target=_number(kr.target),
                          current=_number(kr.current), unit=kr.unit))
@@ -78,7 +87,7 @@ def _action_item(a: ActionItemView, name: str = "action_item") -> str:
 def _conversation(c: ConversationView) -> str:
     parts = []
     if c.notes:
-        parts.append(tag("notes", escape(c.notes)))
+        parts.append(tag("notes", _long(c.notes)))
     parts.extend(tag("employee_topic", escape(t)) for t in c.employee_topics)
     parts.extend(_action_item(a) for a in c.action_items)
     return tag("conversation", "\n".join(parts), id=c.id, kind=c.kind, held=c.held_at.date(),
@@ -87,7 +96,7 @@ def _conversation(c: ConversationView) -> str:
 
 def _feedback(f: FeedbackView) -> str:
     giver = "anonymous" if f.anonymous or f.giver_name is None else f.giver_name
-    return tag("feedback", escape(f.text), id=f.id, kind=f.kind, date=f.created_at.date(), giver=giver)
+    return tag("feedback", _long(f.text), id=f.id, kind=f.kind, date=f.created_at.date(), giver=giver)
 
 
 def _development_action(d: DevelopmentActionView) -> str:
