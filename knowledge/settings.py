@@ -29,14 +29,7 @@ class Settings(BaseSettings):
     model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible endpoint.")
     model_timeout_s: float = Field(30.0, gt=0, description="Timeout of one model HTTP call, in seconds.")
     model_max_retries: int = Field(2, ge=0, le=5, description="Retries of one model call (429/5xx/timeouts).")
-    model_budget_s: float = Field(
-        60.0, gt=0, description="Total time of one model call with all its retries and Retry-After waits."
-    )
     model_max_tokens: int = Field(2000, ge=64, le=32_000, description="Most tokens the model may write per call.")
-    breaker_failures: int = Field(
-        5, ge=1, description="Consecutive failed model calls that open the circuit breaker (fail fast)."
-    )
-    breaker_reset_s: float = Field(30.0, gt=0, description="How long an open breaker fails fast before a trial call.")
     structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] = Field(
         "auto", description="How to ask the model for structured output; auto falls back across methods."
     )
