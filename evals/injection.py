@@ -55,9 +55,10 @@ from agent.schemas import (
     Task,
 )
 from agent.service import Coach
-from knowledge.db import init_db, make_engine, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.documents import delete_document, ingest_text
+from knowledge.migrations import upgrade
 from knowledge.models import (
     ActionItem,
     Conversation,
@@ -245,7 +246,7 @@ def _unreadable(session: Session, principal: Principal) -> list[tuple[str, str]]
 def build_world(data_dir: Path, *, embedder: Any = None) -> World:
     settings = Settings(data_dir=data_dir)
     engine = make_engine(settings.effective_database_url)
-    init_db(engine)
+    upgrade(engine)
     with session_scope(engine) as session:
         seed_demo(session, now=NOW)
     store = open_store(settings, embedder=embedder)
