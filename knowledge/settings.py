@@ -19,6 +19,8 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default SQLite under data_dir. Use postgresql+psycopg://... at scale."
     )
     chroma_url: str | None = Field(None, description="URL of a Chroma server; default: embedded Chroma under data_dir.")
+    chroma_tenant: str = Field("default_tenant", description="Tenant on the Chroma server (chroma_url only).")
+    chroma_database: str = Field("default_database", description="Database on the Chroma server (chroma_url only).")
 
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("COACH_OPENAI_API_KEY", "OPENAI_API_KEY")

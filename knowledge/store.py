@@ -287,6 +287,8 @@ def make_client(settings: Settings) -> ClientAPI:
             port=url.port or (443 if ssl else 8000),
             ssl=ssl,
             settings=chroma_settings,
+            tenant=settings.chroma_tenant,
+            database=settings.chroma_database,
         )
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
