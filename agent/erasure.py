@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
+from knowledge.idempotency import forget_person
 from knowledge.index import remove_person
 from knowledge.models import (
     ActionItem,
@@ -124,6 +125,7 @@ def erase_records(session: Session, person: Person, *, auditor: Auditor) -> dict
         "goals": len(goals), "conversations": len(conversations), "action_items": len(items),
         "feedback": len(feedback), "development_actions": len(actions), "api_keys": len(keys),
         "unlinked": len(unlink),
+        "idempotency_records": forget_person(session, org_id=org_id, person_id=pid),
     }
     auditor.audit(action=ERASE_ACTION, target_type="person", target_id=pid, detail=counts)
     return counts

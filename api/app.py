@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -24,8 +25,10 @@ from agent.service import Coach
 from api import telemetry
 from api.deps import refuse_nul_params
 from api.errors import BodySizeLimit, install_error_handlers, problem_schemas_as_sent
+from api.idempotency import IdempotencyMiddleware
 from api.mcp import KeyAuth, Services, build_mcp_server, principal_from_request
 from api.mcp import http_app as mcp_http_app
+from api.preconditions import ETagMiddleware
 from api.rate_limit import RateLimiter, limit_api, limit_coach
 from api.routes import (
     chat,
@@ -172,6 +175,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     mcp_server = build_mcp_server(lambda: Services(app.state.coach, app.state.engine), principal_from_request)
     app.mount("/mcp", KeyAuth(mcp_http_app(mcp_server), lambda: app.state.engine))
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.clock = lambda: datetime.now(UTC)  # what idempotency expiry counts from (tests move it)
     install_error_handlers(app)
     default_openapi = app.openapi
 
@@ -181,6 +185,10 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(
+        IdempotencyMiddleware, ttl=timedelta(seconds=settings.idempotency_ttl_s), clock=lambda: app.state.clock()
+    )
+    app.add_middleware(ETagMiddleware)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PydField
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, LargeBinary, Text, UniqueConstraint, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -375,6 +375,25 @@ class PolicyDocument(SQLModel, table=True):
     chunk_count: int = Field(ge=0)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """One ``Idempotency-Key`` of one caller: in progress, or the answer it got."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (Index("ix_idempotency_record_expires", "expires_at"),)
+
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the caller and the key.")
+    org_id: str = Field(max_length=64, index=True)
+    person_id: str | None = Field(default=None, max_length=64, index=True,
+                                  description="The person acting or acted for; None for a bare service key.")
+    fingerprint: str = Field(max_length=64, description="SHA-256 of method, path, query, content type and body.")
+    state: str = Field(max_length=16, description="in_progress or done.")
+    status_code: int | None = None
+    content_type: str | None = Field(default=None, max_length=200)
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 RECORD_TYPES: dict[str, type[SQLModel]] = {

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
         description="Redis URL (redis://host:6379/0) for rate-limit counters shared by replicas; default: memory.",
     )
     rate_limit_prefix: str = Field("coach", description="Key prefix of the rate-limit counters in Redis.")
+    idempotency_ttl_s: int = Field(
+        86_400, gt=0, description="How long the answer to a POST with an Idempotency-Key is kept for replays."
+    )
 
     @field_validator("openai_api_key", "openai_base_url", "judge_api_key", "judge_base_url", "judge_model",
                      "database_url", "chroma_url", "api_key", "on_behalf_of", "metrics_token", "redis_url",

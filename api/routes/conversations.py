@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from api.deps import PageDep, PrincipalDep, SessionDep, WriterDep
 from api.errors import PROBLEM_RESPONSES, invalid, not_found
+from api.preconditions import PreconditionDep
 from api.schemas import (
     ActionItemCreate,
     ActionItemPublic,
@@ -101,9 +102,12 @@ def create_conversation(body: ConversationCreate, w: WriterDep) -> ConversationP
 
 
 @router.patch("/{conversation_id}", summary="Change a conversation")
-def update_conversation(conversation_id: str, body: ConversationUpdate, w: WriterDep) -> ConversationPublic:
+def update_conversation(
+    conversation_id: str, body: ConversationUpdate, w: WriterDep, pre: PreconditionDep
+) -> ConversationPublic:
     conv = _visible(w.session, w.principal, conversation_id)
     w.authorize(conv)
+    pre.check(w.session, conv, lambda: _public(conv, _items(w.session, w.principal, conv)))
     changes = body.changes()
     if "manager_id" in changes:
         if changes["manager_id"] == conv.employee_id:
@@ -129,13 +133,14 @@ def create_action_item(conversation_id: str, body: ActionItemCreate, w: WriterDe
 
 @router.patch("/{conversation_id}/action-items/{item_id}", summary="Change an action item (e.g. mark it done)")
 def update_action_item(
-    conversation_id: str, item_id: str, body: ActionItemUpdate, w: WriterDep
+    conversation_id: str, item_id: str, body: ActionItemUpdate, w: WriterDep, pre: PreconditionDep
 ) -> ActionItemPublic:
     conv = _visible(w.session, w.principal, conversation_id)
     item = next((i for i in _items(w.session, w.principal, conv) if i.id == item_id), None)
     if item is None:
         raise not_found("action item")
     w.authorize(item, conversation=conv)
+    pre.check(w.session, item, lambda: ActionItemPublic.model_validate(item))
     changes = body.changes()
     if changes.get("owner_id") is not None:
         w.person(changes["owner_id"], field="owner_id")

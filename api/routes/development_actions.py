@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import PageDep, PrincipalDep, SessionDep, WriterDep
 from api.errors import PROBLEM_RESPONSES, not_found
+from api.preconditions import PreconditionDep
 from api.schemas import DevelopmentActionCreate, DevelopmentActionPublic, DevelopmentActionUpdate, Page
 from knowledge.models import DevelopmentAction
 from knowledge.queries import get_development_action, list_development_actions
@@ -58,12 +59,13 @@ def create_development_action(body: DevelopmentActionCreate, w: WriterDep) -> De
 
 @router.patch("/{action_id}", summary="Change a development action")
 def update_development_action(
-    action_id: str, body: DevelopmentActionUpdate, w: WriterDep
+    action_id: str, body: DevelopmentActionUpdate, w: WriterDep, pre: PreconditionDep
 ) -> DevelopmentActionPublic:
     action = get_development_action(w.session, principal=w.principal, action_id=action_id)
     if action is None:
         raise not_found("development action")
     w.authorize(action)
+    pre.check(w.session, action, lambda: DevelopmentActionPublic.model_validate(action))
     changes = body.changes()
     if changes.get("goal_id") is not None:
         w.goal(changes["goal_id"], field="goal_id")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import PageDep, PrincipalDep, SessionDep, WriterDep
 from api.errors import PROBLEM_RESPONSES, invalid, not_found
+from api.preconditions import PreconditionDep
 from api.schemas import GoalCreate, GoalPublic, GoalUpdate, Page
 from knowledge.models import Goal, GoalLevel, GoalStatus
 from knowledge.queries import get_goal, list_goals
@@ -76,11 +77,12 @@ def create_goal(body: GoalCreate, w: WriterDep) -> GoalPublic:
 
 
 @router.patch("/{goal_id}", summary="Change a goal")
-def update_goal(goal_id: str, body: GoalUpdate, w: WriterDep) -> GoalPublic:
+def update_goal(goal_id: str, body: GoalUpdate, w: WriterDep, pre: PreconditionDep) -> GoalPublic:
     goal = get_goal(w.session, principal=w.principal, goal_id=goal_id)
     if goal is None:
         raise not_found("goal")
     w.authorize(goal)
+    pre.check(w.session, goal, lambda: GoalPublic.model_validate(goal))
     changes = body.changes()
     if changes.get("parent_id") is not None:
         if changes["parent_id"] == goal.id:

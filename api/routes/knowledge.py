@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from api.deps import NowDep, PageDep, PrincipalDep, SessionDep, StoreDep
 from api.errors import PROBLEM_RESPONSES, ApiError, forbidden, invalid, not_found, problem_doc
+from api.preconditions import PreconditionDep
 from api.schemas import (
     DocumentCreate,
     DocumentDetail,
@@ -201,12 +202,14 @@ def create_document(
 
 @documents.delete("/{document_id}", status_code=204, summary="Delete a policy document (HR)")
 def delete_document_route(
-    document_id: str, session: SessionDep, principal: PrincipalDep, store: StoreDep, now: NowDep
+    document_id: str, session: SessionDep, principal: PrincipalDep, store: StoreDep, now: NowDep,
+    pre: PreconditionDep,
 ) -> Response:
     doc = get_document(session, org_id=principal.org_id, id_or_key=document_id)
     if doc is None:
         raise not_found("document")
     _require_admin(session, principal)
+    pre.check(session, doc, lambda: DocumentDetail.model_validate(doc))
     doc_id = doc.id
     delete_document(session, store, org_id=principal.org_id, id_or_key=doc_id)
     _audit(session, principal, "document.delete", doc_id, now)

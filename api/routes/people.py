@@ -13,6 +13,7 @@ from agent.erasure import DerivedDataPending, ErasureBlocked, erase_derived, era
 from agent.service import Coach
 from api.deps import CoachDep, PageDep, PrincipalDep, SessionDep, StoreDep, WriterDep
 from api.errors import PROBLEM_RESPONSES, ApiError, forbidden, invalid, not_found, problem_doc
+from api.preconditions import PreconditionDep
 from api.schemas import Page, PersonCreate, PersonPublic, PersonUpdate
 from knowledge.models import (
     Person,
@@ -100,11 +101,12 @@ def _keep_one_hr(session: Session, *, org_id: str, leaving: str) -> None:
     summary="Change a person (HR; services for non-HR people)",
     responses={409: problem_doc("E-mail address taken, or the organisation's last HR person would lose the role")},
 )
-def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPublic:
+def update_person(person_id: str, body: PersonUpdate, w: WriterDep, pre: PreconditionDep) -> PersonPublic:
     person = get_person(w.session, principal=w.principal, person_id=person_id)
     if person is None:
         raise not_found("person")
     w.authorize(person)
+    pre.check(w.session, person, lambda: PersonPublic.model_validate(person))
     changes = body.changes()
     _check_links(w, person.id, changes.get("manager_id"), changes.get("team_id"))
     if "email" in changes:
@@ -130,7 +132,9 @@ def update_person(person_id: str, body: PersonUpdate, w: WriterDep) -> PersonPub
         503: problem_doc("Records erased, search index or chat threads not yet: repeat the request"),
     },
 )
-async def erase_person(person_id: str, w: WriterDep, store: StoreDep, coach: CoachDep) -> Response:
+async def erase_person(
+    person_id: str, w: WriterDep, store: StoreDep, coach: CoachDep, pre: PreconditionDep
+) -> Response:
     """Erase the person's records in one transaction (nothing is deleted if any part fails),
     then their search vectors and chat threads (what goes and what stays: :mod:`agent.erasure`).
 
@@ -152,6 +156,7 @@ async def erase_person(person_id: str, w: WriterDep, store: StoreDep, coach: Coa
         raise forbidden("Only HR may erase a person.")
     if person.id == principal.person_id:
         raise ApiError(409, "You cannot erase yourself; ask another HR person.")
+    await run_in_threadpool(pre.check, session, person, lambda: PersonPublic.model_validate(person))
     await run_in_threadpool(_erase_records, w, person)
     await _erase_derived(store, coach, org_id=principal.org_id, person_id=person_id)
     return Response(status_code=204)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import PageDep, PrincipalDep, SessionDep, WriterDep
 from api.errors import PROBLEM_RESPONSES, not_found
+from api.preconditions import PreconditionDep
 from api.schemas import Page, TeamCreate, TeamPublic, TeamUpdate
 from knowledge.models import Team
 from knowledge.queries import get_team, list_teams
@@ -41,11 +42,12 @@ def create_team(body: TeamCreate, w: WriterDep) -> TeamPublic:
 
 
 @router.patch("/{team_id}", summary="Change a team (HR, services)")
-def update_team(team_id: str, body: TeamUpdate, w: WriterDep) -> TeamPublic:
+def update_team(team_id: str, body: TeamUpdate, w: WriterDep, pre: PreconditionDep) -> TeamPublic:
     team = get_team(w.session, principal=w.principal, team_id=team_id)
     if team is None:
         raise not_found("team")
     w.authorize(team)
+    pre.check(w.session, team, lambda: TeamPublic.model_validate(team))
     changes = body.changes()
     if changes.get("manager_id") is not None:
         w.person(changes["manager_id"], field="manager_id")

@@ -69,9 +69,10 @@ async def test_records_documents_and_erasure_on_postgres_and_a_chroma_server(
 
     v1 = "# Reiskosten\n\n## Fiets\n\nWie met de fiets komt krijgt 0,23 euro per kilometer."
     v2 = "# Reiskosten\n\n## Trein\n\nTreinreizen worden volledig vergoed met een NS-kaart."
-    first = await scale.client.post("/v1/documents", headers=scale.as_("marieke"), json={"name": "reis.md", "text": v1})
+    hr = scale.as_("marieke")
+    first = await scale.client.post("/v1/documents", headers=hr, json={"name": "reis.md", "text": v1})
     assert first.status_code == 201, first.text
-    second = await scale.client.post("/v1/documents", headers=scale.as_("marieke"), json={"name": "reis.md", "text": v2})
+    second = await scale.client.post("/v1/documents", headers=hr, json={"name": "reis.md", "text": v2})
     assert second.status_code == 200 and second.json()["status"] == "updated"
     texts = {c.text for c in store.get("policy", where=field_is("doc_id", first.json()["id"]))}
     assert any("Treinreizen" in t for t in texts) and not any("fiets" in t for t in texts)
