@@ -79,6 +79,12 @@ such record *or not yours to see* (the same answer). 413/422: too large or inval
 before any model call.
 
 **Lists** return `{items, next_cursor}`; pass `cursor=<next_cursor>` for the next page.
+
+**Lost updates and retries.** Record reads carry an `ETag`; send it back as `If-Match` on
+`PATCH` or `DELETE` and a record that changed since gets 412 instead of being overwritten
+(without `If-Match` the change goes ahead). Send `Idempotency-Key: <unique string>` with a
+`POST` you may retry: a repeat gets the first answer (`Idempotent-Replayed: true`), another
+body under the same key 422; keys are kept for 24 hours (`COACH_IDEMPOTENCY_TTL_S`).
 """
 
 TAGS = [
