@@ -31,6 +31,7 @@ from api.mcp import http_app as mcp_http_app
 from api.preconditions import ETagMiddleware
 from api.rate_limit import RateLimiter, limit_api, limit_coach
 from api.routes import (
+    activity,
     chat,
     conversations,
     development_actions,
@@ -56,6 +57,7 @@ from knowledge.db import engine_for
 from knowledge.index_sync import attach_record_index
 from knowledge.migrations import require_current
 from knowledge.offload import run_sync, set_worker_threads
+from knowledge.reconcile import Reconciler
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
 
@@ -152,17 +154,24 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         the_store = store if store is not None else await run_sync(open_store, settings)
         await run_sync(_prepare_store, the_store)
         index = attach_record_index(engine, the_store)
+        # A crash may have left the store behind the database: compare and repair in the
+        # background; /readyz answers 503 until it is done.
+        reconciler = Reconciler(engine, the_store, lock=index.lock)
+        reconciler.start()
         the_coach = coach if coach is not None else await run_sync(
             lambda: Coach(settings=settings, engine=engine, store=the_store))
         app.state.engine = engine
         app.state.store = the_store
         app.state.coach = the_coach
+        app.state.record_index = index
+        app.state.reconciler = reconciler
         watch_pool(engine)
         stop_mcp = await _start_mcp(mcp_server)
         try:
             yield
         finally:
             await stop_mcp()
+            await run_sync(reconciler.stop)
             index.detach()
             if coach is None:
                 await the_coach.aclose()
@@ -219,6 +228,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         coach_routes.router,
         nudges.router,
         chat.router,
+        activity.router,
     ):
         # Every authenticated route counts against the caller's API limit; the model-backed
         # ones (coach tasks, chat) against the coach limit as well.

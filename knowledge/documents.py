@@ -156,7 +156,7 @@ def chunk_document(
     return chunks
 
 
-def _store_chunks(store: Store, doc: PolicyDocument, chunks: list[PolicyChunk]) -> tuple[int, int]:
+def store_chunks(store: Store, doc: PolicyDocument, chunks: list[PolicyChunk]) -> tuple[int, int]:
     """Make the store hold exactly ``chunks`` for ``doc``; returns (added, removed)."""
     present = store.ids("policy", where=field_is("doc_id", doc.id))
     wanted = {c.id for c in chunks}
@@ -262,7 +262,7 @@ def _write(session: Session, store: Store, *, org_id: str, p: _Prepared, now: da
         # Flush first: a record the database refuses must not leave vectors behind.
         session.add(doc)
         session.flush()
-    added, removed = _store_chunks(store, doc, p.chunks)
+    added, removed = store_chunks(store, doc, p.chunks)
     return IngestResult(
         doc_id=p.doc_id, key=p.key, title=p.title, language=p.language, status=status,
         chunks=len(p.chunks), added=added, removed=removed,
@@ -387,6 +387,6 @@ def reindex_documents(session: Session, store: Store, *, org_id: str | None = No
         _, body = split_front_matter(doc.content) if markdown else ({}, doc.content)
         chunks = chunk_document(org_id=doc.org_id, doc_id=doc.id, body=body, markdown=markdown)
         store.delete("policy", where=field_is("doc_id", doc.id))
-        _store_chunks(store, doc, chunks)
+        store_chunks(store, doc, chunks)
         total += len(chunks)
     return total

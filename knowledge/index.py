@@ -208,13 +208,17 @@ class SyncStats(BaseModel):
 
 
 def sync_org(session: Session, store: Store, *, org_id: str) -> SyncStats:
-    """Bring ``org_id``'s vectors in step with the database; embeds only changed records."""
-    records = _org_records(session, org_id)
-    live = {r.id for r in records}
+    """Bring ``org_id``'s vectors in step with the database; embeds only changed records.
+
+    The store is read before the database: a record committed (and indexed) in between is
+    then not taken for an orphan of a deleted record.
+    """
     stored = {
         str(c.metadata.get("record_id"))
         for c in store.get("records", where=field_is("org_id", org_id))
     }
+    records = _org_records(session, org_id)
+    live = {r.id for r in records}
     orphans = stored - live
     remove_records(store, orphans)
     return SyncStats(indexed=index_records(store, records), removed=len(orphans))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,11 @@ class RecordIndexSync:
         for name, fn in self._listeners:
             if event.contains(OrmSession, name, fn):
                 event.remove(OrmSession, name, fn)
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]:
+        """Held while changes are applied to the store; hold it to compare the store with the database."""
+        return self._lock
 
     @property
     def backlog(self) -> int:

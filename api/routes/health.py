@@ -12,7 +12,7 @@ import logging
 from typing import Literal
 
 import anyio
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -69,11 +69,31 @@ async def _store(store: Store) -> Verdict:
     return "ok"
 
 
-@router.get("/readyz", summary="Readiness", responses={503: problem_doc("The database or the store cannot serve")})
-async def readyz(engine: EngineDep, store: StoreDep, settings: SettingsDep) -> Readiness:
+@router.get(
+    "/readyz", summary="Readiness",
+    responses={503: problem_doc("The database or the store cannot serve, or the store is behind the database")},
+)
+async def readyz(request: Request, engine: EngineDep, store: StoreDep, settings: SettingsDep) -> Readiness:
+    """Ready when the database and the store answer and the store holds what the database says:
+    the start-up reconciliation finished and no record change waits for a store that failed."""
     checks = {"database": await _database(engine), "store": await _store(store)}
     failed = {name: verdict for name, verdict in checks.items() if verdict != "ok"}
     if failed:
         detail = ", ".join(f"{name} {'not reachable' if v == 'unreachable' else 'busy'}" for name, v in failed.items())
         raise ApiError(503, f"Not ready: {detail}.", headers={"Retry-After": str(settings.retry_after_s)})
+    behind = _behind(request)
+    if behind:
+        raise ApiError(503, f"Not ready: the store is behind the database ({behind}).", slug="store-behind",
+                       headers={"Retry-After": "5"})
     return Readiness(checks={"database": "ok", "store": "ok"})
+
+
+def _behind(request: Request) -> str | None:
+    """Why the store does not hold what the database says yet; None when it does."""
+    reconciler = getattr(request.app.state, "reconciler", None)
+    if reconciler is not None and not reconciler.in_step:
+        return "comparing it with the records after start-up"
+    index = getattr(request.app.state, "record_index", None)
+    if index is not None and index.backlog:
+        return f"{index.backlog} record change(s) wait for the store"
+    return None

@@ -12,6 +12,7 @@ key for every actor the tests use:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import re
@@ -41,6 +42,7 @@ from knowledge.models import (
     Person,
     Role,
 )
+from knowledge.reconcile import reconcile_store
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
 from tests.db import init_db
@@ -164,6 +166,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     store = open_store(settings, embedder=HashEmbedder())
     store.check()
     sync_corpus(store)
+    engine = make_engine(settings.effective_database_url)
+    reconcile_store(engine, store)  # the seeded records indexed, as a running API keeps them
+    engine.dispose()
     del store
     return Template(settings.data_dir, ids, secrets)
 
@@ -226,6 +231,7 @@ async def api(settings: Settings, store: Store, coach: Any, template: Template) 
     app = create_app(settings, coach=coach, store=store, evaluation=SuiteEvaluation(settings))
     app.dependency_overrides[get_now] = lambda: NOW
     async with app.router.lifespan_context(app):
+        await asyncio.to_thread(app.state.reconciler.join)  # tests start with the store in step
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://coach.test") as client:
             yield Api(app=app, client=client, ids=ids, secrets=secrets, coach=coach, engine=app.state.engine)
