@@ -18,6 +18,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, cast
 
+from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
@@ -67,6 +68,7 @@ from agent.threads import (
     threads_of,
 )
 from knowledge import queries
+from knowledge.audit import Tokens, record_coach_run
 from knowledge.db import session_scope
 from knowledge.offload import run_sync
 from knowledge.plain_text import PlainStream, plain
@@ -75,6 +77,7 @@ from knowledge.settings import Settings
 from tools.chat_tools import record_tools
 from tools.context import CoachContext
 from tools.errors import NotVisible
+from tools.views import Evidence
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +193,8 @@ class Coach:
         )
         token = telemetry.current_task.set(task)
         try:
-            with telemetry.tracer.start_as_current_span("coach.task", attributes={"coach.task": task}):
+            with telemetry.tracer.start_as_current_span("coach.task", attributes={"coach.task": task}), \
+                    get_usage_metadata_callback() as usage:
                 state = await self._task_graph.ainvoke(TaskState(task=task, request=request), context=context,
                                                        config={"callbacks": telemetry.CALLBACKS,
                                                                "recursion_limit": TASK_STEPS})
@@ -198,7 +202,27 @@ class Coach:
             telemetry.current_task.reset(token)
         result: Result = state["result"]
         telemetry.record_result(task, engine=result.engine, degraded=result.degraded)
+        await asyncio.to_thread(self._audit_run, task, principal, now, state.get("evidence"), result, usage)
         return result
+
+    def _audit_run(
+        self, task: Task, principal: Principal, now: datetime, evidence: Evidence | None, result: Result,
+        usage: UsageMetadataCallbackHandler,
+    ) -> None:
+        """One audit event per run: who, for whom, which records went in, engine, model, tokens; no texts."""
+        known = evidence.known_sources() if evidence is not None else set()
+        subject = evidence.subject.id if evidence is not None and evidence.subject is not None else principal.person_id
+        counts = list(usage.usage_metadata.values())
+        record_coach_run(
+            self.engine, org_id=principal.org_id, actor=principal.actor, subject_id=subject, task=task,
+            records=[(t, i) for t, i in known if t not in ("guidance", "policy")],
+            guidance=sum(1 for t, _ in known if t in ("guidance", "policy")),
+            engine_name=result.engine, model=result.model, prompt_version=result.prompt_version,
+            degraded=result.degraded,
+            tokens=Tokens(input=sum(c.get("input_tokens", 0) for c in counts),
+                          output=sum(c.get("output_tokens", 0) for c in counts)),
+            at=now,
+        )
 
     def _active_prompt(self, org_id: str, task: Task) -> PromptSpec:
         """The organisation's active prompt version for ``task`` (the built-in one if none).

@@ -35,6 +35,8 @@ app.add_typer(prompts_app, name="prompts")
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("mcp")(mcp_command)
+audit_app = typer.Typer(help="The audit log (record changes, erasures, coach runs; never texts).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 @app.callback()
 def _entry(ctx: typer.Context) -> None:
@@ -149,6 +151,43 @@ def keys_revoke(
         if revoke_key(session, org_id=organisation.id, key_id=key_id, now=_now()) is None:
             raise fail(f"no key {key_id!r} in {org!r}")
     typer.echo(f"revoked {key_id}")
+
+
+@audit_app.command("export")
+def audit_export(
+    org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
+    out: Annotated[str | None, typer.Option("--out", help="File to write (JSON lines); default: stdout.")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Events at or after this time (UTC if no zone).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Events before this time (UTC if no zone).")] = None,
+) -> None:
+    """Export an organisation's audit log as JSON lines, oldest first."""
+    from sqlmodel import Session
+
+    from knowledge.audit import event_json, export_events
+
+    def utc(value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+    engine = migrated_engine(Settings())
+    count = 0
+    with Session(engine) as session:
+        organisation = get_org_by_slug(session, slug=org)
+        if organisation is None:
+            raise _fail(f"no organisation {org!r}")
+        sink = open(out, "w", encoding="utf-8") if out else None
+        try:
+            for event in export_events(session, org_id=organisation.id, since=utc(since), until=utc(until)):
+                line = json.dumps(event_json(event), ensure_ascii=False, default=str)
+                if sink is not None:
+                    sink.write(line + "\n")
+                else:
+                    typer.echo(line)
+                count += 1
+        finally:
+            if sink is not None:
+                sink.close()
+    if out:
+        typer.echo(f"exported {count} audit events of {org} to {out}", err=True)
 
 
 @app.command("demo")

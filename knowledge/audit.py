@@ -1,0 +1,157 @@
+"""The audit log of coach calls, and its two readers: the person it is about, and HR.
+
+Every coach task run leaves one :class:`~knowledge.models.AuditEvent` with ``action =
+"coach.run"``, ``target_type = "person"`` and ``target_id`` = the person the run was about
+(the employee of an agenda or development run, else the caller). Its ``detail`` holds who
+called (``actor``), the task, the ids and types of the records sent to the model (each
+marked ``private`` when it is a manager-private note), how many guidance passages, the
+engine and model, the prompt version and the token counts. Never any text of a record, a
+request or an answer: the log can be exported and kept for years (record-keeping under the
+EU AI Act, access requests under the GDPR) without becoming a second copy of the HR data.
+
+* :func:`record_coach_run` writes the event (commits);
+* :func:`coach_activity_about` lists the runs about a person, as that person may see them:
+  their own records listed, manager-private notes only counted;
+* :func:`export_events` yields an organisation's whole audit log, for HR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_
+from sqlmodel import Session, col, select
+
+from knowledge.models import AuditEvent, Conversation, Feedback, Visibility
+
+COACH_RUN = "coach.run"
+RECORD_TYPES = frozenset({"goal", "conversation", "action_item", "feedback", "development_action"})
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    input: int = 0
+    output: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.input + self.output
+
+
+def _private_ids(session: Session, records: Sequence[tuple[str, str]]) -> set[str]:
+    """Which of these conversations and feedback records are private to the manager."""
+    conv_ids = [i for t, i in records if t == "conversation"]
+    fb_ids = [i for t, i in records if t == "feedback"]
+    private: set[str] = set()
+    if conv_ids:
+        private |= set(session.exec(select(Conversation.id).where(
+            col(Conversation.id).in_(conv_ids), Conversation.visibility == Visibility.private_to_manager)).all())
+    if fb_ids:
+        private |= set(session.exec(select(Feedback.id).where(
+            col(Feedback.id).in_(fb_ids), Feedback.visibility == Visibility.private_to_manager)).all())
+    return private
+
+
+def record_coach_run(
+    engine: Engine,
+    *,
+    org_id: str,
+    actor: str,
+    subject_id: str | None,
+    task: str,
+    records: Iterable[tuple[str, str]],
+    guidance: int,
+    engine_name: str,
+    model: str | None,
+    prompt_version: str,
+    degraded: bool,
+    tokens: Tokens,
+    at: datetime,
+) -> str:
+    """Write the audit event of one coach run; returns its id. ``records`` are (type, id) pairs."""
+    pairs = sorted({(t, i) for t, i in records if t in RECORD_TYPES})
+    with Session(engine) as session:
+        private = _private_ids(session, pairs)
+        event = AuditEvent(
+            org_id=org_id, actor=actor, action=COACH_RUN, target_type="person", target_id=subject_id,
+            detail={
+                "task": task,
+                "records": [{"type": t, "id": i, "private": i in private} for t, i in pairs],
+                "guidance_passages": guidance,
+                "engine": engine_name,
+                "model": model,
+                "prompt_version": prompt_version,
+                "degraded": degraded,
+                "tokens": {"input": tokens.input, "output": tokens.output, "total": tokens.total},
+            },
+            at=at,
+        )
+        session.add(event)
+        session.commit()
+        return event.id
+
+
+def coach_activity_about(
+    session: Session, *, org_id: str, person_id: str, before: tuple[datetime, str] | None = None, limit: int = 50
+) -> list[AuditEvent]:
+    """The coach runs about ``person_id``, newest first; ``before`` = (at, id) of the last one seen."""
+    stmt = select(AuditEvent).where(
+        AuditEvent.org_id == org_id, AuditEvent.action == COACH_RUN,
+        AuditEvent.target_type == "person", AuditEvent.target_id == person_id,
+    )
+    if before is not None:
+        at, event_id = before
+        stmt = stmt.where(or_(col(AuditEvent.at) < at, and_(col(AuditEvent.at) == at, col(AuditEvent.id) < event_id)))
+    stmt = stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def visible_activity(event: AuditEvent) -> dict[str, Any]:
+    """One run as the person it is about sees it: their records, private notes only counted."""
+    detail = event.detail or {}
+    records = [r for r in detail.get("records", []) if isinstance(r, dict)]
+    return {
+        "id": event.id,
+        "at": event.at,
+        "asked_by": event.actor,
+        "task": detail.get("task"),
+        "engine": detail.get("engine"),
+        "model": detail.get("model"),
+        "prompt_version": detail.get("prompt_version"),
+        "records": [{"type": r["type"], "id": r["id"]} for r in records if not r.get("private")],
+        "private_records": sum(1 for r in records if r.get("private")),
+    }
+
+
+def export_events(
+    session: Session, *, org_id: str, since: datetime | None = None, until: datetime | None = None,
+    batch: int = 500,
+) -> Iterator[AuditEvent]:
+    """Every audit event of ``org_id`` (optionally within [since, until)), oldest first, in batches."""
+    last: tuple[datetime, str] | None = None
+    while True:
+        stmt = select(AuditEvent).where(AuditEvent.org_id == org_id)
+        if since is not None:
+            stmt = stmt.where(col(AuditEvent.at) >= since)
+        if until is not None:
+            stmt = stmt.where(col(AuditEvent.at) < until)
+        if last is not None:
+            stmt = stmt.where(or_(col(AuditEvent.at) > last[0], and_(col(AuditEvent.at) == last[0],
+                                                                      col(AuditEvent.id) > last[1])))
+        rows = list(session.exec(stmt.order_by(col(AuditEvent.at), col(AuditEvent.id)).limit(batch)).all())
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = (rows[-1].at, rows[-1].id)
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    """An audit event as one line of an export."""
+    return {
+        "id": event.id, "at": event.at.isoformat(), "org_id": event.org_id, "actor": event.actor,
+        "action": event.action, "target_type": event.target_type, "target_id": event.target_id,
+        "detail": event.detail,
+    }

@@ -1,0 +1,93 @@
+"""After an erasure, no copy of the person's text may be left in a file: purge logs, compact files.
+
+Deleting rows is not enough to make text unreadable on disk:
+
+* **Chroma's log.** Embedded Chroma writes every upsert to its ``embeddings_queue`` table
+  (document text and metadata included) and purges that log only once its vector index was
+  persisted, which happens every ``sync_threshold`` writes. A deleted record's text can stay
+  there indefinitely. :func:`scrub_chroma_log` blanks the text, metadata and vector of the log
+  entries of the erased vector ids (the entries stay, so that a replay of the log still adds
+  and then deletes the same ids: the index stays consistent), and rebuilds the full-text index.
+* **Free pages and journals.** SQLite leaves deleted rows in free pages, and in WAL mode the
+  write-ahead log holds page images with the old rows. :func:`compact_sqlite` vacuums the file
+  and truncates its WAL.
+
+Both work on local files only (SQLite databases, embedded Chroma). A PostgreSQL database or a
+Chroma server keeps its own files; their operators compact those (``VACUUM FULL``; Chroma's
+own log purge).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
+def compact_sqlite(path: Path) -> None:
+    """Vacuum a SQLite file and truncate its write-ahead log: deleted rows leave no bytes behind."""
+    if not path.exists():
+        return
+    with closing(_connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def chroma_sqlite_path(chroma_dir: Path) -> Path:
+    return chroma_dir / "chroma.sqlite3"
+
+
+def scrub_chroma_log(chroma_dir: Path, *, record_ids: Iterable[str]) -> int:
+    """Blank the log entries of the vectors of ``record_ids`` (ids ``<record id>:<part>``) in an
+    embedded Chroma folder, rebuild its full-text index, and compact the file. Returns the
+    number of log entries blanked."""
+    path = chroma_sqlite_path(chroma_dir)
+    ids = sorted(set(record_ids))
+    if not path.exists():
+        return 0
+    blanked = 0
+    with closing(_connect(path)) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "embeddings_queue" in tables and ids:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for record_id in ids:
+                    rows = conn.execute(
+                        "SELECT seq_id, vector FROM embeddings_queue WHERE id = ? OR id LIKE ? ESCAPE '\\'",
+                        (record_id, _like_prefix(record_id) + ":%"),
+                    ).fetchall()
+                    for seq_id, vector in rows:
+                        zero = bytes(len(vector)) if vector is not None else None
+                        conn.execute(
+                            "UPDATE embeddings_queue SET metadata = ?, vector = ? WHERE seq_id = ?",
+                            (json.dumps({}) if vector is not None else None, zero, seq_id),
+                        )
+                        blanked += 1
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        if "embedding_fulltext_search" in tables:
+            # Deleted documents leave their words in the full-text index's segments until a merge.
+            conn.execute("INSERT INTO embedding_fulltext_search(embedding_fulltext_search) VALUES ('optimize')")
+    compact_sqlite(path)
+    log.info("erasure: %d Chroma log entries blanked", blanked)
+    return blanked
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
