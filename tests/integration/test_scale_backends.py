@@ -7,6 +7,7 @@ search finds them), and erasing a person removes every vector about them from th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ async def scale(scale_settings: Settings) -> AsyncIterator[Scale]:
     engine.dispose()
     app = create_app(scale_settings)
     async with app.router.lifespan_context(app):
+        await asyncio.to_thread(app.state.reconciler.join)  # the start-up comparison of store and records
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://coach.test") as client:
             yield Scale(client, keys)
