@@ -17,10 +17,12 @@ checked there, before anything here runs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
+from knowledge.audit import erased_ref, scrub_person
 from knowledge.idempotency import forget_person
 from knowledge.index import remove_person
 from knowledge.models import (
@@ -36,6 +38,7 @@ from knowledge.models import (
     Team,
 )
 from knowledge.offload import run_sync
+from knowledge.purge import LocalFiles, compact_local_files
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -75,7 +78,8 @@ def was_erased(session: Session, *, org_id: str, person_id: str) -> bool:
     """Whether ``person_id`` of ``org_id`` was erased before (its audit event exists)."""
     return session.exec(
         select(AuditEvent.id).where(
-            AuditEvent.org_id == org_id, AuditEvent.action == ERASE_ACTION, AuditEvent.target_id == person_id
+            AuditEvent.org_id == org_id, AuditEvent.action == ERASE_ACTION,
+            col(AuditEvent.target_id).in_([person_id, erased_ref(org_id, person_id)]),
         )
     ).first() is not None
 
@@ -127,18 +131,44 @@ def erase_records(session: Session, person: Person, *, auditor: Auditor) -> dict
         "unlinked": len(unlink),
         "idempotency_records": forget_person(session, org_id=org_id, person_id=pid),
     }
-    auditor.audit(action=ERASE_ACTION, target_type="person", target_id=pid, detail=counts)
+    erased_ids = [*(g.id for g in goals), *(c.id for c in conversations), *(i.id for i in items),
+                  *(f.id for f in feedback), *(a.id for a in actions), *(k.id for k in keys)]
+    counts["audit_events_scrubbed"] = scrub_person(session, org_id=org_id, person_id=pid, record_ids=erased_ids)
+    auditor.audit(action=ERASE_ACTION, target_type="person", target_id=erased_ref(org_id, pid), detail=counts)
     return counts
 
 
-async def erase_derived(store: Store, threads: ThreadEraser, *, org_id: str, person_id: str) -> None:
-    """Remove the person's search vectors and chat threads (after the records are erased).
+ForgetHook = Callable[[str, str], None]
+"""``hook(org_id, person_id)``: forgets what another part keeps about a person (e.g. the rate
+limiter's counters keyed by principal). Register it in ``app.state.erasure_hooks``."""
+
+
+async def erase_derived(
+    store: Store,
+    threads: ThreadEraser,
+    *,
+    org_id: str,
+    person_id: str,
+    files: LocalFiles | None = None,
+    hooks: Sequence[ForgetHook] = (),
+) -> None:
+    """Remove the person's search vectors, chat threads and everything else derived (after the
+    records are erased): ``hooks`` run (rate-limit keys ...), then the local files are purged
+    and compacted (Chroma's log, SQLite free pages and WAL: :mod:`knowledge.purge`).
 
     Raises :class:`DerivedDataPending` when the store or the checkpointer cannot do it now.
     """
+
+    def live(vector_ids: list[str]) -> set[str]:
+        return {c.id for c in store.get("records", ids=vector_ids)} if vector_ids else set()
+
     try:
         await run_sync(remove_person, store, org_id=org_id, person_id=person_id)
         await threads.delete_threads_of(org_id=org_id, person_id=person_id)
+        for hook in hooks:
+            await run_sync(hook, org_id, person_id)
+        if files is not None:
+            await run_sync(compact_local_files, files, person_id=person_id, live=live)
     except Exception as exc:  # the store or checkpointer is down: the client must retry
         log.error("erase of %s: records erased, derived data not (%s)", person_id, type(exc).__name__)
         raise DerivedDataPending(person_id) from exc

@@ -186,6 +186,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         dependencies=[Depends(refuse_nul_params)],
     )
     app.state.settings = settings
+    app.state.erasure_hooks = []  # (org_id, person_id) callables: e.g. the rate limiter forgets the person
     app.state.evaluation = evaluation
     mcp_server = build_mcp_server(lambda: Services(app.state.coach, app.state.engine), principal_from_request)
     app.mount("/mcp", KeyAuth(mcp_http_app(mcp_server), lambda: app.state.engine))

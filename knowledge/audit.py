@@ -17,6 +17,7 @@ EU AI Act, access requests under the GDPR) without becoming a second copy of the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -155,3 +156,49 @@ def event_json(event: AuditEvent) -> dict[str, Any]:
         "action": event.action, "target_type": event.target_type, "target_id": event.target_id,
         "detail": event.detail,
     }
+
+
+ERASED = "erased"
+"""What an erased person's id becomes in the audit log: the fact of each action stays."""
+
+
+def erased_ref(org_id: str, person_id: str) -> str:
+    """The pseudonym of an erased person in their erasure event (lets a repeated erasure be
+    recognised without keeping the id)."""
+    import hashlib
+
+    return "erased:" + hashlib.sha256(f"{org_id}:{person_id}".encode()).hexdigest()[:24]
+
+
+def _scrub(value: Any, person_id: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(person_id, ERASED)
+    if isinstance(value, list):
+        return [_scrub(v, person_id) for v in value]
+    if isinstance(value, dict):
+        return {k.replace(person_id, ERASED): _scrub(v, person_id) for k, v in value.items()}
+    return value
+
+
+def scrub_person(session: Session, *, org_id: str, person_id: str, record_ids: Iterable[str] = ()) -> int:
+    """Remove ``person_id`` from the organisation's audit log: as actor (also a service acting
+    for them), as target and inside details. Events about ``record_ids`` (the records erased
+    with them) lose their actor too: that is the link between a giver and their anonymous
+    feedback. Flushes; returns how many events changed."""
+    erased_records = set(record_ids)
+    changed = 0
+    rows = session.exec(select(AuditEvent).where(AuditEvent.org_id == org_id)).all()
+    for event in rows:
+        detail = event.detail or {}
+        before = (event.actor, event.target_id, detail)
+        actor = event.actor.replace(person_id, ERASED)
+        if event.target_id in erased_records:
+            actor = ERASED
+        target = ERASED if event.target_id == person_id else event.target_id
+        new_detail = _scrub(detail, person_id) if person_id in json.dumps(detail, default=str) else detail
+        if (actor, target, new_detail) != before:
+            event.actor, event.target_id, event.detail = actor, target, new_detail
+            session.add(event)
+            changed += 1
+    session.flush()
+    return changed

@@ -22,9 +22,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,24 +54,31 @@ def chroma_sqlite_path(chroma_dir: Path) -> Path:
     return chroma_dir / "chroma.sqlite3"
 
 
-def scrub_chroma_log(chroma_dir: Path, *, record_ids: Iterable[str]) -> int:
-    """Blank the log entries of the vectors of ``record_ids`` (ids ``<record id>:<part>``) in an
-    embedded Chroma folder, rebuild its full-text index, and compact the file. Returns the
-    number of log entries blanked."""
+def scrub_chroma_log(
+    chroma_dir: Path, *, person_id: str, live: Callable[[list[str]], set[str]] = lambda ids: set()
+) -> int:
+    """Blank the log entries that name ``person_id`` in their metadata (the vectors of records
+    about them or written by them) in an embedded Chroma folder, except those of vector ids
+    ``live`` says are still stored; rebuild the full-text index and compact the file. Returns
+    the number of log entries blanked."""
     path = chroma_sqlite_path(chroma_dir)
-    ids = sorted(set(record_ids))
     if not path.exists():
         return 0
     blanked = 0
     with closing(_connect(path)) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "embeddings_queue" in tables and ids:
+        if "embeddings_queue" in tables:
+            candidates = conn.execute(
+                "SELECT DISTINCT id FROM embeddings_queue WHERE metadata LIKE ? ESCAPE '\\'",
+                ("%" + _like_prefix(json.dumps(person_id)) + "%",),
+            ).fetchall()
+            ids = [row[0] for row in candidates]
+            keep = live(ids) if ids else set()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for record_id in ids:
+                for vector_id in sorted(set(ids) - keep):
                     rows = conn.execute(
-                        "SELECT seq_id, vector FROM embeddings_queue WHERE id = ? OR id LIKE ? ESCAPE '\\'",
-                        (record_id, _like_prefix(record_id) + ":%"),
+                        "SELECT seq_id, vector FROM embeddings_queue WHERE id = ?", (vector_id,)
                     ).fetchall()
                     for seq_id, vector in rows:
                         zero = bytes(len(vector)) if vector is not None else None
@@ -91,3 +101,31 @@ def scrub_chroma_log(chroma_dir: Path, *, record_ids: Iterable[str]) -> int:
 
 def _like_prefix(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFiles:
+    """The files of the embedded defaults that an erasure compacts (None: not a local file)."""
+
+    database: Path | None
+    checkpoints: Path | None
+    chroma: Path | None
+
+
+def local_files(settings: Settings) -> LocalFiles:
+    url = settings.effective_database_url
+    database = Path(url.split("///", 1)[-1]) if url.startswith("sqlite") and "///" in url else None
+    if database is not None and database.name == ":memory:":
+        database = None
+    checkpoints = settings.checkpoint_path if database is not None else None
+    chroma = None if settings.chroma_url else settings.chroma_path
+    return LocalFiles(database=database, checkpoints=checkpoints, chroma=chroma)
+
+
+def compact_local_files(files: LocalFiles, *, person_id: str, live: Callable[[list[str]], set[str]]) -> int:
+    """Purge the Chroma log of ``person_id`` and compact every local SQLite file; returns the log entries blanked."""
+    blanked = scrub_chroma_log(files.chroma, person_id=person_id, live=live) if files.chroma is not None else 0
+    for path in (files.database, files.checkpoints):
+        if path is not None:
+            compact_sqlite(path)
+    return blanked

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +19,7 @@ from knowledge.models import (
     Person,
     Role,
 )
+from knowledge.purge import local_files
 from knowledge.queries import find_person_by_email, get_person, list_people
 from knowledge.store import Store
 
@@ -133,7 +134,7 @@ def update_person(person_id: str, body: PersonUpdate, w: WriterDep, pre: Precond
     },
 )
 async def erase_person(
-    person_id: str, w: WriterDep, store: StoreDep, coach: CoachDep, pre: PreconditionDep
+    person_id: str, request: Request, w: WriterDep, store: StoreDep, coach: CoachDep, pre: PreconditionDep
 ) -> Response:
     """Erase the person's records in one transaction (nothing is deleted if any part fails),
     then their search vectors and chat threads (what goes and what stays: :mod:`agent.erasure`).
@@ -149,7 +150,7 @@ async def erase_person(
                 lambda: was_erased(session, org_id=principal.org_id, person_id=person_id)):
             # End the read (its connection back in the pool) before the clean-up opens its own.
             await run_in_threadpool(session.rollback)
-            await _erase_derived(store, coach, org_id=principal.org_id, person_id=person_id)
+            await _erase_derived(request, store, coach, org_id=principal.org_id, person_id=person_id)
             return Response(status_code=204)
         raise not_found("person")
     if not principal.is_hr:
@@ -158,13 +159,17 @@ async def erase_person(
         raise ApiError(409, "You cannot erase yourself; ask another HR person.")
     await run_in_threadpool(pre.check, session, person, lambda: PersonPublic.model_validate(person))
     await run_in_threadpool(_erase_records, w, person)
-    await _erase_derived(store, coach, org_id=principal.org_id, person_id=person_id)
+    await _erase_derived(request, store, coach, org_id=principal.org_id, person_id=person_id)
     return Response(status_code=204)
 
 
-async def _erase_derived(store: Store, coach: Coach, *, org_id: str, person_id: str) -> None:
+async def _erase_derived(request: Request, store: Store, coach: Coach, *, org_id: str, person_id: str) -> None:
     try:
-        await erase_derived(store, coach, org_id=org_id, person_id=person_id)
+        await erase_derived(
+            store, coach, org_id=org_id, person_id=person_id,
+            files=local_files(request.app.state.settings),
+            hooks=getattr(request.app.state, "erasure_hooks", ()),
+        )
     except DerivedDataPending as exc:
         raise ApiError(
             503, "The records are erased, but the search index or chat threads could not be "
