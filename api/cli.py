@@ -190,6 +190,44 @@ def audit_export(
         typer.echo(f"exported {count} audit events of {org} to {out}", err=True)
 
 
+@app.command("backup")
+def backup_command(
+    path: Annotated[str, typer.Argument(help="A new (or empty) folder for the backup.")],
+) -> None:
+    """Back up the embedded data folder; safe while `coach serve` runs (SQLite online backup)."""
+    from pathlib import Path
+
+    from knowledge.backup import BackupError, backup
+
+    try:
+        report = backup(Settings(), Path(path))
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"backup written to {report.path}: {', '.join(sorted(report.files))} "
+               f"({sum(report.rows.values())} rows); the store is rebuilt from it on restore")
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[str, typer.Argument(help="A folder written by `coach backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the existing data (stop the server first).")] = False,
+) -> None:
+    """Restore a backup into the data folder and rebuild the store from it. Stop the server first."""
+    from pathlib import Path
+
+    from knowledge.backup import BackupError, rebuild_store, restore_files
+    from knowledge.store import open_store
+
+    settings = Settings()
+    try:
+        manifest = restore_files(settings, Path(path), force=force)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    counts = rebuild_store(settings, open_store(settings))
+    typer.echo(f"restored the backup of {manifest['created_at']}; store rebuilt "
+               f"({counts['records_indexed']} records indexed, {counts['policy_chunks']} policy chunks)")
+
+
 @app.command("demo")
 def demo(
     ctx: typer.Context,
