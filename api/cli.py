@@ -173,7 +173,7 @@ def audit_export(
     with Session(engine) as session:
         organisation = get_org_by_slug(session, slug=org)
         if organisation is None:
-            raise _fail(f"no organisation {org!r}")
+            raise fail(f"no organisation {org!r}")
         sink = open(out, "w", encoding="utf-8") if out else None
         try:
             for event in export_events(session, org_id=organisation.id, since=utc(since), until=utc(until)):
@@ -202,7 +202,7 @@ def backup_command(
     try:
         report = backup(Settings(), Path(path))
     except BackupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     typer.echo(f"backup written to {report.path}: {', '.join(sorted(report.files))} "
                f"({sum(report.rows.values())} rows); the store is rebuilt from it on restore")
 
@@ -222,7 +222,7 @@ def restore_command(
     try:
         manifest = restore_files(settings, Path(path), force=force)
     except BackupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     counts = rebuild_store(settings, open_store(settings))
     typer.echo(f"restored the backup of {manifest['created_at']}; store rebuilt "
                f"({counts['records_indexed']} records indexed, {counts['policy_chunks']} policy chunks)")

@@ -34,11 +34,12 @@ import pytest
 from sqlmodel import Session, select
 
 from knowledge.corpus import split_front_matter, sync_corpus
-from knowledge.db import init_db, make_engine
+from knowledge.db import make_engine
 from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.documents import PolicyDocument, chunk_document, ingest_text
 from knowledge.index import IndexEntry
 from knowledge.keys import create_key
+from knowledge.migrations import upgrade
 from knowledge.models import Conversation, Feedback
 from knowledge.settings import Settings
 from knowledge.store import field_is, open_store
@@ -60,7 +61,7 @@ def _build_template(data_dir: Path) -> dict[str, str]:
     """Seed, sync the corpus, ingest v1 of a policy document; index everything. Returns API keys."""
     settings = Settings(data_dir=data_dir, openai_api_key=None, openai_base_url=None)
     engine = make_engine(settings.effective_database_url)
-    init_db(engine)
+    upgrade(engine)
     store = open_store(settings)
     sync_corpus(store)
     keys: dict[str, str] = {}

@@ -17,9 +17,10 @@ import pytest
 from sqlmodel import Session
 
 from api.app import create_app
-from knowledge.db import init_db, make_engine
+from knowledge.db import make_engine
 from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.keys import create_key
+from knowledge.migrations import upgrade
 from knowledge.settings import Settings
 from knowledge.store import all_of, field_is, open_store
 
@@ -39,7 +40,7 @@ class Scale:
 @pytest.fixture
 async def scale(scale_settings: Settings) -> AsyncIterator[Scale]:
     engine = make_engine(scale_settings.effective_database_url)
-    init_db(engine)
+    upgrade(engine)
     keys: dict[str, str] = {}
     with Session(engine) as session:
         seed_demo(session, now=NOW)
