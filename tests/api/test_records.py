@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from knowledge import documents as documents_module
+from knowledge.audit import erased_ref
 from knowledge.demo import DEMO_ORG_ID
 from knowledge.index import index_records
 from knowledge.models import (
@@ -369,7 +370,10 @@ async def test_erase_removes_everything_about_the_person(api: Api, db: Session) 
     assert (await api.get("/v1/people", "daan")).status_code == 401  # his key is gone
     assert (await api.get(f"/v1/people/{daan}", "marieke")).status_code == 404
     erased = db.exec(select(AuditEvent).where(AuditEvent.action == "person.erase")).one()
-    assert erased.target_id == daan and erased.actor == api.ids.people["marieke"]
+    # The fact stays, the identity goes: the erase event names a pseudonym, no row names Daan.
+    assert erased.target_id == erased_ref(DEMO_ORG_ID, daan) and erased.actor == api.ids.people["marieke"]
+    audit = db.exec(select(AuditEvent).where(AuditEvent.org_id == DEMO_ORG_ID)).all()
+    assert daan not in json.dumps([[e.actor, e.target_id, e.detail] for e in audit], default=str)
     assert erased.detail["goals"] >= 1 and erased.detail["feedback"] >= 3
 
 
