@@ -1,7 +1,7 @@
 """The idempotency_record table: first answers of POSTs sent with an Idempotency-Key (issue 11.6).
 
-Revision ID: 0002_idempotency_record
-Revises: 0001_baseline
+Revision ID: 0003_idempotency_record
+Revises: 0002_chat_history_link
 Create Date: 2026-12-01 11:45:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_idempotency_record"
-down_revision: str | None = "0001_baseline"
+revision: str = "0003_idempotency_record"
+down_revision: str | None = "0002_chat_history_link"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
