@@ -29,7 +29,7 @@ from api.idempotency import IdempotencyMiddleware
 from api.mcp import KeyAuth, Services, build_mcp_server, principal_from_request
 from api.mcp import http_app as mcp_http_app
 from api.preconditions import ETagMiddleware
-from api.rate_limit import RateLimiter, limit_api, limit_coach
+from api.rate_limit import RateLimiter, limit_api, limit_coach, person_key
 from api.routes import (
     activity,
     chat,
@@ -186,11 +186,12 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         dependencies=[Depends(refuse_nul_params)],
     )
     app.state.settings = settings
-    app.state.erasure_hooks = []  # (org_id, person_id) callables: e.g. the rate limiter forgets the person
     app.state.evaluation = evaluation
     mcp_server = build_mcp_server(lambda: Services(app.state.coach, app.state.engine), principal_from_request)
     app.mount("/mcp", KeyAuth(mcp_http_app(mcp_server), lambda: app.state.engine))
     app.state.rate_limiter = RateLimiter(settings)
+    # What erasure runs besides the stores: (org_id, person_id) -> forget. The rate limiter's counters.
+    app.state.erasure_hooks = [lambda org_id, person_id: app.state.rate_limiter.forget(person_key(org_id, person_id))]
     app.state.clock = lambda: datetime.now(UTC)  # what idempotency expiry counts from (tests move it)
     install_error_handlers(app)
     default_openapi = app.openapi
