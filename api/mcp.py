@@ -31,7 +31,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.schemas import Task
-from agent.service import REQUEST_TYPES, Coach
+from agent.service import Coach
+from agent.task_service import REQUEST_TYPES
 from api.schemas import AgendaBody, DevelopmentBody, FeedbackBody, SmartGoalBody
 from knowledge.keys import KeyRefused, authenticate
 from knowledge.policy import Principal

@@ -172,7 +172,7 @@ def offline_drafts(world: World) -> dict[str, str]:
 
 
 def request_of(task: str, body: dict[str, Any]) -> Any:
-    from agent.service import REQUEST_TYPES
+    from agent.task_service import REQUEST_TYPES
 
     return REQUEST_TYPES[task].model_validate(body)  # type: ignore[index]
 

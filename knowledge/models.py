@@ -419,6 +419,6 @@ class ChatHistoryLink(SQLModel, table=True):
     __tablename__ = "chat_history_link"
 
     key: str = Field(primary_key=True, max_length=64)
-    # No foreign key: the coach deletes a thread's links with the thread (Coach._delete_rows).
+    # No foreign key: the coach deletes a thread's links with the thread (ThreadService._delete_rows).
     thread_id: str = Field(index=True, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -36,7 +36,7 @@ from agent.chat import ChatEvent
 from agent.chat_history import Turn, find_thread, link_thread
 from agent.schemas import Request as TaskRequest
 from agent.schemas import Task
-from agent.service import REQUEST_TYPES
+from agent.task_service import REQUEST_TYPES
 from api.deps import CoachDep, NowDep
 from api.routes.chat import STREAM_FAILED, _Pump
 from api.schemas import AgendaBody, DevelopmentBody, FeedbackBody, SmartGoalBody

@@ -3,7 +3,7 @@
 The server runs with ``db_pool_size=1, db_max_overflow=0``: a single pooled connection for
 the records. 40 concurrent coach calls and 40 concurrent SSE chat streams must all be answered
 correctly, and ``/healthz`` must keep answering quickly the whole time. Before the fix the
-event loop blocked in a pool checkout (``Coach._active_prompt`` inside ``async def agenda``)
+event loop blocked in a pool checkout (``TaskService._active_prompt`` inside ``async def agenda``)
 while the request's own session held the only connections: the server hung for good.
 
 Two engines: the offline drafter (the embedded defaults, as a new user runs it) and a real
