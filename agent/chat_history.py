@@ -20,8 +20,8 @@ from sqlmodel import Session, col, delete
 
 from agent.threads import owned_thread
 from knowledge.db import session_scope
-from knowledge.models import ChatHistoryLink
 from knowledge.policy import Principal
+from knowledge.service_models import ChatHistoryLink
 
 Turn = tuple[str, str]
 """One message of a history: ``(role, text)``, role ``user`` or ``assistant``."""

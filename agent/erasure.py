@@ -25,20 +25,10 @@ from sqlmodel import Session, SQLModel, col, select
 from knowledge.audit import erased_ref, scrub_person
 from knowledge.idempotency import forget_person
 from knowledge.index import remove_person
-from knowledge.models import (
-    ActionItem,
-    ApiKey,
-    AuditEvent,
-    Conversation,
-    DevelopmentAction,
-    Feedback,
-    Goal,
-    GoalLevel,
-    Person,
-    Team,
-)
+from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, GoalLevel, Person, Team
 from knowledge.offload import run_sync
 from knowledge.purge import LocalFiles, compact_local_files
+from knowledge.service_models import ApiKey, AuditEvent
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)

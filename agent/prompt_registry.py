@@ -66,9 +66,9 @@ from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
 from knowledge.db import make_engine, session_scope
 from knowledge.migrations import require_current
-from knowledge.models import AuditEvent, PromptStatus, PromptVersion
 from knowledge.policy import Principal
 from knowledge.queries import get_org_by_slug
+from knowledge.service_models import AuditEvent, PromptStatus, PromptVersion
 from knowledge.settings import Settings
 
 TASKS: tuple[Task, ...] = get_args(Task)

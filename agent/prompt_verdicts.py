@@ -12,7 +12,7 @@ from pydantic import Field as PydField
 
 from agent.prompt_contract import LintIssue, lint_prompt
 from agent.schemas import Task
-from knowledge.models import prompt_hash
+from knowledge.service_models import prompt_hash
 
 # --- evaluation summaries -----------------------------------------------------------------
 

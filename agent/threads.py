@@ -20,9 +20,9 @@ from pydantic import BaseModel
 from pydantic import Field as PydField
 from sqlmodel import Session, col, select
 
-from knowledge.models import ChatThread
 from knowledge.offload import run_sync
 from knowledge.policy import Principal
+from knowledge.service_models import ChatThread
 from knowledge.settings import Settings
 
 

@@ -41,9 +41,10 @@ from knowledge.db import make_engine, session_scope
 from knowledge.i18n import t
 from knowledge.keys import create_key, revoke_key
 from knowledge.migrations import upgrade
-from knowledge.models import ActionItem, AuditEvent, Conversation, DevelopmentAction, Feedback, Goal, Person
+from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
+from knowledge.service_models import AuditEvent
 from knowledge.settings import Settings
 
 WIDTH = 100

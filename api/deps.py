@@ -22,9 +22,10 @@ from agent.service import Coach
 from api.errors import ApiError, forbidden, invalid, unauthorized
 from api.schemas import NUL_MESSAGE, decode_cursor, encode_cursor
 from knowledge.keys import KeyRefused, authenticate
-from knowledge.models import AuditEvent, Conversation, Goal, Person, Team
+from knowledge.models import Conversation, Goal, Person, Team
 from knowledge.policy import Principal, Record, can_write
 from knowledge.queries import MAX_LIMIT, get_goal, get_person, get_team
+from knowledge.service_models import AuditEvent
 from knowledge.settings import Settings
 from knowledge.store import Store
 

@@ -52,7 +52,7 @@ def _prompts(settings: Settings, tasks: list[Task], version: str, org: str | Non
     if prompt_file is not None:
         if len(tasks) != 1:
             raise _fail("--prompt-file needs exactly one --task")
-        from knowledge.models import prompt_hash
+        from knowledge.service_models import prompt_hash
 
         text = prompt_file.read_text(encoding="utf-8")
         prompts[tasks[0]] = PromptSpec(version=f"file-{prompt_hash(text)[:8]}", system=text)

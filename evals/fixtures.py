@@ -33,6 +33,7 @@ from evals.dataset import (
     Fixtures,
     SmartGoalInput,
 )
+from knowledge.columns import stable_id
 from knowledge.db import session_scope
 from knowledge.demo import demo_id, demo_spec, seed_demo
 from knowledge.demo.seed import PREFIXES
@@ -54,7 +55,6 @@ from knowledge.models import (
     Role,
     Team,
     Visibility,
-    stable_id,
 )
 from knowledge.policy import Principal
 from knowledge.queries import principal_for

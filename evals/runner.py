@@ -47,8 +47,8 @@ from evals.report import (
 )
 from evals.scorers import Sample, Score, score_sample
 from knowledge.db import make_engine
-from knowledge.models import prompt_hash
 from knowledge.offload import run_sync
+from knowledge.service_models import prompt_hash
 from knowledge.settings import Settings
 from tools.context import CoachContext
 from tools.views import Evidence

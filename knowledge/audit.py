@@ -1,6 +1,6 @@
 """The audit log of coach calls, and its two readers: the person it is about, and HR.
 
-Every coach task run leaves one :class:`~knowledge.models.AuditEvent` with ``action =
+Every coach task run leaves one :class:`~knowledge.service_models.AuditEvent` with ``action =
 "coach.run"``, ``target_type = "person"`` and ``target_id`` = the person the run was about
 (the employee of an agenda or development run, else the caller). Its ``detail`` holds who
 called (``actor``), the task, the ids and types of the records sent to the model (each
@@ -26,7 +26,8 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_
 from sqlmodel import Session, col, select
 
-from knowledge.models import AuditEvent, Conversation, Feedback, Visibility
+from knowledge.models import Conversation, Feedback, Visibility
+from knowledge.service_models import AuditEvent
 
 COACH_RUN = "coach.run"
 RECORD_TYPES = frozenset({"goal", "conversation", "action_item", "feedback", "development_action"})

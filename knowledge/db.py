@@ -12,7 +12,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from knowledge import models as _models  # noqa: F401  (registers every table)
+from knowledge import models as _models  # noqa: F401  (registers every table: the records)
+from knowledge import service_models as _service_models  # noqa: F401  (and the service's own tables)
 from knowledge.settings import Settings
 
 

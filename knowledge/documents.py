@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from knowledge.columns import stable_id
 from knowledge.corpus import content_id, contextual_text, split_front_matter, split_sections, text_hash
 from knowledge.document_errors import (
     MARKDOWN_SUFFIXES as MARKDOWN_SUFFIXES,
@@ -76,7 +77,6 @@ from knowledge.document_errors import (
     PdfWithoutText as PdfWithoutText,
 )
 from knowledge.i18n import DEFAULT_LANGUAGE, detect
-from knowledge.models import PolicyDocument, stable_id
 from knowledge.pdf import (
     PdfText as PdfText,
 )
@@ -84,6 +84,7 @@ from knowledge.pdf import (
     extract_pdf as extract_pdf,
 )
 from knowledge.plain_text import clean_input
+from knowledge.service_models import PolicyDocument
 from knowledge.store import Store, all_of, field_is
 from knowledge.vocabulary import Language, as_language
 

@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from knowledge.models import IdempotencyRecord
+from knowledge.service_models import IdempotencyRecord
 
 
 def record_id(*, caller: str, key: str) -> str:

@@ -9,9 +9,9 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from knowledge.models import ApiKey, AuditEvent
 from knowledge.policy import Principal
 from knowledge.queries import principal_for, principal_for_service
+from knowledge.service_models import ApiKey, AuditEvent
 
 KEY_PREFIX = "coach_"
 

@@ -1,74 +1,28 @@
-"""Every table of the service, as SQLModel tables: the one home of the schema.
+"""The performance records as SQLModel tables: organisations, people, goals, conversations, feedback ...
 
-The performance records (organisations, people, goals, conversations, feedback ...), the API
-keys and the audit log, and the service's own tables: HR's prompt versions, chat thread
-ownership and policy documents. The schema changes only through the Alembic migrations in
+The service's own tables (API keys, the audit log, prompt versions, chat threads, policy
+documents, idempotency records) are in :mod:`knowledge.service_models`, the shared column
+helpers in :mod:`knowledge.columns`. The schema changes only through the Alembic migrations in
 ``knowledge/migrations/`` (``coach db upgrade``; see ``docs/ARCHITECTURE.md``).
 
 Ids are prefixed strings (``goal_…``, ``per_…``) so that a citation such as
 ``{"type": "goal", "id": "goal_…"}`` is self-describing. Every timestamp is timezone-aware
-(UTC in storage, see :class:`UTCDateTime`).
+(UTC in storage, see :class:`~knowledge.columns.UTCDateTime`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PydField
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, LargeBinary, Text, UniqueConstraint, event
-from sqlalchemy import Enum as SAEnum
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, Column, ForeignKey, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
-from knowledge.vocabulary import LANGUAGES, Language
-
-
-def new_id(prefix: str) -> str:
-    """A new random id with a type prefix, e.g. ``goal_3f2a…``."""
-    return f"{prefix}_{uuid.uuid4().hex[:20]}"
-
-
-def stable_id(prefix: str, *parts: str) -> str:
-    """A deterministic id, for idempotent seeding (same parts, same id)."""
-    return f"{prefix}_{uuid.uuid5(uuid.NAMESPACE_URL, '/'.join(parts)).hex[:20]}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and always returns aware datetimes (SQLite drops tzinfo)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; pass a timezone-aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-LANGUAGE_COLUMN = SAEnum(*LANGUAGES, name="language", validate_strings=True)
-"""The column type of a :data:`~knowledge.vocabulary.Language` (a PostgreSQL enum ``language``)."""
-
-
-def _ts(**kw: Any) -> Any:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
+from knowledge.columns import LANGUAGE_COLUMN, UTCDateTime, new_id, utc_timestamp
+from knowledge.vocabulary import Language
 
 
 class Role(StrEnum):
@@ -135,7 +89,7 @@ class Organization(SQLModel, table=True):
     id: str = Field(default_factory=lambda: new_id("org"), primary_key=True)
     slug: str = Field(unique=True, index=True, min_length=2, max_length=64)
     name: str = Field(max_length=200)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
 
 
 class Team(SQLModel, table=True):
@@ -146,7 +100,7 @@ class Team(SQLModel, table=True):
     manager_id: str | None = Field(
         default=None, sa_column=Column(ForeignKey("person.id", use_alter=True, name="fk_team_manager"))
     )
-    created_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
 
 
 class Person(SQLModel, table=True):
@@ -161,7 +115,7 @@ class Person(SQLModel, table=True):
     team_id: str | None = Field(default=None, foreign_key="team.id", index=True)
     language: Language = Field(default="en", sa_type=LANGUAGE_COLUMN)
     job_title: str | None = Field(default=None, max_length=200)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
 
 
 @event.listens_for(Person, "before_insert")
@@ -190,8 +144,8 @@ class Goal(SQLModel, table=True):
     status: GoalStatus = GoalStatus.on_track
     start_date: date | None = None
     due_date: date | None = None
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
+    updated_at: datetime = utc_timestamp()
 
     def key_result_models(self) -> list[KeyResult]:
         return [KeyResult.model_validate(kr) for kr in self.key_results]
@@ -209,7 +163,7 @@ class Conversation(SQLModel, table=True):
     notes: str = Field(default="", max_length=20000)
     visibility: Visibility = Visibility.shared
     employee_topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
 
 
 class ActionItem(SQLModel, table=True):
@@ -221,7 +175,7 @@ class ActionItem(SQLModel, table=True):
     due: date | None = None
     done: bool = False
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
 
 
 class Feedback(SQLModel, table=True):
@@ -235,7 +189,7 @@ class Feedback(SQLModel, table=True):
     text: str = Field(max_length=10000)
     visibility: Visibility = Visibility.shared
     anonymous: bool = False
-    created_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
 
 
 class DevelopmentAction(SQLModel, table=True):
@@ -250,7 +204,7 @@ class DevelopmentAction(SQLModel, table=True):
     due: date | None = None
     status: DevStatus = DevStatus.planned
     success_indicator: str | None = Field(default=None, max_length=1000)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_timestamp()
 
 
 DEFAULT_ONE_ON_ONE_DAYS = 30
@@ -271,129 +225,7 @@ class CycleRhythm(SQLModel, table=True):
         description="At most this many days between two 1-on-1s of a manager and a report.",
     )
     updated_by: str | None = Field(default=None, max_length=200)
-    updated_at: datetime = _ts()
-
-
-class ApiKey(SQLModel, table=True):
-    """An API key. Only a SHA-256 hash of the secret is stored; ``prefix`` is shown in listings."""
-
-    id: str = Field(default_factory=lambda: new_id("key"), primary_key=True)
-    org_id: str = Field(foreign_key="organization.id", index=True)
-    person_id: str | None = Field(default=None, foreign_key="person.id")
-    service_name: str | None = Field(default=None, max_length=100)
-    prefix: str = Field(max_length=16)
-    secret_hash: str = Field(unique=True, index=True, max_length=64)
-    created_at: datetime = _ts()
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class AuditEvent(SQLModel, table=True):
-    __table_args__ = (Index("ix_audit_org_at", "org_id", "at"),)
-
-    id: str = Field(default_factory=lambda: new_id("aud"), primary_key=True)
-    org_id: str = Field(foreign_key="organization.id")
-    actor: str = Field(max_length=200, description="Who acted: person id, or service:<name>.")
-    action: str = Field(max_length=100)
-    target_type: str = Field(max_length=50)
-    target_id: str | None = Field(default=None, max_length=64)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    at: datetime = _ts()
-
-
-# --- the service's own tables: prompt versions, chat threads, policy documents --------------
-
-def prompt_hash(system: str) -> str:
-    """The first 12 hex digits of the SHA-256 of a system text (what reports show)."""
-    return hashlib.sha256(system.encode("utf-8")).hexdigest()[:12]
-
-
-class PromptStatus(StrEnum):
-    draft = "draft"
-    active = "active"
-    retired = "retired"
-
-
-class PromptVersion(SQLModel, table=True):
-    """One HR-written system prompt for one task of one organisation."""
-
-    __tablename__ = "prompt_version"
-    __table_args__ = (
-        UniqueConstraint("org_id", "task", "version", name="uq_prompt_version_org_task_version"),
-        Index("ix_prompt_version_org_task_status", "org_id", "task", "status"),
-    )
-
-    id: str = Field(default_factory=lambda: new_id("pv"), primary_key=True)
-    org_id: str = Field(foreign_key="organization.id")
-    task: str = Field(max_length=20)
-    version: str = Field(max_length=20, description="v1, v2, ... per organisation and task.")
-    number: int = Field(ge=1)
-    system: str = Field(sa_column=Column(Text, nullable=False))
-    note: str | None = Field(default=None, max_length=500)
-    created_by: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    status: PromptStatus = PromptStatus.draft
-    activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    replaces_id: str | None = Field(
-        default=None, max_length=64, description="The version this one replaced when last activated (None: built-in)."
-    )
-    eval_summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-
-    @property
-    def hash(self) -> str:
-        return prompt_hash(self.system)
-
-
-class ChatThread(SQLModel, table=True):
-    """Ownership of one chat thread (its messages are in the checkpointer)."""
-
-    __tablename__ = "chat_thread"
-
-    id: str = Field(primary_key=True, max_length=64)
-    org_id: str = Field(foreign_key="organization.id", index=True)
-    # No foreign key to person: erasing a person deletes their threads first (delete_threads_of).
-    person_id: str | None = Field(default=None, index=True, max_length=64)
-    service: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class PolicyDocument(SQLModel, table=True):
-    """An HR policy document of one organisation (its chunks live in the ``policy`` collection)."""
-
-    __tablename__ = "policy_document"
-    __table_args__ = (UniqueConstraint("org_id", "key", name="uq_policy_document_org_key"),)
-
-    id: str = Field(primary_key=True, description="pdoc_…, stable for (org, key).")
-    org_id: str = Field(foreign_key="organization.id", index=True)
-    key: str = Field(max_length=100, description="Slug of the file name; unique within the org.")
-    title: str = Field(max_length=300)
-    filename: str | None = Field(default=None, max_length=300)
-    language: Language = Field(sa_type=LANGUAGE_COLUMN)
-    format: str = Field(default="markdown", max_length=16, description="markdown, text or pdf.")
-    content_hash: str = Field(max_length=64, description="SHA-256 of the source text.")
-    content: str = Field(sa_column=Column(Text, nullable=False), description="The source text.")
-    chunk_count: int = Field(ge=0)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class IdempotencyRecord(SQLModel, table=True):
-    """One ``Idempotency-Key`` of one caller: in progress, or the answer it got."""
-
-    __tablename__ = "idempotency_record"
-    __table_args__ = (Index("ix_idempotency_record_expires", "expires_at"),)
-
-    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the caller and the key.")
-    org_id: str = Field(max_length=64, index=True)
-    person_id: str | None = Field(default=None, max_length=64, index=True,
-                                  description="The person acting or acted for; None for a bare service key.")
-    fingerprint: str = Field(max_length=64, description="SHA-256 of method, path, query, content type and body.")
-    state: str = Field(max_length=16, description="in_progress or done.")
-    status_code: int | None = None
-    content_type: str | None = Field(default=None, max_length=200)
-    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    expires_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = utc_timestamp()
 
 
 RECORD_TYPES: dict[str, type[SQLModel]] = {
@@ -405,20 +237,3 @@ RECORD_TYPES: dict[str, type[SQLModel]] = {
     "feedback": Feedback,
     "development_action": DevelopmentAction,
 }
-
-
-class ChatHistoryLink(SQLModel, table=True):
-    """Which chat thread a stateless client's message history continues (OpenAI-compatible API).
-
-    Such a client sends the whole conversation every time. ``key`` is a hash of the principal and
-    of the history up to and including the coach's last reply, so the next request, which carries
-    that history, finds its thread again. Only hashes are stored, never the texts; the link is
-    deleted with its thread.
-    """
-
-    __tablename__ = "chat_history_link"
-
-    key: str = Field(primary_key=True, max_length=64)
-    # No foreign key: the coach deletes a thread's links with the thread (ThreadService._delete_rows).
-    thread_id: str = Field(index=True, max_length=64)
-    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -29,8 +29,6 @@ from typing import Literal
 
 from knowledge.models import (
     ActionItem,
-    ApiKey,
-    AuditEvent,
     Conversation,
     DevelopmentAction,
     Feedback,
@@ -42,6 +40,7 @@ from knowledge.models import (
     Team,
     Visibility,
 )
+from knowledge.service_models import ApiKey, AuditEvent
 
 PrincipalRole = Literal["employee", "manager", "hr", "service"]
 

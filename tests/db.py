@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from knowledge import migrations
-from knowledge import models as _models  # noqa: F401  (registers every table)
+from knowledge import models as _models  # noqa: F401  (registers every table: the records)
+from knowledge import service_models as _service_models  # noqa: F401  (and the service's own tables)
 
 
 def init_db(engine: Engine) -> None:

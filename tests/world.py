@@ -15,8 +15,6 @@ from sqlmodel import Session
 from knowledge.db import make_engine
 from knowledge.models import (
     ActionItem,
-    ApiKey,
-    AuditEvent,
     Conversation,
     ConversationKind,
     DevelopmentAction,
@@ -31,6 +29,7 @@ from knowledge.models import (
     Team,
     Visibility,
 )
+from knowledge.service_models import ApiKey, AuditEvent
 from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from api.deps import EngineDep, PageDep, PrincipalDep, SessionDep
 from api.errors import PROBLEM_RESPONSES, forbidden, invalid
 from api.schemas import Page, UtcDatetime, encode_cursor
 from knowledge.audit import coach_activity_about, event_json, export_events, visible_activity
-from knowledge.models import AuditEvent
+from knowledge.service_models import AuditEvent
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 

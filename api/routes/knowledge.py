@@ -42,9 +42,10 @@ from knowledge.documents import (
     ingest_text,
     list_documents,
 )
-from knowledge.models import AuditEvent, Organization
+from knowledge.models import Organization
 from knowledge.policy import Principal, can_admin_org
 from knowledge.retrieval import get_passage, search_guidance
+from knowledge.service_models import AuditEvent
 from knowledge.vocabulary import Language
 
 documents = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)

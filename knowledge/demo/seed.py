@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from sqlmodel import Session, col, select
 
+from knowledge.columns import stable_id
 from knowledge.demo.spec import _DATA_FILE, _DATA_PACKAGE, _depths
 from knowledge.demo.spec import (
     DEMO_SLUG as DEMO_SLUG,
@@ -63,17 +64,7 @@ from knowledge.demo.spec import (
 from knowledge.demo.spec import (
     TeamSpec as TeamSpec,
 )
-from knowledge.models import (
-    ActionItem,
-    Conversation,
-    DevelopmentAction,
-    Feedback,
-    Goal,
-    Organization,
-    Person,
-    Team,
-    stable_id,
-)
+from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Organization, Person, Team
 
 # --- loading --------------------------------------------------------------------------------
 

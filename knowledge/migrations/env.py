@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from knowledge import models as _models  # noqa: F401  (registers every table on SQLModel.metadata)
+from knowledge import models as _models  # noqa: F401  (registers every table on SQLModel.metadata: the records)
+from knowledge import service_models as _service_models  # noqa: F401  (and the service's own tables)
 from knowledge.db import make_engine
 
 target_metadata = SQLModel.metadata

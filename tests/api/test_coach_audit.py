@@ -19,7 +19,8 @@ from api.cli import app as cli
 from api.deps import get_coach
 from knowledge.db import make_engine
 from knowledge.demo import DEMO_ORG_ID
-from knowledge.models import AuditEvent, Conversation
+from knowledge.models import Conversation
+from knowledge.service_models import AuditEvent
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import Api

@@ -22,7 +22,7 @@ from agent.llm import make_chat_model
 from agent.service import Coach
 from api.deps import get_coach
 from knowledge.db import make_engine
-from knowledge.models import ChatThread
+from knowledge.service_models import ChatThread
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import Api

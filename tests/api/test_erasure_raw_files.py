@@ -21,7 +21,7 @@ from agent.service import Coach
 from knowledge.db import make_engine
 from knowledge.demo import DEMO_ORG_ID
 from knowledge.keys import create_key
-from knowledge.models import AuditEvent
+from knowledge.service_models import AuditEvent
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import NOW, Api

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from knowledge.models import AuditEvent, Conversation, Feedback, Goal
+from knowledge.models import Conversation, Feedback, Goal
+from knowledge.service_models import AuditEvent
 from tests.api.conftest import Api
 
 PROBLEM = "application/problem+json"

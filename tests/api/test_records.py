@@ -14,18 +14,8 @@ from knowledge import documents as documents_module
 from knowledge.audit import erased_ref
 from knowledge.demo import DEMO_ORG_ID
 from knowledge.index import index_records
-from knowledge.models import (
-    ActionItem,
-    ApiKey,
-    AuditEvent,
-    Conversation,
-    DevelopmentAction,
-    Feedback,
-    Goal,
-    Person,
-    PolicyDocument,
-    Team,
-)
+from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person, Team
+from knowledge.service_models import ApiKey, AuditEvent, PolicyDocument
 from knowledge.settings import Settings
 from knowledge.store import field_is
 from tests.api.conftest import Api

@@ -49,9 +49,10 @@ from evals.service import SuiteEvaluation
 from knowledge.db import make_engine, session_scope
 from knowledge.demo import seed_demo
 from knowledge.keys import create_key
-from knowledge.models import AuditEvent, Organization, Person, Role, prompt_hash
+from knowledge.models import Organization, Person, Role
 from knowledge.policy import Principal
 from knowledge.queries import principal_for
+from knowledge.service_models import AuditEvent, prompt_hash
 from tests.db import init_db
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from api.cli import app
 from knowledge.db import make_engine
 from knowledge.keys import hash_secret, lookup_key
-from knowledge.models import ApiKey, AuditEvent, Person
+from knowledge.models import Person
+from knowledge.service_models import ApiKey, AuditEvent
 
 runner = CliRunner()
 

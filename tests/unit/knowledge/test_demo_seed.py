@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, SQLModel, col, select
 
 from knowledge import queries
+from knowledge.columns import stable_id
 from knowledge.db import make_engine, session_scope
 from knowledge.demo import (
     DEMO_KEYS,
@@ -40,7 +41,6 @@ from knowledge.models import (
     Role,
     Team,
     Visibility,
-    stable_id,
 )
 from knowledge.policy import Principal
 from knowledge.vocabulary import Language

@@ -15,8 +15,9 @@ from sqlmodel import Session
 
 from knowledge import queries as q
 from knowledge.db import make_engine
-from knowledge.models import ActionItem, ApiKey, AuditEvent, Conversation, Person, Team
+from knowledge.models import ActionItem, Conversation, Person, Team
 from knowledge.policy import Principal, can_read, service_principal
+from knowledge.service_models import ApiKey, AuditEvent
 from tests.world import World, build_world
 
 READERS = ["self", "manager", "other_manager", "peer", "hr", "hr_other_org"]
