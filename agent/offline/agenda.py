@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agent.checks.agenda import (
+from agent.checks.agenda_rules import (
     MAX_ITEMS,
     allocate_minutes,
     employee_topics,
