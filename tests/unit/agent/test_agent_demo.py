@@ -26,7 +26,9 @@ from agent.schemas import (
     Source,
 )
 from agent.service import Coach
-from api.demo import _labels, demo_cases, render, run_demo
+from api.demo import _labels, run_demo
+from api.demo_cases import demo_cases
+from api.demo_render import render
 from knowledge.demo import PLANTED, demo_id, demo_person_id
 from knowledge.i18n import catalog
 from knowledge.models import RECORD_TYPES, ActionItem, Conversation, Feedback, Goal

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.demo import render_web_keys, web_keys
+from api.demo import web_keys
+from api.demo_render import render_web_keys
 from knowledge.db import session_scope
 from knowledge.demo import DEMO_ORG_ID
 from knowledge.keys import lookup_key
