@@ -19,7 +19,10 @@ import agent.chat
 import agent.finalize
 import agent.nodes
 from evals import injection
-from evals.injection import PAYLOADS, Outcome, ScriptedAttacker, World, build_world, run_attacks, table
+from evals.injection import Outcome, run_attacks, table
+from evals.injection_attacker import ScriptedAttacker
+from evals.injection_payloads import PAYLOADS
+from evals.injection_world import World, build_world
 from tests.api.conftest import HashEmbedder
 
 
