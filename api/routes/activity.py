@@ -13,12 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.deps import EngineDep, PageDep, PrincipalDep, SessionDep
 from api.errors import PROBLEM_RESPONSES, forbidden, invalid
 from api.schemas import Page, UtcDatetime, encode_cursor
 from knowledge.audit import coach_activity_about, event_json, export_events, visible_activity
+from knowledge.models import Person
 from knowledge.service_models import AuditEvent
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -35,6 +36,8 @@ class CoachActivity(BaseModel):
     id: str
     at: datetime
     asked_by: str = Field(description="Who called: a person id, or service:<name>[@<person id>].")
+    asked_by_name: str | None = Field(None, description="The name of the person who asked (or was acted for), if known.")
+    asked_by_service: str | None = Field(None, description="The app that called, when a service key was used.")
     task: str | None
     engine: str | None
     model: str | None
@@ -61,10 +64,33 @@ def my_coach_activity(session: SessionDep, principal: PrincipalDep, page: PageDe
                                   before=before, limit=page.limit + 1)
     more = len(events) > page.limit
     events = events[: page.limit]
+    names = _names(session, principal.org_id, {_asker(e.actor)[1] for e in events} - {None})
     return Page(
-        items=[CoachActivity.model_validate(visible_activity(e)) for e in events],
+        items=[_activity(e, names) for e in events],
         next_cursor=encode_cursor(events[-1].id) if more and events else None,
     )
+
+
+def _asker(actor: str) -> tuple[str | None, str | None]:
+    """``person`` -> (None, person); ``service:app@person`` -> (app, person); ``service:app`` -> (app, None)."""
+    if not actor.startswith("service:"):
+        return None, actor
+    service, _, person = actor.removeprefix("service:").partition("@")
+    return service, person or None
+
+
+def _names(session: Session, org_id: str, person_ids: set[str | None]) -> dict[str, str]:
+    ids = [i for i in person_ids if i]
+    if not ids:
+        return {}
+    rows = session.exec(select(Person.id, Person.name).where(Person.org_id == org_id, col(Person.id).in_(ids)))
+    return dict(rows.all())
+
+
+def _activity(event: AuditEvent, names: dict[str, str]) -> CoachActivity:
+    service, person = _asker(event.actor)
+    return CoachActivity.model_validate(
+        {**visible_activity(event), "asked_by_service": service, "asked_by_name": names.get(person or "")})
 
 
 def _lines(engine: EngineDep, org_id: str, since: datetime | None, until: datetime | None) -> Iterator[bytes]:

@@ -19,7 +19,7 @@ from api.cli import app as cli
 from api.deps import get_coach
 from knowledge.db import make_engine
 from knowledge.demo import DEMO_ORG_ID
-from knowledge.models import Conversation
+from knowledge.models import Conversation, Person
 from knowledge.service_models import AuditEvent
 from knowledge.settings import Settings
 from knowledge.store import Store
@@ -92,6 +92,18 @@ async def test_an_employee_sees_the_runs_about_them_private_notes_only_counted(a
     assert (await api.get("/v1/me/coach-activity", "svc@bram")).json()["items"] == [run]
     assert (await api.get("/v1/me/coach-activity", "sanne")).json()["items"] == []
     assert (await api.get("/v1/me/coach-activity", "svc")).status_code == 422
+
+
+async def test_activity_names_who_asked_and_the_app_that_asked_for_them(api: Api, db: Session) -> None:
+    bram = api.ids.people["bram"]
+    femke_name = db.get(Person, api.ids.people["femke"]).name  # type: ignore[union-attr]
+    for actor in ("femke", "svc@femke"):
+        assert (await api.post("/v1/coach/agenda", actor,
+                               {"employee_id": bram, "kind": "check_in", "minutes": 15})).status_code == 200
+    by_service, by_person = (await api.get("/v1/me/coach-activity", "bram")).json()["items"]
+    assert (by_person["asked_by_name"], by_person["asked_by_service"]) == (femke_name, None)
+    assert (by_service["asked_by_name"], by_service["asked_by_service"]) == (femke_name, "hris")
+    assert by_service["asked_by"] == f"service:hris@{api.ids.people['femke']}"
 
 
 async def test_activity_pages_newest_first(api: Api) -> None:

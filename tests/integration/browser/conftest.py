@@ -105,7 +105,10 @@ class Server:
 
 
 def seed_data(data_dir: Path) -> tuple[Settings, dict[str, str]]:
-    settings = Settings(data_dir=data_dir, openai_api_key=None, openai_base_url=None)
+    # Rate limits set here, not inherited from the environment: one test user clicks far below
+    # them, and throttling has its own tests (tests/api/test_rate_limit.py).
+    settings = Settings(data_dir=data_dir, openai_api_key=None, openai_base_url=None,
+                        rate_limit_api="6000/minute", rate_limit_coach="600/minute", redis_url=None)
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)  # the migrated schema, as `coach serve` requires
     keys: dict[str, str] = {}

@@ -79,6 +79,51 @@ def test_the_smart_check_is_a_table_with_proposals_to_confirm(web: Web) -> None:
         proposed, key=expected["rewrite"].index)
     assert smart.locator(".proposals input[type=checkbox]").count() == len(expected["proposed_values"])
 
+    # Nothing proposed is saved unconfirmed: saving waits for every proposal, and a changed value
+    # is what gets saved (the mark in the rewrite follows it).
+    save = smart.get_by_role("button", name="Save as my goal")
+    assert save.is_disabled()
+    values = smart.get_by_label("Proposed value")
+    assert values.count() == len(expected["proposed_values"])
+    first = expected["proposed_values"][0]["value"]
+    values.first.fill("40% fewer")
+    boxes = smart.get_by_label("I confirm this value")
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+        assert save.is_disabled() == (i < boxes.count() - 1)
+    assert smart.locator("mark.proposal.confirmed").count() == len(proposed)
+    save.click()
+    smart.get_by_test_id("smart-saved").get_by_role("status").wait_for()
+    goals = web.server.api("GET", "/v1/goals?limit=100", "employee").json()["items"]
+    [saved] = [g for g in goals if g["title"] == goal]
+    assert first in expected["rewrite"]
+    assert saved["description"].split("\n")[0] == expected["rewrite"].replace(first, "40% fewer", 1)
+    assert saved["description"].split("\n")[1:] == [f"- {k}" for k in expected["key_results"]]
+    assert save.is_disabled()
+
+
+def test_coach_activity_names_who_asked_and_opens_the_records_used(web: Web) -> None:
+    daan = web.server.api("GET", "/v1/me", "employee").json()
+    asked = web.server.api("POST", "/v1/coach/agenda", "manager",
+                           json={"employee_id": daan["id"], "kind": "one_on_one", "minutes": 30})
+    assert asked.status_code == 200, asked.text
+    manager = web.server.api("GET", "/v1/me", "manager").json()
+    runs = web.server.api("GET", "/v1/me/coach-activity?limit=100", "employee").json()["items"]
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("employee")
+    web.go("activity")
+    rows = page.get_by_test_id("activity").locator("tbody tr")
+    assert rows.count() == len(runs)
+    newest = rows.first
+    assert newest.get_attribute("data-run") == runs[0]["id"]
+    assert newest.get_by_test_id("asked-by").inner_text() == manager["name"]
+    assert "Conversation prep" in newest.inner_text()
+    sources = newest.locator("button.source")
+    assert sources.count() == len(runs[0]["records"]) > 0
+    sources.first.click()
+    page.locator("#record-dialog[open]").wait_for()
+
 
 def test_development_actions_for_my_goals(web: Web) -> None:
     page = web.page

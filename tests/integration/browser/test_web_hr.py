@@ -71,3 +71,27 @@ def test_upload_and_list_a_policy_and_see_a_refused_upload_in_words(web: Web, tm
     alert.wait_for()
     assert "Some input is not valid." in alert.inner_text()  # the status in words, then the server's detail
     assert len(alert.inner_text()) > len("Some input is not valid.") + 10
+
+
+def test_delete_a_policy_document_in_two_steps(web: Web) -> None:
+    policy = "# Travel\n\n## Trains\n\nTrain travel within Europe is preferred over flying.\n"
+    made = web.server.api("POST", "/v1/documents", "hr", json={"name": "travel-policy.md", "text": policy,
+                                                                "format": "markdown"})
+    assert made.status_code in (200, 201), made.text
+    doc_id = made.json()["id"]
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("hr")
+    web.go("documents")
+    row = page.locator(f"tr[data-document='{doc_id}']")
+    row.get_by_role("button", name="Delete “Travel”").click()
+    row.get_by_role("button", name="Keep").click()  # the first press only asks
+    assert web.server.api("GET", f"/v1/documents/{doc_id}", "hr").status_code == 200
+    row.get_by_role("button", name="Delete “Travel”").click()
+    row.get_by_test_id("delete-confirm").click()
+    page.get_by_test_id("documents-status").get_by_role("status").filter(has_text="Deleted").wait_for()
+    assert page.locator(f"tr[data-document='{doc_id}']").count() == 0
+    assert web.server.api("GET", f"/v1/documents/{doc_id}", "hr").status_code == 404
+    found = web.server.api("POST", "/v1/knowledge/search", "hr", json={"query": "train travel within Europe"}).json()
+    assert all(p["doc_key"] != made.json()["key"] for p in found["passages"] if p["source"]["type"] == "policy")
+

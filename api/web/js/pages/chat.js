@@ -1,12 +1,11 @@
 // Employee: draft a goal in chat. Replies stream in token by token (SSE); the thread is kept
-// across reloads; a SMART check shows the verdicts as a table, proposed values as proposals.
+// across reloads; the SMART check (./smart.js) shows the verdicts and the proposals to confirm.
 
 import { get, post, Problem, stream } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { language, t } from "../i18n.js";
-import { busy, meta, pageHeading, problemBox, resultNotices } from "../ui.js";
-
-const CRITERIA = ["specific", "measurable", "achievable", "relevant", "time_bound"];
+import { busy, pageHeading, problemBox, resultNotices } from "../ui.js";
+import { smartTable } from "./smart.js";
 
 function threadKey(me) {
   return `coach.thread.${me.id}`;
@@ -16,51 +15,6 @@ function bubble(role, text, extra = {}) {
   return h("li", { class: `msg msg-${role}`, "data-role": role, ...extra },
     h("span", { class: "msg-who" }, t(`chat.who.${role}`)),
     h("p", { class: "msg-text" }, text));
-}
-
-/** The rewrite with every proposed value marked, then the list of proposals to confirm. */
-function proposals(result) {
-  const values = result.proposed_values || [];
-  const nodes = [];
-  let rest = result.rewrite;
-  const found = values.map((v) => ({ ...v, at: rest.indexOf(v.value) })).filter((v) => v.at >= 0 && v.value)
-    .sort((a, b) => a.at - b.at);
-  let pos = 0;
-  for (const v of found) {
-    if (v.at < pos) continue;
-    nodes.push(rest.slice(pos, v.at), h("mark", { class: "proposal", title: v.reason }, v.value,
-      h("span", { class: "visually-hidden" }, ` (${t("smart.proposal")})`)));
-    pos = v.at + v.value.length;
-  }
-  nodes.push(rest.slice(pos));
-  return [
-    h("h3", {}, t("smart.rewrite")),
-    h("p", { class: "rewrite", "data-testid": "smart-rewrite" }, nodes),
-    values.length ? h("fieldset", { class: "proposals" }, h("legend", {}, t("smart.proposals")),
-      h("p", { class: "hint" }, t("smart.proposals_hint")),
-      values.map((v, i) => h("div", { class: "check" },
-        h("input", { type: "checkbox", id: `proposal-${i}`, name: "confirm" }),
-        h("label", { for: `proposal-${i}` }, h("strong", {}, v.value), ` — ${v.reason}`)))) : null,
-  ];
-}
-
-export function smartTable(result) {
-  const byCriterion = Object.fromEntries(result.criteria.map((c) => [c.criterion, c]));
-  return h("article", { class: "smart card", "aria-labelledby": "smart-title", "data-testid": "smart" },
-    h("h2", { id: "smart-title", tabindex: "-1" }, t("smart.title")),
-    resultNotices(result),
-    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("table.scroll") }, h("table", { class: "smart-table" },
-      h("caption", { class: "visually-hidden" }, t("smart.caption")),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("smart.criterion")), h("th", { scope: "col" }, t("smart.verdict")),
-        h("th", { scope: "col" }, t("smart.note")))),
-      h("tbody", {}, CRITERIA.filter((c) => byCriterion[c]).map((c) => h("tr", { "data-criterion": c },
-        h("th", { scope: "row" }, t(`crit.${c}`)),
-        h("td", {}, h("span", { class: `verdict verdict-${byCriterion[c].verdict}` }, t(`verdict.${byCriterion[c].verdict}`))),
-        h("td", {}, byCriterion[c].note)))))),
-    proposals(result),
-    result.key_results && result.key_results.length ? [h("h3", {}, t("smart.key_results")), h("ul", {}, result.key_results.map((k) => h("li", {}, k)))] : null,
-    result.questions && result.questions.length ? [h("h3", {}, t("smart.questions")), h("ul", {}, result.questions.map((q) => h("li", {}, q)))] : null,
-    meta(result));
 }
 
 export async function chat({ root, me }) {
@@ -169,7 +123,7 @@ export async function chat({ root, me }) {
     const result = await busy({ button: check, region: smartOut, label: t("loading.smart") },
       () => post("/v1/coach/smart-goal", { text: goal, language: language() }));
     if (result) {
-      clear(smartOut).append(smartTable(result));
+      clear(smartOut).append(smartTable(result, goal));
       document.getElementById("smart-title").focus();
     }
   });

@@ -1,4 +1,5 @@
-// HR: the organisation's policy documents (markdown, text or PDF); upload and list.
+// HR: the organisation's policy documents (markdown, text or PDF): upload, list and delete
+// (two steps: Delete, then Delete for good; the coach stops citing it at once).
 
 import { call, get } from "../api.js";
 import { clear, field, h, options } from "../dom.js";
@@ -52,29 +53,62 @@ export async function documents({ root, me }) {
       if (done) {
         out.append(h("p", { class: "success", role: "status" }, t(`docs.status.${done.status}`, { title: done.title, n: done.chunk_count })));
         form.reset();
-        await refresh(list);
+        await refresh(list, true);
       }
     });
     root.append(form);
   }
   root.append(list);
-  await refresh(list);
+  await refresh(list, me.role === "hr");
 }
 
-async function refresh(list) {
+/** The delete button of one document: a first press asks, a second one deletes. */
+function deleteControl(doc, list, status) {
+  const cell = h("td", {});
+  const ask = h("button", { type: "button", class: "secondary", "aria-label": t("docs.delete_label", { title: doc.title }) }, t("docs.delete"));
+  const confirm = h("button", { type: "button", class: "danger", "data-testid": "delete-confirm",
+    "aria-label": t("docs.delete_confirm_label", { title: doc.title }) }, t("docs.delete_confirm"));
+  const keep = h("button", { type: "button", class: "secondary" }, t("docs.delete_cancel"));
+  const reset = () => {
+    clear(cell).append(ask);
+    ask.focus();
+  };
+  ask.addEventListener("click", () => {
+    clear(cell).append(confirm, " ", keep);
+    confirm.focus();
+  });
+  keep.addEventListener("click", reset);
+  confirm.addEventListener("click", async () => {
+    const done = await busy({ button: confirm, region: status, label: t("loading.delete") }, async () => {
+      await call("DELETE", `/v1/documents/${encodeURIComponent(doc.id)}`);
+      return true;
+    });
+    if (done) {
+      await refresh(list, true);
+      status.append(h("p", { class: "success", role: "status" }, t("docs.deleted", { title: doc.title })));
+    } else reset();
+  });
+  cell.append(ask);
+  return cell;
+}
+
+async function refresh(list, canDelete = false) {
   clear(list);
+  const status = h("div", { "aria-live": "polite", "data-testid": "documents-status" });
   await busy({ region: list, label: t("loading.documents") }, async () => {
     const page = await get("/v1/documents?limit=100");
-    list.append(h("h2", {}, t("docs.list")));
+    list.append(h("h2", {}, t("docs.list")), status);
     if (!page.items.length) {
       list.append(h("p", { class: "empty" }, t("docs.none")));
       return;
     }
+    const columns = ["title", "file", "language", "chunks", "updated", ...(canDelete ? ["actions"] : [])];
     list.append(h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("table.scroll") }, h("table", { "data-testid": "documents" },
       h("caption", { class: "visually-hidden" }, t("docs.list")),
-      h("thead", {}, h("tr", {}, ["title", "file", "language", "chunks", "updated"].map((c) => h("th", { scope: "col" }, t(`docs.col.${c}`))))),
-      h("tbody", {}, page.items.map((d) => h("tr", {},
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, t(`docs.col.${c}`))))),
+      h("tbody", {}, page.items.map((d) => h("tr", { "data-document": d.id },
         h("th", { scope: "row" }, d.title), h("td", {}, d.filename || d.key), h("td", {}, t(`language.${d.language}`)),
-        h("td", {}, String(d.chunk_count)), h("td", {}, formatDate(d.updated_at, true))))))));
+        h("td", {}, String(d.chunk_count)), h("td", {}, formatDate(d.updated_at, true)),
+        canDelete ? deleteControl(d, list, status) : null))))));
   });
 }
