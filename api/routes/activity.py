@@ -36,7 +36,7 @@ class CoachActivity(BaseModel):
     id: str
     at: datetime
     asked_by: str = Field(description="Who called: a person id, or service:<name>[@<person id>].")
-    asked_by_name: str | None = Field(None, description="The name of the person who asked (or was acted for), if known.")
+    asked_by_name: str | None = Field(None, description="The name of who asked (or was acted for), if known.")
     asked_by_service: str | None = Field(None, description="The app that called, when a service key was used.")
     task: str | None
     engine: str | None

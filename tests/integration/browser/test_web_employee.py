@@ -93,9 +93,11 @@ def test_the_smart_check_is_a_table_with_proposals_to_confirm(web: Web) -> None:
         assert save.is_disabled() == (i < boxes.count() - 1)
     assert smart.locator("mark.proposal.confirmed").count() == len(proposed)
     save.click()
-    smart.get_by_test_id("smart-saved").get_by_role("status").wait_for()
-    goals = web.server.api("GET", "/v1/goals?limit=100", "employee").json()["items"]
-    [saved] = [g for g in goals if g["title"] == goal]
+    done = smart.get_by_test_id("smart-saved").locator(".success[role=status]")
+    done.wait_for()
+    saved = web.server.api("GET", f"/v1/goals/{done.get_attribute('data-goal')}", "employee").json()
+    me = web.server.api("GET", "/v1/me", "employee").json()
+    assert (saved["title"], saved["owner_person_id"], saved["level"]) == (goal, me["id"], "individual")
     assert first in expected["rewrite"]
     assert saved["description"].split("\n")[0] == expected["rewrite"].replace(first, "40% fewer", 1)
     assert saved["description"].split("\n")[1:] == [f"- {k}" for k in expected["key_results"]]

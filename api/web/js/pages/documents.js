@@ -84,14 +84,15 @@ function deleteControl(doc, list, status) {
       return true;
     });
     if (done) {
-      await refresh(list, true);
-      status.append(h("p", { class: "success", role: "status" }, t("docs.deleted", { title: doc.title })));
+      const fresh = await refresh(list, true);
+      fresh.append(h("p", { class: "success", role: "status" }, t("docs.deleted", { title: doc.title })));
     } else reset();
   });
   cell.append(ask);
   return cell;
 }
 
+/** (Re)load the list; returns its status region (for what happened last). */
 async function refresh(list, canDelete = false) {
   clear(list);
   const status = h("div", { "aria-live": "polite", "data-testid": "documents-status" });
@@ -111,4 +112,5 @@ async function refresh(list, canDelete = false) {
         h("td", {}, String(d.chunk_count)), h("td", {}, formatDate(d.updated_at, true)),
         canDelete ? deleteControl(d, list, status) : null))))));
   });
+  return status;
 }

@@ -93,7 +93,7 @@ function confirmAndSave(result, draft, spots, rewriteEl) {
     if (result.parent_goal_id) body.parent_id = result.parent_goal_id;
     const goal = await busy({ button: save, region: out, label: t("loading.save_goal") }, () => post("/v1/goals", body));
     if (goal) {
-      clear(out).append(h("p", { class: "success", role: "status" }, t("smart.saved", { title: goal.title })));
+      clear(out).append(h("p", { class: "success", role: "status", "data-goal": goal.id }, t("smart.saved", { title: goal.title })));
       save.disabled = true;
       for (const el of [...inputs, ...boxes]) el.disabled = true;
     } else refresh();
