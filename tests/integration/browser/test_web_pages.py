@@ -35,11 +35,22 @@ def _development(web: Web) -> None:
     web.page.get_by_test_id("development").wait_for()
 
 
+def _documents(web: Web) -> None:
+    """A listed document, its delete button asked once (the confirm step shown)."""
+    text = "# Leave\n\n## Parental leave\n\nParents may take up to nine weeks of paid leave in the first year.\n"
+    made = web.server.api("POST", "/v1/documents", "hr", json={"name": "leave.md", "text": text, "format": "markdown"})
+    assert made.status_code in (200, 201), made.text
+    web.page.reload()
+    web.page.wait_for_selector("[data-page=documents] table[data-testid=documents]")
+    web.page.get_by_role("button", name="Delete “Leave”").click()
+    web.page.get_by_test_id("delete-confirm").wait_for()
+
+
 PAGES: dict[str, list[tuple[str, Callable[[Web], None] | None]]] = {
     "manager": [("team", None), ("agenda", _agenda), ("feedback", _feedback), ("review", None),
                 ("development", _development), ("activity", None)],
     "employee": [("chat", _smart), ("development", None), ("activity", None)],
-    "hr": [("prompts", None), ("documents", None)],
+    "hr": [("prompts", None), ("documents", _documents)],
 }
 
 
