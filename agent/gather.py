@@ -26,9 +26,24 @@ from tools.errors import NotVisible
 from tools.guidance import catalogue, search_guidance
 from tools.views import Evidence, GoalView, PassageView, PersonView
 
+# The context budget of one task: at most this many records of each kind, the most relevant
+# first (ranked in SQL, knowledge/ranked.py), so a prompt is as long at 10,000 records as at
+# 1,000 (issue 9). Enough for a 30-60 minute conversation; the offline drafter and the checks
+# see the same evidence, so an agenda carries over at most OPEN_ACTION_ITEMS items.
+GOALS = 8
+"""The subject's own goals: off track, then at risk, then on track by due date, then done."""
+PARENT_GOALS = 6
+"""Team and organisation goals above them (or candidate parents for a new goal)."""
 CONVERSATIONS = 3
+"""The latest conversations, with their action items."""
+OPEN_ACTION_ITEMS = 8
+"""Open action items: due (or overdue) first, then those of the newest conversations."""
 FEEDBACK = 8
+"""The newest feedback the principal may read."""
+DEVELOPMENT_ACTIONS = 6
+"""Development actions: in progress, then planned, then done."""
 GUIDANCE = 4
+"""Passages of coaching guidance and policy."""
 
 # Guidance queries in the reader's language (locales/*/search.yaml): lexical search needs the
 # corpus's own words.
@@ -75,20 +90,24 @@ def _agenda(session: Session, request: AgendaRequest, ctx: CoachContext) -> Evid
     p = ctx.principal
     subject = records.subject_person(session, principal=p, person_id=request.employee_id)
     language = resolve_language(request.language, subject, session, ctx)
-    goals = records.goals_of(session, principal=p, person_id=subject.id)
+    goals = records.goals_of(session, principal=p, person_id=subject.id, limit=GOALS)
     return Evidence(
         task="agenda",
         language=language,
         now=ctx.now,
         subject=subject,
         goals=goals,
-        parent_goals=records.parent_goals(session, principal=p, goals=goals),
+        parent_goals=records.parent_goals(session, principal=p, goals=goals, limit=PARENT_GOALS),
         conversations=records.recent_conversations(
             session, principal=p, employee_id=subject.id, limit=CONVERSATIONS
         ),
-        open_action_items=records.open_action_items(session, principal=p, employee_id=subject.id),
+        open_action_items=records.open_action_items(
+            session, principal=p, employee_id=subject.id, limit=OPEN_ACTION_ITEMS
+        ),
         feedback=records.recent_feedback(session, principal=p, recipient_id=subject.id, limit=FEEDBACK),
-        development_actions=records.development_actions(session, principal=p, person_id=subject.id),
+        development_actions=records.development_actions(
+            session, principal=p, person_id=subject.id, limit=DEVELOPMENT_ACTIONS
+        ),
         guidance=_guidance(ctx, "agenda", language, t(f"search.kind.{request.kind}", language)),
     )
 
@@ -98,13 +117,14 @@ def _smart_goal(session: Session, request: SmartGoalRequest, ctx: CoachContext) 
     author_id = request.author_id or p.person_id
     subject = records.subject_person(session, principal=p, person_id=author_id) if author_id else None
     language = resolve_language(request.language, subject, session, ctx)
-    goals = records.goals_of(session, principal=p, person_id=subject.id) if subject else []
+    goals = records.goals_of(session, principal=p, person_id=subject.id, limit=GOALS) if subject else []
     parents: list[GoalView]
     if request.parent_goal_id is not None:
         parent = records.goal(session, principal=p, goal_id=request.parent_goal_id)
-        parents = [parent, *records.parent_goals(session, principal=p, goals=[parent])]
+        parents = [parent, *records.parent_goals(session, principal=p, goals=[parent], limit=PARENT_GOALS - 1)]
     else:
-        parents = records.shared_goals(session, principal=p, team_id=subject.team_id if subject else None)
+        parents = records.shared_goals(session, principal=p, team_id=subject.team_id if subject else None,
+                                       limit=PARENT_GOALS)
     return Evidence(
         task="smart_goal",
         language=language,
@@ -138,7 +158,7 @@ def _development(session: Session, request: DevelopmentRequest, ctx: CoachContex
     p = ctx.principal
     subject = records.subject_person(session, principal=p, person_id=request.employee_id)
     language = resolve_language(request.language, subject, session, ctx)
-    goals = records.goals_of(session, principal=p, person_id=subject.id)
+    goals = records.goals_of(session, principal=p, person_id=subject.id, limit=GOALS)
     feedback = records.recent_feedback(session, principal=p, recipient_id=subject.id, limit=FEEDBACK)
     hints = [g.title for g in goals if g.status != "done"] + ([request.focus] if request.focus else [])
     return Evidence(
@@ -147,9 +167,11 @@ def _development(session: Session, request: DevelopmentRequest, ctx: CoachContex
         now=ctx.now,
         subject=subject,
         goals=goals,
-        parent_goals=records.parent_goals(session, principal=p, goals=goals),
+        parent_goals=records.parent_goals(session, principal=p, goals=goals, limit=PARENT_GOALS),
         feedback=feedback,
-        development_actions=records.development_actions(session, principal=p, person_id=subject.id),
+        development_actions=records.development_actions(
+            session, principal=p, person_id=subject.id, limit=DEVELOPMENT_ACTIONS
+        ),
         guidance=_guidance(ctx, "development", language, request.focus or ""),
         catalogue=catalogue(hints=hints),
     )

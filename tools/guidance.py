@@ -52,6 +52,7 @@ def catalogue(*, hints: list[str] | None = None, limit: int = 12) -> list[Catalo
     chosen: list[CatalogueActionView] = []
     for category, places in reserved.items():
         chosen.extend([v for v in ranked if v.category == category][:places])
-    chosen.extend(v for v in ranked if v not in chosen)
-    picked = chosen[:limit]
-    return sorted(picked, key=ranked.index)
+    taken = {v.id for v in chosen}
+    chosen.extend(v for v in ranked if v.id not in taken)
+    position = {v.id: i for i, v in enumerate(ranked)}
+    return sorted(chosen[:limit], key=lambda v: position[v.id])

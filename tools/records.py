@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from knowledge import queries
+from knowledge import queries, ranked
 from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, GoalLevel, Person
 from knowledge.policy import Principal
 from tools.errors import NotVisible
@@ -96,11 +96,10 @@ def goal_view(goal: Goal) -> GoalView:
     )
 
 
-def goals_of(session: Session, *, principal: Principal, person_id: str) -> list[GoalView]:
-    """The individual goals owned by ``person_id`` that the principal may read."""
-    rows = queries.list_goals(
-        session, principal=principal, owner_person_id=person_id, level=GoalLevel.individual
-    )
+def goals_of(session: Session, *, principal: Principal, person_id: str, limit: int = 50) -> list[GoalView]:
+    """The individual goals owned by ``person_id`` that the principal may read, at most ``limit``:
+    off track and at risk first, then by due date (:func:`knowledge.ranked.top_goals`)."""
+    rows = ranked.top_goals(session, principal=principal, owner_person_id=person_id, limit=limit)
     return [goal_view(g) for g in rows]
 
 
@@ -111,8 +110,10 @@ def goal(session: Session, *, principal: Principal, goal_id: str) -> GoalView:
     return goal_view(found)
 
 
-def parent_goals(session: Session, *, principal: Principal, goals: list[GoalView]) -> list[GoalView]:
-    """The team and organisation goals above ``goals``, nearest first, each once."""
+def parent_goals(
+    session: Session, *, principal: Principal, goals: list[GoalView], limit: int = queries.MAX_LIMIT
+) -> list[GoalView]:
+    """The team and organisation goals above ``goals``, nearest first, each once, at most ``limit``."""
     seen = {g.id for g in goals}
     out: list[GoalView] = []
     frontier = [g.parent_id for g in goals if g.parent_id]
@@ -126,19 +127,27 @@ def parent_goals(session: Session, *, principal: Principal, goals: list[GoalView
             if found is None:
                 continue
             out.append(goal_view(found))
+            if len(out) >= limit:
+                return out
             if found.parent_id:
                 next_frontier.append(found.parent_id)
         frontier = next_frontier
     return out
 
 
-def shared_goals(session: Session, *, principal: Principal, team_id: str | None) -> list[GoalView]:
-    """Candidate parents for a new goal: the team's goals, then the organisation's."""
+def shared_goals(
+    session: Session, *, principal: Principal, team_id: str | None, limit: int = 50
+) -> list[GoalView]:
+    """Candidate parents for a new goal, not done yet: the team's goals, then the organisation's,
+    at most ``limit`` (ranked like :func:`goals_of`)."""
     rows: list[Goal] = []
     if team_id is not None:
-        rows += queries.list_goals(session, principal=principal, owner_team_id=team_id, level=GoalLevel.team)
-    rows += queries.list_goals(session, principal=principal, level=GoalLevel.organization)
-    return [goal_view(g) for g in rows if g.status.value != "done"]
+        rows += ranked.top_shared_goals(session, principal=principal, level=GoalLevel.team, owner_team_id=team_id,
+                                        limit=limit)
+    if len(rows) < limit:
+        rows += ranked.top_shared_goals(session, principal=principal, level=GoalLevel.organization,
+                                        limit=limit - len(rows))
+    return [goal_view(g) for g in rows]
 
 
 # --- conversations and action items -------------------------------------------------------
@@ -186,9 +195,12 @@ def recent_conversations(
     return out
 
 
-def open_action_items(session: Session, *, principal: Principal, employee_id: str) -> list[ActionItemView]:
-    """Action items not done yet from the employee's conversations, oldest first."""
-    rows = queries.list_action_items(session, principal=principal, employee_id=employee_id, open_only=True)
+def open_action_items(
+    session: Session, *, principal: Principal, employee_id: str, limit: int = queries.MAX_LIMIT
+) -> list[ActionItemView]:
+    """Action items not done yet from the employee's conversations, at most ``limit``: the ones
+    due first (most overdue first), then undated ones of the newest conversations."""
+    rows = ranked.top_open_action_items(session, principal=principal, employee_id=employee_id, limit=limit)
     return [action_item_view(i, c) for i, c in rows]
 
 
@@ -231,6 +243,9 @@ def development_action_view(action: DevelopmentAction) -> DevelopmentActionView:
     )
 
 
-def development_actions(session: Session, *, principal: Principal, person_id: str) -> list[DevelopmentActionView]:
-    rows = queries.list_development_actions(session, principal=principal, person_id=person_id)
+def development_actions(
+    session: Session, *, principal: Principal, person_id: str, limit: int = 50
+) -> list[DevelopmentActionView]:
+    """The person's development actions, at most ``limit``: in progress, then planned, then the rest."""
+    rows = ranked.top_development_actions(session, principal=principal, person_id=person_id, limit=limit)
     return [development_action_view(a) for a in rows]

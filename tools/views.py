@@ -126,7 +126,7 @@ class Evidence(View):
     goals: list[GoalView] = Field(default_factory=list, description="The subject's own goals.")
     parent_goals: list[GoalView] = Field(default_factory=list, description="Team/organisation goals above them.")
     conversations: list[ConversationView] = Field(default_factory=list, description="Newest first.")
-    open_action_items: list[ActionItemView] = Field(default_factory=list, description="Not done yet, oldest first.")
+    open_action_items: list[ActionItemView] = Field(default_factory=list, description="Not done yet, due first.")
     feedback: list[FeedbackView] = Field(default_factory=list, description="Newest first.")
     development_actions: list[DevelopmentActionView] = Field(default_factory=list)
     guidance: list[PassageView] = Field(default_factory=list)

@@ -1,0 +1,108 @@
+"""Ranked, capped reads: the few records that matter most, for a task's context.
+
+A person can have thousands of records; a prompt must not grow with them (issue 9: prompt
+tokens grew 3.7x from 10 to 1,000 records, and the old 50/200-row pages were cut by id, so
+an at-risk goal could fall off). These queries rank in SQL and return at most ``limit``
+rows, so the cost of a task is flat in the size of the history:
+
+* goals: off track, then at risk, then on track, then done; within a rank the nearest due
+  date first (undated last), then the most recently updated;
+* open action items: the nearest (or most overdue) due date first, then undated items of
+  the most recent conversations;
+* development actions: in progress, then planned, then done or dropped; nearest due first,
+  then the newest.
+
+Like :mod:`knowledge.queries`, every function takes the principal: the SQL narrows to rows
+the principal could see and :func:`knowledge.policy.can_read` re-checks each row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case
+from sqlmodel import Session, col, select
+
+from knowledge.models import ActionItem, Conversation, DevelopmentAction, DevStatus, Goal, GoalLevel, GoalStatus
+from knowledge.policy import Principal, can_read
+from knowledge.queries import MAX_LIMIT, _conversation_scope, _subjects
+
+GOAL_RANK = {GoalStatus.off_track: 0, GoalStatus.at_risk: 1, GoalStatus.on_track: 2, GoalStatus.done: 3}
+DEV_RANK = {DevStatus.in_progress: 0, DevStatus.planned: 1, DevStatus.done: 2, DevStatus.dropped: 3}
+
+
+def _rank(column: Any, ranks: dict[Any, int]) -> Any:
+    return case(*((col(column) == value, rank) for value, rank in ranks.items()), else_=len(ranks))
+
+
+def _bounded(limit: int) -> int:
+    return max(1, min(limit, MAX_LIMIT))
+
+
+def top_goals(session: Session, *, principal: Principal, owner_person_id: str, limit: int) -> list[Goal]:
+    """The person's individual goals that most need attention, at most ``limit``."""
+    stmt = (
+        select(Goal)
+        .where(
+            Goal.org_id == principal.org_id,
+            Goal.owner_person_id == owner_person_id,
+            Goal.level == GoalLevel.individual,
+            _subjects(principal, Goal.owner_person_id),
+        )
+        .order_by(_rank(Goal.status, GOAL_RANK), col(Goal.due_date).is_(None), col(Goal.due_date),
+                  col(Goal.updated_at).desc(), col(Goal.id))
+        .limit(_bounded(limit))
+    )
+    return [g for g in session.exec(stmt).all() if can_read(principal, g)]
+
+
+def top_shared_goals(
+    session: Session, *, principal: Principal, level: GoalLevel, owner_team_id: str | None = None, limit: int
+) -> list[Goal]:
+    """Team or organisation goals not done yet, ranked like :func:`top_goals`, at most ``limit``."""
+    if principal.is_bare_service:
+        return []
+    stmt = select(Goal).where(Goal.org_id == principal.org_id, Goal.level == level, Goal.status != GoalStatus.done)
+    if owner_team_id is not None:
+        stmt = stmt.where(Goal.owner_team_id == owner_team_id)
+    stmt = stmt.order_by(_rank(Goal.status, GOAL_RANK), col(Goal.due_date).is_(None), col(Goal.due_date),
+                         col(Goal.updated_at).desc(), col(Goal.id)).limit(_bounded(limit))
+    return [g for g in session.exec(stmt).all() if can_read(principal, g)]
+
+
+def top_open_action_items(
+    session: Session, *, principal: Principal, employee_id: str, limit: int
+) -> list[tuple[ActionItem, Conversation]]:
+    """The employee's open action items that are due first, then the newest, at most ``limit``."""
+    stmt = (
+        select(ActionItem, Conversation)
+        .join(Conversation, col(ActionItem.conversation_id) == col(Conversation.id))
+        .where(
+            Conversation.org_id == principal.org_id,
+            Conversation.employee_id == employee_id,
+            col(ActionItem.done).is_(False),
+            _conversation_scope(principal),
+        )
+        .order_by(col(ActionItem.due).is_(None), col(ActionItem.due), col(Conversation.held_at).desc(),
+                  col(ActionItem.id))
+        .limit(_bounded(limit))
+    )
+    return [(item, conv) for item, conv in session.exec(stmt).all() if can_read(principal, item, conversation=conv)]
+
+
+def top_development_actions(
+    session: Session, *, principal: Principal, person_id: str, limit: int
+) -> list[DevelopmentAction]:
+    """The person's development actions, current ones first, at most ``limit``."""
+    stmt = (
+        select(DevelopmentAction)
+        .where(
+            DevelopmentAction.org_id == principal.org_id,
+            DevelopmentAction.person_id == person_id,
+            _subjects(principal, DevelopmentAction.person_id),
+        )
+        .order_by(_rank(DevelopmentAction.status, DEV_RANK), col(DevelopmentAction.due).is_(None),
+                  col(DevelopmentAction.due), col(DevelopmentAction.created_at).desc(), col(DevelopmentAction.id))
+        .limit(_bounded(limit))
+    )
+    return [a for a in session.exec(stmt).all() if can_read(principal, a)]
