@@ -15,7 +15,8 @@ A refusal names the failing cases. Activating retires the version that was activ
 is written to the audit log. :func:`active_prompt` is what a coach run uses.
 
 Evaluation itself lives in :mod:`evals` (which depends on this module, not the other way
-round): :func:`evaluate` and :func:`preview` take the evaluating function as an argument.
+round): preview, evaluate and activate are in :mod:`agent.prompt_lifecycle`, which takes the
+evaluating function as an argument and holds no connection while it runs.
 """
 
 from __future__ import annotations
@@ -246,87 +247,6 @@ def active_version(session: Session, *, principal: Principal, task: str) -> Prom
 
 Evaluator = Callable[[Task, PromptSpec], Awaitable[EvalSummary]]
 """Runs a task's eval dataset with a prompt (see :func:`evals.runner.prompt_evaluator`)."""
-
-
-async def preview(
-    session: Session, *, principal: Principal, version_id: str, run: Callable[[PromptSpec], Awaitable[Any]]
-) -> Any:
-    """Run ``version_id``'s prompt through ``run`` (one eval case); nothing is stored."""
-    row = get_version(session, principal=principal, version_id=version_id)
-    return await run(spec_of(row))
-
-
-async def evaluate(
-    session: Session, *, principal: Principal, version_id: str, evaluator: Evaluator, now: datetime
-) -> EvalSummary:
-    """Evaluate a version and store the summary on it (audited)."""
-    row = get_version(session, principal=principal, version_id=version_id)
-    summary = await evaluator(_task(row.task), spec_of(row))
-    summary = summary.model_copy(update={"lint": lint_prompt(row.system)})
-    row.eval_summary = summary.model_dump(mode="json")
-    session.add(row)
-    _audit(session, principal, "prompt.evaluate", row, now, engine=summary.engine, dataset=summary.dataset,
-           cases=summary.cases, passed=summary.passed, failed=summary.failed_case_ids[:50],
-           judge_mean=summary.judge_mean)
-    return summary
-
-
-def _fresh(summary: EvalSummary | None, row: PromptVersion, engine: str | None, dataset: str | None) -> bool:
-    """A stored evaluation counts for activation: of this text, of every case, on ``engine`` and
-    ``dataset`` (when given)."""
-    return (summary is not None and summary.prompt_hash == row.hash and summary.selection == ALL_CASES
-            and (engine is None or summary.engine == engine) and (dataset is None or summary.dataset == dataset))
-
-
-async def activate(
-    session: Session,
-    *,
-    principal: Principal,
-    version_id: str,
-    evaluator: Evaluator,
-    now: datetime,
-    engine: str | None = None,
-    dataset: str | None = None,
-) -> PromptVersion:
-    """Make a version the active one, if it does not regress; else raise :class:`ActivationRefused`.
-
-    The candidate's stored evaluation is reused when it is of this text and of every case (and
-    of ``engine`` and ``dataset``, if given); otherwise it is evaluated now with ``evaluator``. The active
-    version (or the built-in prompt) is the baseline for the judge comparison. The refusal is
-    audited too.
-    """
-    row = get_version(session, principal=principal, version_id=version_id)
-    if row.status == PromptStatus.active:
-        return row
-    task = _task(row.task)
-    candidate = summary_of(row)
-    if not _fresh(candidate, row, engine, dataset):
-        candidate = await evaluate(session, principal=principal, version_id=row.id, evaluator=evaluator, now=now)
-    assert candidate is not None
-    current = _active_row(session, org_id=principal.org_id, task=task)
-    baseline: EvalSummary | None = None
-    if candidate.judge_mean is not None:
-        stored = summary_of(current) if current is not None else None
-        baseline = stored if stored is not None and stored.judge_mean is not None and current is not None \
-            and _fresh(stored, current, candidate.engine, candidate.dataset) else None
-        if baseline is None:
-            baseline = await evaluator(task, spec_of(current) if current is not None else BUILTIN_PROMPTS[task])
-    verdict = judge_activation(candidate, baseline, system=row.system)
-    if not verdict.allowed:
-        _audit(session, principal, "prompt.activate_refused", row, now, reasons=verdict.reasons,
-               failing_cases=verdict.failing_cases[:50])
-        raise ActivationRefused(row.version, verdict)
-    if current is not None:
-        current.status = PromptStatus.retired
-        session.add(current)
-    row.status = PromptStatus.active
-    row.activated_at = now
-    row.replaces_id = current.id if current is not None else None
-    session.add(row)
-    _audit(session, principal, "prompt.activate", row, now,
-           replaced=current.version if current is not None else "builtin")
-    session.flush()
-    return row
 
 
 def rollback(session: Session, *, principal: Principal, task: str, now: datetime) -> PromptSpec:

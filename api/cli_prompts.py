@@ -20,21 +20,19 @@ import typer
 from sqlmodel import Session
 
 from agent.evaluation import CaseRun
+from agent.prompt_lifecycle import activate, evaluate, inline, preview
 from agent.prompt_registry import (
     ActivationRefused,
     InvalidPrompt,
     PromptVersion,
     VersionNotFound,
-    activate,
     active_prompt,
     create_version,
-    evaluate,
     find_version,
     get_version,
     lint_prompt,
     list_versions,
     operator_principal,
-    preview,
     registry_session,
     rollback,
     spec_of,
@@ -164,7 +162,7 @@ def preview_cmd(
             return await evaluation.preview(t, spec, case)
 
         try:
-            result = asyncio.run(preview(session, principal=principal, version_id=row.id, run=run))
+            result = asyncio.run(preview(inline(session), principal=principal, version_id=row.id, run=run))
         except KeyError as exc:
             raise fail(str(exc)) from None
     typer.echo(json.dumps(result.output, indent=1, ensure_ascii=False))
@@ -189,7 +187,7 @@ def evaluate_cmd(
         principal = _principal(session, org)
         row = _version(session, principal, task, version)
         evaluator = evaluation.evaluator(case_ids=case)
-        summary = asyncio.run(evaluate(session, principal=principal, version_id=row.id, evaluator=evaluator,
+        summary = asyncio.run(evaluate(inline(session), principal=principal, version_id=row.id, evaluator=evaluator,
                                        now=_now()))
     typer.echo(f"{summary.passed}/{summary.cases} cases pass on {summary.engine} ({summary.dataset})"
                + (f", judge mean {summary.judge_mean:.2f}" if summary.judge_mean is not None else ""))
@@ -213,7 +211,7 @@ def activate_cmd(ctx: typer.Context, org: OrgOption, task: TaskOption,
         row = _version(session, principal, task, version)
         engine, dataset = evaluation.fingerprint(_task(row.task))
         try:
-            row = asyncio.run(activate(session, principal=principal, version_id=row.id,
+            row = asyncio.run(activate(inline(session), principal=principal, version_id=row.id,
                                        evaluator=evaluation.evaluator(), now=_now(), engine=engine,
                                        dataset=dataset))
         except ActivationRefused as exc:

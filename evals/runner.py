@@ -35,7 +35,7 @@ from evals.counterfactual import counterfactual_score, swap_words
 from evals.dataset import Case, Dataset, load_datasets
 from evals.fixtures import EVAL_NOW, EvalWorld, build_request, build_world
 from evals.judge import Judge, JudgeNotConfigured, make_judge_model
-from evals.replay import ScriptedModel, load_recordings, replay_clients, replay_settings, twin_key
+from evals.replay import RecordingFile, ScriptedModel, load_recordings, replay_clients, replay_settings, twin_key
 from evals.report import (
     CaseRun,
     JudgeGrade,
@@ -216,14 +216,17 @@ async def run_eval(config: EvalConfig, settings: Settings, *, progress: Progress
     ones built on respx); by default both come from ``settings``.
     """
     started_at, t0 = datetime.now(UTC), time.perf_counter()
-    datasets = load_datasets(config.datasets_dir, tasks=config.tasks)
+    # File reads (datasets, recordings) in a worker thread: HR's evaluate route awaits this.
+    datasets = await run_sync(load_datasets, config.datasets_dir, tasks=config.tasks)
     cases = select_cases(datasets, config)
+    recordings = (await run_sync(load_recordings, config.recordings_dir, tasks=list(config.tasks))
+                  if config.engine != "offline" and config.replay and chat_model is None else None)
     with tempfile.TemporaryDirectory(prefix="coach-eval-") as tmp, ExitStack() as stack:
         db = make_engine(f"sqlite:///{Path(tmp) / 'eval.db'}")
         event.listen(db, "connect", _throwaway_sqlite)
         try:
             world = await run_sync(build_world, db, [c for cs in cases.values() for c in cs], now=EVAL_NOW)
-            solver = _make_solver(config, settings, stack, chat_model, judge_model, db)
+            solver = _make_solver(config, settings, stack, chat_model, judge_model, db, recordings)
             try:
                 runs = await Runner(config, world, solver, progress).run(cases)
             finally:
@@ -272,7 +275,8 @@ def _selection(config: EvalConfig) -> str:
 
 
 def _make_solver(config: EvalConfig, settings: Settings, stack: ExitStack, chat_model: ChatOpenAI | None,
-                 judge_model: BaseChatModel | None, db: Engine) -> _Solver:
+                 judge_model: BaseChatModel | None, db: Engine,
+                 recordings: dict[Task, RecordingFile] | None = None) -> _Solver:
     scripted: ScriptedModel | None = None
     judge: Judge | None = None
     if config.judge:
@@ -284,7 +288,8 @@ def _make_solver(config: EvalConfig, settings: Settings, stack: ExitStack, chat_
         coach_settings = _offline_settings(settings)
         model = None
     elif config.replay and chat_model is None:
-        recordings = load_recordings(config.recordings_dir, tasks=list(config.tasks))
+        if recordings is None:
+            recordings = load_recordings(config.recordings_dir, tasks=list(config.tasks))
         scripted = ScriptedModel(recordings)
         sync, async_ = stack.enter_context(replay_clients(scripted))
         coach_settings = replay_settings(settings)

@@ -7,7 +7,8 @@ and with the LLM judge when ``COACH_JUDGE_MODEL`` is set. The evaluation service
 at start-up (:class:`agent.evaluation.PromptEvaluation`, ``EvaluationDep``): this module never
 imports the eval suite. Activation is refused with a 409
 problem naming the failing cases (as ``errors`` entries) when the version regresses.
-Evaluations take seconds on replay and minutes on a real model: the calls are synchronous.
+Evaluations take seconds on replay and minutes on a real model: the calls are synchronous (the
+request waits for the result), and hold no database connection while the suite runs.
 The ``prompt_version`` table is in :mod:`knowledge.models` with every other table.
 """
 
@@ -18,8 +19,11 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from agent.evaluation import CaseRun, EvaluationUnavailable, PromptEvaluation
+from agent.prompt_lifecycle import activate, evaluate, in_threads, preview
 from agent.prompt_registry import (
     ActivationRefused,
     EvalSummary,
@@ -28,14 +32,11 @@ from agent.prompt_registry import (
     LintIssue,
     PromptVersion,
     VersionNotFound,
-    activate,
     active_version,
     create_version,
-    evaluate,
     get_version,
     lint_prompt,
     list_versions,
-    preview,
     require_hr,
     rollback,
     spec_of,
@@ -43,10 +44,11 @@ from agent.prompt_registry import (
 )
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
-from api.deps import EvaluationDep, NowDep, PrincipalDep, SessionDep
+from api.deps import EngineDep, EvaluationDep, NowDep, PrincipalDep, SessionDep
 from api.errors import PROBLEM_RESPONSES, ApiError, FieldError, forbidden, invalid, not_found
 from api.schemas import NoNul
 from api.telemetry import EVAL_GATE_REFUSALS
+from knowledge.offload import run_sync
 from knowledge.policy import Principal
 
 router = APIRouter(prefix="/v1/prompts", tags=["prompts"],
@@ -216,54 +218,60 @@ def get_prompt(version_id: str, session: SessionDep, principal: PrincipalDep) ->
     return PromptVersionDetail(**PromptVersionPublic.of(row).model_dump(), system=row.system)
 
 
+# Preview, evaluate and activate run an eval suite (seconds on replay, minutes on a model):
+# they are async, do their database work in short sessions in worker threads, and hold no
+# session while the suite runs (agent/prompt_lifecycle.py; issue 9).
+
+def _read_row(engine: Engine, principal: Principal, version_id: str) -> PromptVersion:
+    with Session(engine, expire_on_commit=False) as session:
+        return _row(session, principal, version_id)
+
+
 @router.post("/{version_id}/preview", summary="Run the version on one eval case")
-async def preview_prompt(version_id: str, body: PreviewBody, session: SessionDep, principal: PrincipalDep,
+async def preview_prompt(version_id: str, body: PreviewBody, engine: EngineDep, principal: PrincipalDep,
                          evaluation: EvaluationDep) -> CaseRun:
     """The coach's answer to one eval case with this prompt, and its scores. Nothing is stored."""
     _hr(principal)
-    row = _row(session, principal, version_id)
+    row = await run_sync(_read_row, engine, principal, version_id)
     task = cast(Task, row.task)  # validated when the version was created
-    _check_cases(evaluation, task, [body.case_id], loc="case_id")
+    await run_sync(_check_cases, evaluation, task, [body.case_id], loc="case_id")
 
     async def run(spec: PromptSpec) -> CaseRun:
         return await evaluation.preview(task, spec, body.case_id)
 
-    result: CaseRun = await preview(session, principal=principal, version_id=row.id, run=run)
+    result: CaseRun = await preview(in_threads(engine), principal=principal, version_id=row.id, run=run)
     return result
 
 
 @router.post("/{version_id}/evaluate", summary="Evaluate the version on its task's dataset")
-async def evaluate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, evaluation: EvaluationDep,
+async def evaluate_prompt(version_id: str, engine: EngineDep, principal: PrincipalDep, evaluation: EvaluationDep,
                           now: NowDep, body: CaseSelection | None = None) -> EvalSummary:
     """Runs the eval cases with this prompt and stores the summary on the version (audited)."""
     _hr(principal)
-    row = _row(session, principal, version_id)
+    row = await run_sync(_read_row, engine, principal, version_id)
     selection = body or CaseSelection()
-    _check_cases(evaluation, cast(Task, row.task), selection.case_ids, loc="case_ids")
+    await run_sync(_check_cases, evaluation, cast(Task, row.task), selection.case_ids, loc="case_ids")
     evaluator = evaluation.evaluator(case_ids=selection.case_ids, slices=selection.slices)
-    summary = await evaluate(session, principal=principal, version_id=row.id, evaluator=evaluator, now=now)
-    session.commit()
-    return summary
+    return await evaluate(in_threads(engine), principal=principal, version_id=row.id, evaluator=evaluator, now=now)
 
 
 @router.post("/{version_id}/activate", summary="Activate the version if it does not regress")
-async def activate_prompt(version_id: str, session: SessionDep, principal: PrincipalDep, evaluation: EvaluationDep,
+async def activate_prompt(version_id: str, engine: EngineDep, principal: PrincipalDep, evaluation: EvaluationDep,
                           now: NowDep) -> PromptVersionPublic:
     """Evaluates the version (unless its stored evaluation is of this text) and activates it
     only when every deterministic check passes and, with a judge, its mean is not more than 0.1
     below the active version's. 409 names the failing cases; the refusal is audited too."""
     _hr(principal)
-    row = _row(session, principal, version_id)
+    row = await run_sync(_read_row, engine, principal, version_id)
     try:
-        engine, dataset = evaluation.fingerprint(cast(Task, row.task))
+        eval_engine, dataset = await run_sync(evaluation.fingerprint, cast(Task, row.task))
     except EvaluationUnavailable as exc:
         raise ApiError(503, "The eval dataset cannot be read.", slug="dataset-unavailable") from exc
     try:
-        row = await activate(session, principal=principal, version_id=row.id, evaluator=evaluation.evaluator(),
-                             now=now, engine=engine, dataset=dataset)
-    except ActivationRefused as exc:
-        session.commit()  # keep the evaluation and the audited refusal
+        row = await activate(in_threads(engine), principal=principal, version_id=row.id,
+                             evaluator=evaluation.evaluator(), now=now, engine=eval_engine, dataset=dataset)
+    except ActivationRefused as exc:  # the evaluation and the audited refusal are committed
         EVAL_GATE_REFUSALS.labels(task=row.task).inc()
-        raise _refusal(exc, summary_of(row)) from None
-    session.commit()
+        stored = await run_sync(_read_row, engine, principal, version_id)
+        raise _refusal(exc, summary_of(stored)) from None
     return PromptVersionPublic.of(row)

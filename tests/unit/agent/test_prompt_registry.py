@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from agent.prompt_lifecycle import activate, evaluate, inline, preview
 from agent.prompt_registry import (
     ActivationRefused,
     CaseFailure,
@@ -24,15 +25,12 @@ from agent.prompt_registry import (
     Forbidden,
     PromptStatus,
     VersionNotFound,
-    activate,
     active_prompt,
     create_version,
-    evaluate,
     get_version,
     judge_activation,
     lint_prompt,
     list_versions,
-    preview,
     prompt_resolver,
     rollback,
     spec_of,
@@ -171,7 +169,7 @@ async def test_preview_runs_one_case_with_the_version(world: World, settings: An
         async def run(spec: PromptSpec) -> Any:
             return await preview_case(settings, "agenda", spec, "ag-en-fx-five-open-items")
 
-        result = await preview(session, principal=world.hr, version_id=row.id, run=run)
+        result = await preview(inline(session), principal=world.hr, version_id=row.id, run=run)
         spec_version = spec_of(row).version
     assert result.case_id == "ag-en-fx-five-open-items" and result.passed
     assert result.engine == "llm" and result.prompt_version == spec_version  # the result names the version
@@ -183,7 +181,7 @@ async def test_a_broken_prompt_is_refused_and_the_failing_cases_are_named(world:
         row = create_version(session, principal=world.hr, task="agenda", system=BROKEN_AGENDA, now=NOW,
                              note="shorter prompt without the sources section")
         with pytest.raises(ActivationRefused) as refused:
-            await activate(session, principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
+            await activate(inline(session), principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
         assert row.status == PromptStatus.draft
         stored = summary_of(row)
         assert stored is not None and stored.engine == "scripted" and stored.cases >= 25
@@ -203,7 +201,7 @@ async def test_a_data_rule_drop_is_caught_by_the_injection_cases(world: World, s
     with session_scope(world.engine) as session:
         row = create_version(session, principal=world.hr, task="agenda", system=AGENDA.replace(DATA_RULES, ""),
                              now=NOW)
-        result = await evaluate(session, principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
+        result = await evaluate(inline(session), principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
     failing = {f.case_id: f.scorers for f in result.failures}
     assert set(failing) == {"ag-nl-daan-rich", "ag-en-daan-injection", "ag-en-fx-injection-notes",
                             "ag-nl-fx-injection-feedback"}
@@ -216,8 +214,8 @@ async def test_activate_good_versions_then_roll_back_one_call_at_a_time(world: W
     with session_scope(world.engine) as session:
         v1 = create_version(session, principal=world.hr, task="agenda", system=GOOD_AGENDA, now=NOW)
         v2 = create_version(session, principal=world.hr, task="agenda", system=GOOD_AGENDA + "\nBe brief.", now=NOW)
-        await activate(session, principal=world.hr, version_id=v1.id, evaluator=evaluator, now=NOW)
-        await activate(session, principal=world.hr, version_id=v2.id, evaluator=evaluator, now=later)
+        await activate(inline(session), principal=world.hr, version_id=v1.id, evaluator=evaluator, now=NOW)
+        await activate(inline(session), principal=world.hr, version_id=v2.id, evaluator=evaluator, now=later)
         assert (v1.status, v2.status) == (PromptStatus.retired, PromptStatus.active)
         assert active_prompt(session, org_id=world.hr.org_id, task="agenda") == spec_of(v2)
         assert active_prompt(session, org_id=world.other_hr.org_id, task="agenda") == BUILTIN_PROMPTS["agenda"]
@@ -255,7 +253,7 @@ async def test_with_a_judge_a_lower_mean_than_the_active_version_is_refused(worl
         with session_scope(world.engine) as session:
             row = create_version(session, principal=world.hr, task="agenda", system=GOOD_AGENDA, now=NOW)
             with pytest.raises(ActivationRefused) as refused:
-                await activate(session, principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
+                await activate(inline(session), principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
     assert route.call_count == 6
     assert refused.value.failing_cases == []
     assert refused.value.reasons == ["mean judge score 3.00 is more than 0.1 below the active version's 4.00"]
@@ -348,9 +346,9 @@ async def test_a_stored_evaluation_counts_only_for_the_same_text_cases_engine_an
         stale = summary(failures=["ag-en-fx-five-open-items"]).model_copy(update={"engine": "llm"})
         row.eval_summary = stale.model_dump(mode="json")
         with pytest.raises(ActivationRefused) as refused:  # reused as is: same text, all cases, any engine
-            await activate(session, principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
+            await activate(inline(session), principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW)
         assert refused.value.failing_cases == ["ag-en-fx-five-open-items"]
         # an evaluation on another engine (or dataset) is stale: activating evaluates again
-        await activate(session, principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW,
+        await activate(inline(session), principal=world.hr, version_id=row.id, evaluator=evaluator, now=NOW,
                        engine="scripted", dataset="agenda@9.9.9+new")
         assert row.status == PromptStatus.active and summary_of(row).engine == "scripted"  # type: ignore[union-attr]
