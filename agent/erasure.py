@@ -107,6 +107,8 @@ def erase_records(session: Session, person: Person, *, auditor: Auditor) -> dict
     if goal_ids:
         unlink += [(g, "parent_id") for g in rows(Goal, col(Goal.parent_id).in_(goal_ids))]
         unlink += [(a, "goal_id") for a in rows(DevelopmentAction, col(DevelopmentAction.goal_id).in_(goal_ids))]
+        unlink += [(a, "goal_id") for a in rows(ActionItem, col(ActionItem.goal_id).in_(goal_ids))
+                   if a.conversation_id not in conv_ids]
     for record, attr in unlink:
         setattr(record, attr, None)
         session.add(record)

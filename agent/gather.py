@@ -8,6 +8,8 @@ draft may cite (:meth:`tools.views.Evidence.known_sources`).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlmodel import Session
 
 from agent.schemas import (
@@ -15,6 +17,7 @@ from agent.schemas import (
     DevelopmentRequest,
     FeedbackRequest,
     Language,
+    NotesRequest,
     Request,
     SmartGoalRequest,
     Task,
@@ -60,6 +63,8 @@ def gather(task: Task, request: Request, ctx: CoachContext) -> Evidence:
             return _feedback(session, request, ctx)
         if isinstance(request, DevelopmentRequest):
             return _development(session, request, ctx)
+        if isinstance(request, NotesRequest):
+            return _notes(session, request, ctx)
     raise TypeError(f"no gather step for {type(request).__name__}")
 
 
@@ -174,4 +179,34 @@ def _development(session: Session, request: DevelopmentRequest, ctx: CoachContex
         ),
         guidance=_guidance(ctx, "development", language, request.focus or ""),
         catalogue=catalogue(hints=hints),
+    )
+
+
+def _notes(session: Session, request: NotesRequest, ctx: CoachContext) -> Evidence:
+    # The goals are the only records an extracted item may cite (the goal it serves); the
+    # manager's name and the author's role tell whose action an item is.
+    p = ctx.principal
+    subject = records.subject_person(session, principal=p, person_id=request.employee_id)
+    language = resolve_language(request.language, subject, session, ctx)
+    goals = records.goals_of(session, principal=p, person_id=subject.id)
+    manager = None
+    if subject.manager_id is not None:
+        try:
+            manager = records.directory_person(session, principal=p, person_id=subject.manager_id)
+        except NotVisible:
+            manager = None
+    author: Literal["employee", "manager"] | None = None
+    if p.person_id == subject.id:
+        author = "employee"
+    elif p.person_id is not None and p.person_id == subject.manager_id:
+        author = "manager"
+    return Evidence(
+        task="notes",
+        language=language,
+        now=ctx.now,
+        subject=subject,
+        goals=goals,
+        parent_goals=records.parent_goals(session, principal=p, goals=goals),
+        manager=manager,
+        author=author,
     )

@@ -13,6 +13,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from agent.schemas_notes import NoteActionItem as NoteActionItem
+from agent.schemas_notes import NoteDecision as NoteDecision
+from agent.schemas_notes import NotesDraft as NotesDraft
+from agent.schemas_notes import NotesKind as NotesKind
+from agent.schemas_notes import NotesRequest as NotesRequest
+from agent.schemas_notes import NoteSpan as NoteSpan
+from agent.schemas_notes import NoteTopic as NoteTopic
+
 # The shared vocabulary lives at the bottom of the stack; re-exported here beside the schemas.
 from knowledge.vocabulary import Id as Id
 from knowledge.vocabulary import Language as Language
@@ -178,19 +186,29 @@ class DevelopmentResult(DevelopmentDraft, Envelope):
     employee_id: str
 
 
-Draft = AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft
-Result = AgendaResult | SmartGoalResult | FeedbackResult | DevelopmentResult
-Request = AgendaRequest | SmartGoalRequest | FeedbackRequest | DevelopmentRequest
+# --- notes to record (request and draft in agent.schemas_notes) ----------------------------
+
+class NotesResult(NotesDraft, Envelope):
+    employee_id: str
+    kind: NotesKind
+    held_on: date = Field(description="The conversation day the relative dates were read from.")
+
+
+Draft = AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft | NotesDraft
+Result = AgendaResult | SmartGoalResult | FeedbackResult | DevelopmentResult | NotesResult
+Request = AgendaRequest | SmartGoalRequest | FeedbackRequest | DevelopmentRequest | NotesRequest
 
 DRAFT_SCHEMAS: dict[Task, type[BaseModel]] = {
     "agenda": AgendaDraft,
     "smart_goal": SmartGoalDraft,
     "feedback": FeedbackDraft,
     "development": DevelopmentDraft,
+    "notes": NotesDraft,
 }
 RESULT_SCHEMAS: dict[Task, type[BaseModel]] = {
     "agenda": AgendaResult,
     "smart_goal": SmartGoalResult,
     "feedback": FeedbackResult,
     "development": DevelopmentResult,
+    "notes": NotesResult,
 }

@@ -173,6 +173,7 @@ class ActionItem(SQLModel, table=True):
     text: str = Field(max_length=1000)
     owner_id: str | None = Field(default=None, foreign_key="person.id")
     due: date | None = None
+    goal_id: str | None = Field(default=None, foreign_key="goal.id", description="The goal this item serves.")
     done: bool = False
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = utc_timestamp()

@@ -17,8 +17,8 @@ from knowledge.i18n.languages import Language as Language
 
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
-Task = Literal["agenda", "smart_goal", "feedback", "development"]
-"""The four coaching tasks."""
+Task = Literal["agenda", "smart_goal", "feedback", "development", "notes"]
+"""The coaching tasks (``notes``: conversation notes turned into a record to save)."""
 TASKS: tuple[Task, ...] = get_args(Task)
 
 SourceType = Literal["goal", "conversation", "action_item", "feedback", "development_action", "guidance", "policy"]

@@ -170,6 +170,7 @@ def action_item_view(item: ActionItem, conv: Conversation) -> ActionItemView:
         owner=_owner(item, conv),  # type: ignore[arg-type]
         due=item.due,
         done=item.done,
+        goal_id=item.goal_id,
     )
 
 

@@ -58,6 +58,7 @@ class ActionItemView(View):
     owner: Literal["employee", "manager", "other"] | None = None
     due: date | None = None
     done: bool = False
+    goal_id: str | None = Field(None, description="The goal this action item serves, if any.")
 
 
 class ConversationView(View):
@@ -131,6 +132,9 @@ class Evidence(View):
     development_actions: list[DevelopmentActionView] = Field(default_factory=list)
     guidance: list[PassageView] = Field(default_factory=list)
     catalogue: list[CatalogueActionView] = Field(default_factory=list)
+    manager: PersonView | None = Field(None, description="The subject's manager (notes: whose name makes an owner).")
+    author: Literal["employee", "manager"] | None = Field(
+        None, description="Notes: who wrote them, relative to the subject (their 'I'); None for anyone else.")
 
     def known_sources(self) -> set[tuple[SourceType, str]]:
         """Every (type, id) a draft may cite for this principal."""

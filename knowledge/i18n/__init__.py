@@ -19,6 +19,7 @@ from knowledge.i18n.catalog import Catalog, MissingMessage, catalog, supported_l
 from knowledge.i18n.detect import detect
 from knowledge.i18n.formats import format_date, format_number
 from knowledge.i18n.languages import DEFAULT_LANGUAGE, Language
+from knowledge.i18n.lexicon import word_data
 from knowledge.i18n.stemming import match_key, stem, stem_words
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "supported_languages",
     "t",
     "texts",
+    "word_data",
 ]

@@ -4,12 +4,17 @@ The checks and the offline drafter (``agent.lexicon``) read their term lists fro
 absolutes, personality labels, vague praise, protected attributes, situation and impact
 phrases, deadlines, metrics, positive and negative cues, and the stopwords. A language
 without a lexicon file has empty lists: its texts are not linted until one is written.
+
+Other word data of a language sits beside it as ``locales/<lang>/_<name>.yaml`` and is read
+with :func:`word_data` (``_intents.yaml``: the chat's intent cues; ``_notes.yaml``: the notes
+task's cues, owner words and date words).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import yaml
 
@@ -46,3 +51,18 @@ def lexicon(lang: str) -> Lexicon:
         purpose_only=frozenset(str(r) for r in raw.get("purpose_only") or ()),
         stopwords=frozenset(str(w) for w in raw.get("stopwords") or ()),
     )
+
+
+@cache
+def word_data(lang: str, name: str) -> dict[str, Any]:
+    """The word data file ``locales/<lang>/_<name>.yaml`` as a mapping ({} when the language has none).
+
+    The caller owns the file's layout (documented in the file's header and docs/LANGUAGES.md).
+    """
+    path = languages.LOCALES / lang / f"_{name}.yaml"
+    if not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: word data must be a mapping")
+    return raw
