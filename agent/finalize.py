@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.checks.citations import cited, drop_unknown_sources
+from agent.checks.notes import instruction_warning, repair_notes
 from agent.checks.report import warning
 from agent.output_guard import count, plain_model
 from agent.repair import repair
@@ -16,6 +17,8 @@ from agent.schemas import (
     DevelopmentRequest,
     Draft,
     FeedbackRequest,
+    NotesDraft,
+    NotesRequest,
     Request,
     Result,
     SmartGoalDraft,
@@ -41,6 +44,10 @@ async def finalize_output(state: TaskState, runtime: Runtime[TaskContext]) -> di
     if state.report is not None and not state.report.ok:
         draft, notes = repair(state.task, draft, state.request, state.evidence, state.report)
         warnings += notes
+    if isinstance(draft, NotesDraft) and isinstance(state.request, NotesRequest):
+        # Every notes draft is normalised: spans placed, missing fields and their questions set.
+        draft, notes = repair_notes(draft, state.request, state.evidence)
+        warnings += notes + instruction_warning(state.request, language)
     # A last guard, independent of the checks: nothing cites an id gather did not return.
     draft, removed = unknown_sources_removed(draft, state.evidence)
     warnings += removed
@@ -121,4 +128,7 @@ def build_result(
         data |= {"intent": request.intent}
     elif isinstance(request, DevelopmentRequest):
         data |= {"employee_id": request.employee_id}
+    elif isinstance(request, NotesRequest):
+        data |= {"employee_id": request.employee_id, "kind": request.kind,
+                 "held_on": request.held_on or evidence.now.date()}
     return RESULT_SCHEMAS[task].model_validate(data)  # type: ignore[return-value]

@@ -14,6 +14,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from agent.checks import CheckReport, run_checks
+from agent.checks.notes import REPAIRED_EXACTLY
 from agent.gather import gather
 from agent.llm import ModelFailure, with_appended
 from agent.offline import draft_offline
@@ -90,7 +91,7 @@ def needs_revision(report: CheckReport) -> bool:
     return any(issue.severity == "error" and issue.code not in REPAIRED_NOT_REVISED for issue in report.issues)
 
 
-REPAIRED_NOT_REVISED = frozenset({"unknown_source", "unknown_parent_goal"})
+REPAIRED_NOT_REVISED = frozenset({"unknown_source", "unknown_parent_goal", *REPAIRED_EXACTLY})
 """Check codes finalize repairs exactly (by removal) without asking the model again."""
 
 

@@ -13,6 +13,7 @@ from agent.checks.agenda import repair_agenda
 from agent.checks.citations import drop_unknown_sources
 from agent.checks.development import repair_development
 from agent.checks.feedback import repair_feedback
+from agent.checks.notes import repair_notes
 from agent.checks.report import term, warning
 from agent.checks.smart import repair_smart
 from agent.schemas import (
@@ -23,6 +24,8 @@ from agent.schemas import (
     Draft,
     FeedbackDraft,
     FeedbackRequest,
+    NotesDraft,
+    NotesRequest,
     Request,
     SmartGoalDraft,
     SmartGoalRequest,
@@ -60,6 +63,9 @@ def repair(
         fixed, more = repair_feedback(as_type(draft, FeedbackDraft, "draft"),
                                       as_type(request, FeedbackRequest, "request"),
                                       evidence, as_type(fallback, FeedbackDraft, "fallback"))
+    elif task == "notes":
+        fixed, more = repair_notes(as_type(draft, NotesDraft, "draft"), as_type(request, NotesRequest, "request"),
+                                   evidence)
     else:
         fixed, more = repair_development(as_type(draft, DevelopmentDraft, "draft"),
                                          as_type(request, DevelopmentRequest, "request"), evidence,

@@ -17,8 +17,8 @@ from agent.schemas_notes import NoteActionItem as NoteActionItem
 from agent.schemas_notes import NoteDecision as NoteDecision
 from agent.schemas_notes import NotesDraft as NotesDraft
 from agent.schemas_notes import NotesKind as NotesKind
-from agent.schemas_notes import NotesRequest as NotesRequest
 from agent.schemas_notes import NoteSpan as NoteSpan
+from agent.schemas_notes import NotesRequest as NotesRequest
 from agent.schemas_notes import NoteTopic as NoteTopic
 
 # The shared vocabulary lives at the bottom of the stack; re-exported here beside the schemas.

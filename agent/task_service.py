@@ -27,6 +27,7 @@ from agent.schemas import (
     AgendaRequest,
     DevelopmentRequest,
     FeedbackRequest,
+    NotesRequest,
     Request,
     Result,
     SmartGoalRequest,
@@ -48,6 +49,7 @@ REQUEST_TYPES: dict[Task, type[Request]] = {  # type: ignore[assignment]
     "smart_goal": SmartGoalRequest,
     "feedback": FeedbackRequest,
     "development": DevelopmentRequest,
+    "notes": NotesRequest,
 }
 """The request schema of each task: the one table to extend when a task is added."""
 

@@ -30,6 +30,7 @@ from agent.checks.agenda import check_agenda
 from agent.checks.citations import check_citations
 from agent.checks.development import check_development
 from agent.checks.feedback import check_feedback, lint_feedback_text
+from agent.checks.notes import check_notes
 from agent.checks.report import CheckIssue, CheckReport, issue
 from agent.checks.smart import check_smart, lint_goal_text
 from agent.schemas import (
@@ -40,6 +41,8 @@ from agent.schemas import (
     Draft,
     FeedbackDraft,
     FeedbackRequest,
+    NotesDraft,
+    NotesRequest,
     Request,
     SmartGoalDraft,
     SmartGoalRequest,
@@ -87,6 +90,8 @@ def run_checks(task: Task, draft: Draft, request: Request, evidence: Evidence) -
     elif task == "development":
         issues += check_development(as_type(draft, DevelopmentDraft, "draft"),
                                     as_type(request, DevelopmentRequest, "request"), evidence)
+    elif task == "notes":
+        issues += check_notes(as_type(draft, NotesDraft, "draft"), as_type(request, NotesRequest, "request"), evidence)
     else:
         raise ValueError(f"unknown task {task!r}")
     issues += check_language(task, draft, request, evidence)
@@ -123,6 +128,9 @@ def user_texts(task: Task, draft: Draft, request: Request) -> list[tuple[str, st
             out += [(f"actions[{i}].title", a.title), (f"actions[{i}].why", a.why),
                     (f"actions[{i}].success_indicator", a.success_indicator)]
         return out
+    if isinstance(draft, NotesDraft):
+        # Items quote the notes (the author's words); the summary and the questions are ours.
+        return [("summary", draft.summary), *((f"questions[{i}]", q) for i, q in enumerate(draft.questions))]
     raise TypeError(f"not a draft: {type(draft).__name__}")
 
 

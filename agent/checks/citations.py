@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 
 from agent.checks.report import CheckIssue, issue, warning
-from agent.schemas import AgendaDraft, DevelopmentDraft, Draft, Source
+from agent.schemas import AgendaDraft, DevelopmentDraft, Draft, NotesDraft, Source
 from tools.views import Evidence
 
 
@@ -22,6 +22,12 @@ def cited(draft: Draft) -> list[tuple[str, Source]]:
             (f"actions[{i}].sources[{j}]", s)
             for i, action in enumerate(draft.actions)
             for j, s in enumerate(action.sources)
+        ]
+    if isinstance(draft, NotesDraft):
+        return [
+            (f"action_items[{i}].sources[{j}]", s)
+            for i, item in enumerate(draft.action_items)
+            for j, s in enumerate(item.sources)
         ]
     return []
 
@@ -75,4 +81,10 @@ def drop_unknown_sources(draft: Draft, evidence: Evidence) -> tuple[Draft, list[
             for a in draft.actions
         ]
         return draft.model_copy(update={"actions": actions}), warnings
+    if isinstance(draft, NotesDraft):
+        notes = [
+            a.model_copy(update={"sources": _keep_known(a.sources, evidence, warnings)})
+            for a in draft.action_items
+        ]
+        return draft.model_copy(update={"action_items": notes}), warnings
     return draft, warnings

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -134,8 +134,9 @@ def item_text(segment: Segment) -> str:
     text = segment.text
     for key in ("action_marker", "decision", "topic"):
         found = _compiled_cues(key).match(fold(text))
-        if found and found.end() and fold(text[: found.end()]) == found.group(0) and found.group(0).rstrip()[-1:] in ":-]":
-            return text[found.end():].strip() or text
+        label = found.group(0) if found else ""
+        if label and fold(text[: len(label)]) == label and label.rstrip()[-1:] in ":-]":
+            return text[len(label):].strip() or text
     return text
 
 

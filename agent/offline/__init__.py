@@ -10,12 +10,14 @@ from __future__ import annotations
 from agent.offline.agenda import draft_agenda
 from agent.offline.development import draft_development
 from agent.offline.feedback import draft_feedback
+from agent.offline.notes import draft_notes
 from agent.offline.smart import draft_smart, suggest_parent_goal
 from agent.schemas import (
     AgendaRequest,
     DevelopmentRequest,
     Draft,
     FeedbackRequest,
+    NotesRequest,
     Request,
     SmartGoalRequest,
     Task,
@@ -26,6 +28,7 @@ __all__ = [
     "draft_agenda",
     "draft_development",
     "draft_feedback",
+    "draft_notes",
     "draft_offline",
     "draft_smart",
     "suggest_parent_goal",
@@ -42,4 +45,6 @@ def draft_offline(task: Task, request: Request, evidence: Evidence) -> Draft:
         return draft_feedback(request, evidence)
     if task == "development" and isinstance(request, DevelopmentRequest):
         return draft_development(request, evidence)
+    if task == "notes" and isinstance(request, NotesRequest):
+        return draft_notes(request, evidence)
     raise TypeError(f"task {task!r} does not take a {type(request).__name__}")

@@ -23,7 +23,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.output_guard import CANARY_LINE
-from agent.prompts import agenda, development, feedback, smart_goal
+from agent.prompts import agenda, development, feedback, notes, smart_goal
 from agent.schemas import Language, Task
 
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "nl": "Dutch"}
@@ -53,6 +53,7 @@ BUILTIN_PROMPTS: dict[Task, PromptSpec] = {
     "smart_goal": _builtin(smart_goal.SYSTEM),
     "feedback": _builtin(feedback.SYSTEM),
     "development": _builtin(development.SYSTEM),
+    "notes": _builtin(notes.SYSTEM),
 }
 
 

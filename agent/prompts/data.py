@@ -13,6 +13,7 @@ from agent.schemas import (
     AgendaRequest,
     DevelopmentRequest,
     FeedbackRequest,
+    NotesRequest,
     Request,
     SmartGoalRequest,
 )
@@ -165,6 +166,12 @@ def render_request(request: Request, evidence: Evidence) -> str:
     if isinstance(request, DevelopmentRequest):
         body = tag("focus", escape(request.focus)) if request.focus else ""
         return tag("request", body, task="development", employee_id=request.employee_id)
+    if isinstance(request, NotesRequest):
+        # The whole notes, never clipped: every item must cite a sentence of them.
+        held = request.held_on or evidence.now.date()
+        return tag("request", "\n" + tag("notes", escape(request.text)) + "\n", task="notes", kind=request.kind,
+                   held_on=held, employee_id=request.employee_id,
+                   manager=evidence.manager.name if evidence.manager else None, written_by=evidence.author)
     raise TypeError(f"unknown request {type(request).__name__}")
 
 

@@ -1,4 +1,4 @@
-"""``/v1/coach/*``: the four coaching tasks. Thin: validate, hand to the coach, map errors."""
+"""``/v1/coach/*``: the coaching tasks. Thin: validate, hand to the coach, map errors."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from agent.schemas import (
     DevelopmentResult,
     FeedbackRequest,
     FeedbackResult,
+    NotesRequest,
+    NotesResult,
     Request,
     Result,
     SmartGoalRequest,
@@ -19,7 +21,7 @@ from agent.schemas import (
 )
 from api.deps import CoachDep, NowDep, PrincipalDep
 from api.errors import PROBLEM_RESPONSES, not_found
-from api.schemas import AgendaBody, DevelopmentBody, FeedbackBody, SmartGoalBody
+from api.schemas import AgendaBody, DevelopmentBody, FeedbackBody, NotesBody, SmartGoalBody
 from tools.errors import NotVisible
 
 router = APIRouter(prefix="/v1/coach", tags=["coach"], responses=PROBLEM_RESPONSES)
@@ -68,4 +70,17 @@ async def development(
     a due date and a success indicator (70-20-10 mix)."""
     result = await _run(coach, "development", DevelopmentRequest.model_validate(body.model_dump()), principal, now)
     assert isinstance(result, DevelopmentResult)
+    return result
+
+
+@router.post("/notes", summary="Turn conversation notes into a record to review and save")
+async def notes(body: NotesBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> NotesResult:
+    """Rough notes or a transcript of a conversation with ``employee_id`` as a summary,
+    decisions, action items (owner, due date, the goal served) and the employee's topics for
+    next time. Every item cites the span of the notes it came from; owners and dates the notes
+    do not give stay empty (``missing``) and are asked for in ``questions``. Nothing is saved:
+    review the result, then ``POST /v1/coach/notes/record``. 404 if you may not see the
+    employee's records."""
+    result = await _run(coach, "notes", NotesRequest.model_validate(body.model_dump()), principal, now)
+    assert isinstance(result, NotesResult)
     return result

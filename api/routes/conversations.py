@@ -20,14 +20,15 @@ from api.schemas import (
     ConversationUpdate,
     Page,
 )
-from knowledge.models import ActionItem, Conversation, ConversationKind
+from knowledge.models import ActionItem, Conversation, ConversationKind, GoalLevel
 from knowledge.policy import Principal
 from knowledge.queries import get_conversation, list_action_items, list_conversations
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=PROBLEM_RESPONSES)
 
 
-def _public(conv: Conversation, items: list[ActionItem]) -> ConversationPublic:
+def conversation_public(conv: Conversation, items: list[ActionItem]) -> ConversationPublic:
+    """The conversation with its action items, as a reader gets it."""
     data = conv.model_dump()
     data["action_items"] = [ActionItemPublic.model_validate(i) for i in items]
     return ConversationPublic.model_validate(data)
@@ -58,19 +59,29 @@ def list_conversations_route(
             session, principal=principal, employee_id=employee_id, kind=kind, after=after, limit=limit
         )
     )
-    return Page(items=[_public(c, _items(session, principal, c)) for c in items], next_cursor=cursor)
+    return Page(items=[conversation_public(c, _items(session, principal, c)) for c in items], next_cursor=cursor)
 
 
 @router.get("/{conversation_id}", summary="Get a conversation")
 def get_conversation_route(conversation_id: str, session: SessionDep, principal: PrincipalDep) -> ConversationPublic:
     conv = _visible(session, principal, conversation_id)
-    return _public(conv, _items(session, principal, conv))
+    return conversation_public(conv, _items(session, principal, conv))
+
+
+def check_goal(w: WriterDep, conv: Conversation, goal_id: str, *, field: str) -> None:
+    """An action item serves a goal you may see that is the employee's own or a shared one (422 else)."""
+    goal = w.goal(goal_id, field=field)
+    if goal.level == GoalLevel.individual and goal.owner_person_id != conv.employee_id:
+        raise invalid(f"{field}: the goal must be the employee's own, or a team or organisation goal.",
+                      loc=["body", *(int(p) if p.isdigit() else p for p in field.split("."))])
 
 
 def _new_item(w: WriterDep, conv: Conversation, body: ActionItemCreate, index: int | None) -> ActionItem:
-    field = "owner_id" if index is None else f"action_items.{index}.owner_id"
+    prefix = "" if index is None else f"action_items.{index}."
     if body.owner_id is not None:
-        w.person(body.owner_id, field=field)
+        w.person(body.owner_id, field=prefix + "owner_id")
+    if body.goal_id is not None:
+        check_goal(w, conv, body.goal_id, field=prefix + "goal_id")
     item = ActionItem(
         org_id=conv.org_id, conversation_id=conv.id, created_at=w.now,
         done_at=w.now if body.done else None, **body.model_dump(),
@@ -98,7 +109,7 @@ def create_conversation(body: ConversationCreate, w: WriterDep) -> ConversationP
     for item in items:
         w.save(item, action="action_item.create", target_type="action_item")
     w.commit()
-    return _public(conv, items)
+    return conversation_public(conv, items)
 
 
 @router.patch("/{conversation_id}", summary="Change a conversation")
@@ -107,7 +118,7 @@ def update_conversation(
 ) -> ConversationPublic:
     conv = _visible(w.session, w.principal, conversation_id)
     w.authorize(conv)
-    pre.check(w.session, conv, lambda: _public(conv, _items(w.session, w.principal, conv)))
+    pre.check(w.session, conv, lambda: conversation_public(conv, _items(w.session, w.principal, conv)))
     changes = body.changes()
     if "manager_id" in changes:
         if changes["manager_id"] == conv.employee_id:
@@ -119,7 +130,7 @@ def update_conversation(
     w.authorize(conv)  # e.g. a manager may not hand a conversation to another manager
     w.save(conv, action="conversation.update", target_type="conversation", detail={"fields": sorted(changes)})
     w.commit()
-    return _public(conv, _items(w.session, w.principal, conv))
+    return conversation_public(conv, _items(w.session, w.principal, conv))
 
 
 @router.post("/{conversation_id}/action-items", status_code=201, summary="Add an action item")
@@ -144,6 +155,8 @@ def update_action_item(
     changes = body.changes()
     if changes.get("owner_id") is not None:
         w.person(changes["owner_id"], field="owner_id")
+    if changes.get("goal_id") is not None:
+        check_goal(w, conv, changes["goal_id"], field="goal_id")
     if "done" in changes and changes["done"] != item.done:
         item.done_at = w.now if changes["done"] else None
     for name, value in changes.items():

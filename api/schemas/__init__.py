@@ -104,6 +104,15 @@ from api.schemas.coach import (
 from api.schemas.coach import (
     SmartGoalBody as SmartGoalBody,
 )
+from api.schemas.notes import (
+    NotesBody as NotesBody,
+)
+from api.schemas.notes import (
+    NotesRecordBody as NotesRecordBody,
+)
+from api.schemas.notes import (
+    NotesRecordItem as NotesRecordItem,
+)
 from api.schemas.records import (
     ActionItemCreate as ActionItemCreate,
 )

@@ -158,6 +158,8 @@ class ActionItemCreate(Body):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
     owner_id: RecordId | None = None
     due: date | None = None
+    goal_id: RecordId | None = Field(None, description="The goal it serves: the employee's, or a team or "
+                                                       "organisation goal.")
     done: bool = False
 
 
@@ -166,6 +168,7 @@ class ActionItemUpdate(Update):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] | None = None
     owner_id: RecordId | None = None
     due: date | None = None
+    goal_id: RecordId | None = None
     done: bool | None = None
 
 
@@ -175,6 +178,7 @@ class ActionItemPublic(Public):
     text: str
     owner_id: str | None
     due: date | None
+    goal_id: str | None
     done: bool
     done_at: datetime | None
     created_at: datetime

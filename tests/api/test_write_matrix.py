@@ -148,6 +148,12 @@ CASES: dict[str, Case] = {
     "record a conversation": Case(("POST", "/v1/conversations"), fixed(
         "POST", lambda api: "/v1/conversations", _conversation),
         rights(403, femke=201, marieke=201, other_hr=422, other_svc=422)),
+    "save reviewed notes as the record": Case(("POST", "/v1/coach/notes/record"), fixed(
+        "POST", lambda api: "/v1/coach/notes/record", lambda api: {
+            "employee_id": p(api, "daan"), "held_at": "2026-10-30T10:00:00Z", "notes": "Daan sends the deck.",
+            "action_items": [{"text": "Send the deck", "owner": "employee", "goal_id": api.ids.daan_goal}]}),
+        # As POST /v1/conversations, except that an employee one may not see is a 404 (as nobody).
+        rights(404, daan=403, femke=201, marieke=201)),
     "change a conversation": Case(("PATCH", "/v1/conversations/{conversation_id}"), fixed(
         "PATCH", lambda api: f"/v1/conversations/{api.ids.daan_conversation}",
         lambda api: {"employee_topics": ["planning"]}),
@@ -213,7 +219,7 @@ COACH_CALLS = {
     # Coach calls read through the caller's rights (tested in the coach and chat tests) and
     # write nothing but the caller's own chat thread.
     ("POST", "/v1/coach/agenda"), ("POST", "/v1/coach/smart-goal"), ("POST", "/v1/coach/feedback"),
-    ("POST", "/v1/coach/development"), ("POST", "/v1/coach/chat"), ("POST", "/v1/knowledge/search"),
+    ("POST", "/v1/coach/development"), ("POST", "/v1/coach/notes"), ("POST", "/v1/coach/chat"), ("POST", "/v1/knowledge/search"),
     ("POST", "/v1/chat/completions"),  # the chat and the tasks again (tests/api/test_openai_compat.py)
 }
 
