@@ -29,7 +29,6 @@ from agent.chat_router import Memory, Pending, TaskMemory, route_message
 from agent.chat_text import t
 from agent.llm import describe, failure_from
 from agent.output_guard import count, leaks
-from agent.prompts.chat import WITHHELD
 from agent.schemas import (
     AgendaRequest,
     ConversationKind,
@@ -261,7 +260,7 @@ def guarded(reply: AIMessage, ctx: ChatContext) -> AIMessage:
     if leaks([reply.text, *(str(c["args"]) for c in reply.tool_calls)], ctx.system):
         count(LEAK)
         log.warning("chat answer leaks the system prompt; replaced")
-        return AIMessage(WITHHELD[ctx.language], id=reply.id, response_metadata={"degraded_reason": LEAK})
+        return AIMessage(t("withheld", ctx.language), id=reply.id, response_metadata={"degraded_reason": LEAK})
     text = plain(reply.text, allowed_hosts=ctx.link_hosts)
     if text == reply.text:
         return reply

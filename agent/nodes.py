@@ -19,7 +19,7 @@ from agent.gather import gather
 from agent.llm import ModelFailure, with_appended
 from agent.offline import draft_offline
 from agent.output_guard import count, leaks
-from agent.prompts import LANGUAGE_NAMES, render_system
+from agent.prompts import language_name, render_system
 from agent.prompts.common import REVISE_INSTRUCTION
 from agent.prompts.data import escape, human_message
 from agent.schemas import DRAFT_SCHEMAS, Draft
@@ -38,7 +38,7 @@ def _messages(state: TaskState, ctx: TaskContext) -> list[BaseMessage]:
     evidence = state.evidence
     assert evidence is not None, "gather runs before draft"
     system = render_system(ctx.prompt, language=evidence.language, today=ctx.coach.now.date())
-    human = human_message(state.request, evidence, language_name=LANGUAGE_NAMES[evidence.language])
+    human = human_message(state.request, evidence, language_name=language_name(evidence.language))
     return [SystemMessage(system), HumanMessage(human)]
 
 

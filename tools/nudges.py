@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from knowledge import queries
+from knowledge.i18n import t
 from knowledge.models import Conversation, ConversationKind, DevStatus, GoalLevel, GoalStatus, Person
 from knowledge.policy import Principal
 from knowledge.rhythm import Rhythm, get_rhythm
@@ -44,44 +45,6 @@ KIND_ORDER: tuple[NudgeKind, ...] = (
 )
 TEXT_CHARS = 120
 """Record text quoted in a nudge is cut to this length."""
-
-_TEXT: dict[str, dict[Language, str]] = {
-    "one_on_one_overdue": {
-        "en": "No 1-on-1 with {name} for {days} days (the rhythm is every {rhythm} days); last one on {last}.",
-        "nl": "Al {days} dagen geen één-op-één met {name} (het ritme is elke {rhythm} dagen); "
-              "de laatste was op {last}.",
-    },
-    "one_on_one_never": {
-        "en": "No 1-on-1 with {name} on record in the {days} days since they joined (the rhythm is every {rhythm} "
-              "days).",
-        "nl": "Geen één-op-één met {name} vastgelegd in de {days} dagen sinds de start (het ritme is elke {rhythm} "
-              "dagen).",
-    },
-    "goal_without_check_in": {
-        "en": "Goal '{title}' of {name} is {status} since {since} and has had no check-in since.",
-        "nl": "Doel '{title}' van {name} staat sinds {since} op {status} en is sindsdien niet besproken.",
-    },
-    "action_item_overdue": {
-        "en": "Action item '{title}' ({owner}) was due {due}: {days} days overdue.",
-        "nl": "Actiepunt '{title}' ({owner}) moest af zijn op {due}: {days} dagen te laat.",
-    },
-    "development_action_overdue": {
-        "en": "Development action '{title}' of {name} was due {due}: {days} days overdue.",
-        "nl": "Ontwikkelactie '{title}' van {name} moest af zijn op {due}: {days} dagen te laat.",
-    },
-    "feedback_not_discussed": {
-        "en": "Your feedback to {name} of {since} has not been discussed: no conversation with them since.",
-        "nl": "Je feedback aan {name} van {since} is nog niet besproken: sindsdien geen gesprek gehad.",
-    },
-}
-_TERMS: dict[str, dict[Language, str]] = {
-    "at_risk": {"en": "at risk", "nl": "risico"},
-    "off_track": {"en": "off track", "nl": "achter op schema"},
-    "owner_employee": {"en": "owner: {name}", "nl": "eigenaar: {name}"},
-    "owner_manager": {"en": "owner: the manager", "nl": "eigenaar: de manager"},
-    "owner_none": {"en": "no owner", "nl": "geen eigenaar"},
-}
-
 
 class Nudge(BaseModel):
     """One thing to follow up, about one person, with the records it rests on."""
@@ -144,7 +107,6 @@ def _conversations(session: Session, principal: Principal, person_id: str) -> li
 
 def _person_nudges(session: Session, principal: Principal, person: Person, today: date, lang: Language,
                    rhythm: Rhythm) -> list[Nudge]:
-    text = _TEXT
     name = person.name
     convs = _conversations(session, principal, person.id)
     out: list[Nudge] = []
@@ -160,13 +122,13 @@ def _person_nudges(session: Session, principal: Principal, person: Person, today
             last = max(one_on_ones, key=lambda c: c.held_at)
             gap = (today - _day(last.held_at)).days
             if gap > rhythm.one_on_one_days:
-                nudge("one_on_one_overdue", text["one_on_one_overdue"][lang].format(
+                nudge("one_on_one_overdue", t("nudges.one_on_one_overdue", lang,
                     name=name, days=gap, rhythm=rhythm.one_on_one_days, last=_day(last.held_at).isoformat()),
                     _day(last.held_at), gap, [Source(type="conversation", id=last.id)])
         else:
             tenure = (today - _day(person.created_at)).days
             if tenure > rhythm.one_on_one_days:
-                nudge("one_on_one_overdue", text["one_on_one_never"][lang].format(
+                nudge("one_on_one_overdue", t("nudges.one_on_one_never", lang,
                     name=name, days=tenure, rhythm=rhythm.one_on_one_days), _day(person.created_at), tenure, [])
 
     goals = queries.list_goals(session, principal=principal, owner_person_id=person.id, level=GoalLevel.individual,
@@ -177,21 +139,22 @@ def _person_nudges(session: Session, principal: Principal, person: Person, today
         if any(c.held_at > goal.updated_at for c in convs):
             continue
         since = _day(goal.updated_at)
-        nudge("goal_without_check_in", text["goal_without_check_in"][lang].format(
-            title=_clip(goal.title), name=name, status=_TERMS[goal.status.value][lang], since=since.isoformat()),
+        nudge("goal_without_check_in", t("nudges.goal_without_check_in", lang,
+            title=_clip(goal.title), name=name, status=t(f"nudges.term.{goal.status.value}", lang),
+            since=since.isoformat()),
             since, (today - since).days, [Source(type="goal", id=goal.id)])
 
     for item, conv in queries.list_action_items(session, principal=principal, employee_id=person.id, open_only=True):
         if item.due is None or item.due >= today:
             continue
         if item.owner_id == conv.employee_id:
-            owner = _TERMS["owner_employee"][lang].format(name=name)
+            owner = t("nudges.term.owner_employee", lang, name=name)
         elif item.owner_id is not None:
-            owner = _TERMS["owner_manager"][lang]
+            owner = t("nudges.term.owner_manager", lang)
         else:
-            owner = _TERMS["owner_none"][lang]
+            owner = t("nudges.term.owner_none", lang)
         days = (today - item.due).days
-        nudge("action_item_overdue", text["action_item_overdue"][lang].format(
+        nudge("action_item_overdue", t("nudges.action_item_overdue", lang,
             title=_clip(item.text), owner=owner, due=item.due.isoformat(), days=days), item.due, days,
             [Source(type="action_item", id=item.id), Source(type="conversation", id=conv.id)])
 
@@ -202,7 +165,7 @@ def _person_nudges(session: Session, principal: Principal, person: Person, today
         if action.due >= today:
             continue
         days = (today - action.due).days
-        nudge("development_action_overdue", text["development_action_overdue"][lang].format(
+        nudge("development_action_overdue", t("nudges.development_action_overdue", lang,
             title=_clip(action.title), name=name, due=action.due.isoformat(), days=days), action.due, days,
             [Source(type="development_action", id=action.id)])
 
@@ -213,7 +176,7 @@ def _person_nudges(session: Session, principal: Principal, person: Person, today
             if any(c.held_at >= fb.created_at for c in convs):
                 continue
             since = _day(fb.created_at)
-            nudge("feedback_not_discussed", text["feedback_not_discussed"][lang].format(
+            nudge("feedback_not_discussed", t("nudges.feedback_not_discussed", lang,
                 name=name, since=since.isoformat()), since, (today - since).days,
                 [Source(type="feedback", id=fb.id)])
     return out

@@ -1,7 +1,7 @@
 """Values in a text: numbers, dates, quarters and month names, with comparable keys.
 
-English and Dutch month names and quarter words are recognised (``30 June``, ``30 juni``,
-``Q2``, ``K2``, ``tweede kwartaal``).
+The month names of every supported language (from CLDR, via Babel) and English and Dutch
+quarter words are recognised (``30 June``, ``30 juni``, ``Q2``, ``K2``, ``tweede kwartaal``).
 """
 
 from __future__ import annotations
@@ -11,27 +11,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agent.lexicon.terms import find_terms
+from knowledge.i18n import month_words, supported_languages
 
-_MONTHS_EN = (
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
-)
-_MONTHS_NL = (
-    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-    "oktober", "november", "december",
-)
-_MONTH_ABBR = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH_ABBR_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-
-_MONTH_NUMBER: dict[str, int] = {
-    **{m: i + 1 for i, m in enumerate(_MONTHS_EN)},
-    **{m: i + 1 for i, m in enumerate(_MONTHS_NL)},
-    **{m: i + 1 for i, m in enumerate(_MONTH_ABBR)},
-    **{m: i + 1 for i, m in enumerate(_MONTH_ABBR_NL)},
-    "sept": 9, "maa": 3,
+_FULL_NAMES: dict[str, int] = {
+    word: n for lang in supported_languages() for word, n in month_words(lang, "wide").items()
 }
-_FULL_MONTHS = "|".join(sorted({*_MONTHS_EN, *_MONTHS_NL} - {"may"}, key=len, reverse=True))
-_ABBR_MONTHS = "|".join(sorted({*_MONTH_ABBR, *_MONTH_ABBR_NL, "sept", "may"}, key=len, reverse=True))
+_ABBREVIATIONS: dict[str, int] = {
+    word: n for lang in supported_languages() for word, n in month_words(lang, "abbreviated").items()
+}
+"""Month names and abbreviations of every supported language (CLDR, via Babel), to their number."""
+_MONTH_NUMBER: dict[str, int] = {**_FULL_NAMES, **_ABBREVIATIONS}
+# "may" is also a modal verb: as a full name it is left out, as an abbreviation it only counts
+# next to a day number or after "by", "in", "until", ... (the ``abm3`` branch below).
+_FULL_MONTHS = "|".join(sorted(set(_FULL_NAMES) - {"may"}, key=len, reverse=True))
+_ABBR_MONTHS = "|".join(sorted({*_ABBREVIATIONS, "may"}, key=len, reverse=True))
 _ORDINAL_Q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
               "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "1e": 1, "2e": 2, "3e": 3, "4e": 4}
 

@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.output_guard import CANARY_LINE
 from agent.prompts import agenda, development, feedback, notes, smart_goal
 from agent.schemas import Language, Task
+from knowledge.i18n.languages import language_info
 
-LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "nl": "Dutch"}
 PLACEHOLDERS = ("{language_name}", "{today}")
 
 
@@ -37,6 +37,11 @@ class PromptSpec(BaseModel):
 
     version: str = Field(min_length=1, max_length=100, description="Recorded in every result's prompt_version.")
     system: str = Field(min_length=1, max_length=40_000, description="System text with optional placeholders.")
+
+
+def language_name(language: Language) -> str:
+    """The English name of ``language`` for the model (``Dutch``), from its ``_language.yaml``."""
+    return language_info(language).name
 
 
 def builtin_version(text: str) -> str:
@@ -60,8 +65,9 @@ BUILTIN_PROMPTS: dict[Task, PromptSpec] = {
 def render_system(spec: PromptSpec, *, language: Language, today: date) -> str:
     """The system text with its placeholders filled (plain replacement: other braces stay),
     and the process's canary line (:mod:`agent.output_guard`) at the end."""
-    text = spec.system.replace("{language_name}", LANGUAGE_NAMES[language]).replace("{today}", today.isoformat())
+    text = spec.system.replace("{language_name}", language_name(language)).replace("{today}", today.isoformat())
     return f"{text}\n\n{CANARY_LINE}"
 
 
-__all__ = ["BUILTIN_PROMPTS", "LANGUAGE_NAMES", "PLACEHOLDERS", "PromptSpec", "builtin_version", "render_system"]
+__all__ = ["BUILTIN_PROMPTS", "PLACEHOLDERS", "PromptSpec", "builtin_version", "language_name",
+           "render_system"]

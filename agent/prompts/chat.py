@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from agent.output_guard import CANARY_LINE
-from agent.prompts import LANGUAGE_NAMES
+from agent.prompts import language_name
 from agent.schemas import Language
 
 SYSTEM = """\
@@ -45,19 +45,12 @@ Rules:
 Today is {today}."""
 """The built-in chat prompt. Placeholders: ``{user_name}``, ``{user_role}``, ``{language_name}``, ``{today}``."""
 
-WITHHELD: dict[Language, str] = {
-    "en": "I cannot share that answer: it would reveal how the coach is instructed. Ask me about goals, "
-          "conversations, feedback or development instead.",
-    "nl": "Dat antwoord kan ik niet geven: het zou laten zien hoe de coach is ingesteld. Vraag me liever iets "
-          "over doelen, gesprekken, feedback of ontwikkeling.",
-}
-"""The reply that replaces an answer which leaked the system prompt (agent.output_guard)."""
 
 
 def render_chat_system(*, user_name: str, user_role: str, language: Language, today: date) -> str:
     return (
         SYSTEM.replace("{user_name}", user_name)
         .replace("{user_role}", user_role)
-        .replace("{language_name}", LANGUAGE_NAMES[language])
+        .replace("{language_name}", language_name(language))
         .replace("{today}", today.isoformat())
     ) + f"\n\n{CANARY_LINE}"

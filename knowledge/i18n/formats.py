@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
+from babel.dates import get_month_names
 from babel.numbers import format_decimal
 
 from knowledge.i18n.languages import language_info
@@ -19,3 +22,18 @@ def format_date(day: date, lang: str) -> str:
 def format_number(value: float, lang: str) -> str:
     """``value`` with the decimal and grouping signs of ``lang`` (``1,234.5`` / ``1.234,5``)."""
     return format_decimal(value, locale=language_info(lang).locale)
+
+
+def month_words(lang: str, width: Literal["wide", "abbreviated"]) -> dict[str, int]:
+    """The month names of ``lang`` as people write them, lower case, to their number (1-12).
+
+    From CLDR (Babel), for the language's locale and its base language, so both spellings of
+    an abbreviation count (``sep`` and the British ``sept``); a trailing dot is dropped.
+    """
+    locale = Locale.parse(language_info(lang).locale)
+    words: dict[str, int] = {}
+    for name in (str(locale), locale.language):
+        for context in ("format", "stand-alone"):
+            for number, word in get_month_names(width, context, locale=name).items():
+                words.setdefault(word.lower().rstrip("."), number)
+    return words

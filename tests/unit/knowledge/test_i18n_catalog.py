@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.i18n import Catalog, MissingMessage, catalog, format_date, format_number, supported_languages, t
+from knowledge.i18n import (
+    Catalog,
+    MissingMessage,
+    catalog,
+    format_date,
+    format_number,
+    month_words,
+    supported_languages,
+    t,
+)
 from knowledge.i18n.catalog import placeholders
 from knowledge.i18n.languages import LOCALES, Language, available_languages
 
@@ -96,3 +105,18 @@ def test_shipped_agenda_messages_and_babel_dates_and_numbers() -> None:
     assert format_date(date(2025, 6, 30), "en") == "30 June 2025"
     assert format_number(1234.5, "en") == "1,234.5"
     assert format_number(1234.5, "nl") == "1.234,5"
+
+
+def test_month_words_come_from_cldr_for_each_language_and_are_read_back_as_values() -> None:
+    from agent.lexicon.values import value_keys
+
+    assert month_words("nl", "wide") == {m: i + 1 for i, m in enumerate((
+        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+        "november", "december"))}
+    assert {"mrt": 3, "mei": 5, "okt": 10}.items() <= month_words("nl", "abbreviated").items()
+    # The British "Sept" and the plain "Sep" both count; trailing dots are dropped.
+    assert {"sep": 9, "sept": 9, "may": 5}.items() <= month_words("en", "abbreviated").items()
+    assert {"month:6", "30", "2025"} <= value_keys("Af op 30 juni 2025, of uiterlijk 1 mrt.")
+    assert "month:3" in value_keys("Af op 30 juni 2025, of uiterlijk 1 mrt.")
+    assert "month:9" in value_keys("Done by 3 Sept 2026") and "month:9" in value_keys("Done by Sep 3")
+    assert not any(k.startswith("month:") for k in value_keys("You may finish it in time"))
