@@ -271,7 +271,8 @@ def guarded(reply: AIMessage, ctx: ChatContext) -> AIMessage:
 async def run_tools(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, Any]:
     """Run the tool calls of the last model message, concurrently; results go back as tool messages."""
     last = state["messages"][-1]
-    assert isinstance(last, AIMessage), "run_tools follows a model message"
+    if not isinstance(last, AIMessage):
+        raise TypeError(f"run_tools follows a model message, not a {type(last).__name__}")
     by_name = {t.name: t for t in runtime.context.tools}
 
     async def one(call: Any) -> ToolMessage:
@@ -280,7 +281,8 @@ async def run_tools(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str
             return ToolMessage(f"There is no tool named {call['name']!r}.", tool_call_id=call["id"],
                                name=call["name"], status="error")
         message = await found.ainvoke(call)
-        assert isinstance(message, ToolMessage)
+        if not isinstance(message, ToolMessage):
+            raise TypeError(f"tool {call['name']!r} answered with a {type(message).__name__}, not a ToolMessage")
         return message
 
     return {"messages": list(await asyncio.gather(*(one(c) for c in last.tool_calls)))}

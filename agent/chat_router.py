@@ -21,7 +21,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -341,13 +341,14 @@ async def _run(turn: _Turn, task: Task, subject: PersonView | None, build: Calla
 
 
 def _render(result: Result, subject: PersonView | None) -> str:
+    if isinstance(result, AgendaResult | DevelopmentResult) and subject is None:
+        raise ValueError(f"a {type(result).__name__} is rendered for a subject, and none was given")
     if isinstance(result, AgendaResult):
-        assert subject is not None
-        return render_agenda(result, subject)
+        return render_agenda(result, cast(PersonView, subject))
     if isinstance(result, DevelopmentResult):
-        assert subject is not None
-        return render_development(result, subject)
+        return render_development(result, cast(PersonView, subject))
     if isinstance(result, FeedbackResult):
         return render_feedback(result)
-    assert isinstance(result, SmartGoalResult)
-    return render_smart(result)
+    if isinstance(result, SmartGoalResult):
+        return render_smart(result)
+    raise TypeError(f"no chat rendering for a {type(result).__name__}")

@@ -36,7 +36,8 @@ OFFLINE_VERSION = "offline"
 async def finalize_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
     """Repair or drop what still fails, attach the envelope, build the result."""
     ctx = runtime.context
-    assert state.draft is not None and state.evidence is not None, "finalize runs after draft"
+    if state.draft is None or state.evidence is None:
+        raise RuntimeError("finalize runs after gather and draft")
     draft, warnings = state.draft, list(state.warnings)
     language = state.evidence.language
     if state.degraded_reason is not None:

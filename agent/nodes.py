@@ -36,14 +36,16 @@ MAX_REVISIONS = 2
 
 def _messages(state: TaskState, ctx: TaskContext) -> list[BaseMessage]:
     evidence = state.evidence
-    assert evidence is not None, "gather runs before draft"
+    if evidence is None:
+        raise RuntimeError("gather runs before draft")
     system = render_system(ctx.prompt, language=evidence.language, today=ctx.coach.now.date())
     human = human_message(state.request, evidence, language_name=language_name(evidence.language))
     return [SystemMessage(system), HumanMessage(human)]
 
 
 def _offline(state: TaskState) -> Draft:
-    assert state.evidence is not None, "gather runs before draft"
+    if state.evidence is None:
+        raise RuntimeError("gather runs before draft")
     return draft_offline(state.task, state.request, state.evidence)
 
 
@@ -78,7 +80,8 @@ def _leak_replaced(state: TaskState) -> dict[str, Any]:
 
 async def check_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
     """Run the deterministic validators on the current draft."""
-    assert state.draft is not None and state.evidence is not None, "check runs after draft"
+    if state.draft is None or state.evidence is None:
+        raise RuntimeError("check runs after gather and draft")
     return {"report": run_checks(state.task, state.draft, state.request, state.evidence)}
 
 
@@ -105,7 +108,8 @@ def route_after_check(state: TaskState) -> Literal["revise_output", "finalize_ou
 async def revise_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
     """Send the validator messages back to the model for one revise round."""
     ctx = runtime.context
-    assert ctx.model is not None and state.draft is not None
+    if ctx.model is None or state.draft is None:
+        raise RuntimeError("revise needs a model and a draft (route_after_check sends only those here)")
     issues = "\n".join(f"- {m}" for m in state.report.messages())
     instruction = REVISE_INSTRUCTION.replace("{issues}", issues).replace(
         "{draft}", escape(json.dumps(state.draft.model_dump(mode="json"), ensure_ascii=False))

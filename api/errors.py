@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -141,15 +141,15 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     return out
 
 
-async def _api_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+async def _api_error(_: Request, raised: Exception) -> JSONResponse:
+    exc = cast(ApiError, raised)  # registered for ApiError only
     return problem_response(
         exc.status, exc.detail, slug=exc.slug, title=exc.title, errors=exc.errors, headers=exc.headers
     )
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+async def _validation_error(_: Request, raised: Exception) -> JSONResponse:
+    exc = cast(RequestValidationError, raised)  # registered for RequestValidationError only
     errors = _field_errors(exc)
     if any(e.type == "json_invalid" for e in errors):
         detail = "The request body is not valid JSON."
@@ -158,8 +158,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, detail, errors=errors)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+async def _http_error(_: Request, raised: Exception) -> JSONResponse:
+    exc = cast(StarletteHTTPException, raised)  # registered for HTTPException only
     status = exc.status_code
     # Starlette's own details ("Not Found", "Method Not Allowed") are fine to pass on; they
     # never carry request data.

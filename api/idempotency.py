@@ -119,7 +119,8 @@ class IdempotencyMiddleware:
             return
         if found.outcome == "replay":
             record = found.record
-            assert record is not None and record.status_code is not None
+            if record is None or record.status_code is None:
+                raise RuntimeError("a replayed idempotency record has no stored answer")
             out = MutableHeaders(raw=[])
             if record.content_type:
                 out["content-type"] = record.content_type

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header
 from pydantic import BaseModel
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
+from sqlalchemy import update
 from sqlmodel import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -95,7 +95,8 @@ class ETagMiddleware:
             if message.get("more_body", False):
                 return
             body = b"".join(chunks)
-            assert start is not None
+            if start is None:
+                raise RuntimeError("the response body came before its start message")
             headers = MutableHeaders(raw=list(start.get("headers", [])))
             try:
                 tag = etag_of(json.loads(body))
@@ -159,10 +160,9 @@ def lock_row(session: Session, record: Any) -> None:
     key = sa_inspect(record).identity
     if key is None:
         return
-    pk = table.primary_key.columns.values()[0].name
-    session.connection().execute(
-        text(f'UPDATE "{table.name}" SET "{pk}" = "{pk}" WHERE "{pk}" = :id'), {"id": key[0]}
-    )
+    pk = table.primary_key.columns.values()[0]
+    # A no-op update of the key column: the portable row lock (SQLite has no SELECT ... FOR UPDATE).
+    session.connection().execute(update(table).where(pk == key[0]).values({pk.name: pk}))
     if record in session:
         session.refresh(record)
 

@@ -160,7 +160,11 @@ def load_dataset(path: Path) -> Dataset:
 @lru_cache(maxsize=32)
 def _load_cached(path: Path, size: int, mtime_ns: int) -> Dataset:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        loader = _Loader(path.read_text(encoding="utf-8"))  # a safe loader: plain YAML types only
+        try:
+            raw = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise DatasetError(f"{path}: not valid YAML: {exc}") from exc
     try:

@@ -121,7 +121,8 @@ def draft_of(task: Task, result: Result) -> Draft:
     """The draft part of a result (what the checks validate)."""
     schema = DRAFT_SCHEMAS[task]
     draft = schema.model_validate(result.model_dump(include=set(schema.model_fields)))
-    assert isinstance(draft, AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft)
+    if not isinstance(draft, AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft):
+        raise TypeError(f"no draft schema for a {type(draft).__name__}")
     return draft
 
 

@@ -26,6 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select, table
+from sqlalchemy.dialects import sqlite
+
 from knowledge.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -77,7 +80,12 @@ def _rows(path: Path) -> dict[str, int]:
         if check != "ok":
             raise BackupError(f"{path.name} fails SQLite's integrity check: {check}")
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
+        return {t: int(conn.execute(_count_sql(t)).fetchone()[0]) for t in tables}
+
+
+def _count_sql(table_name: str) -> str:
+    """``SELECT count(*)`` of one table, its name quoted by SQLAlchemy's SQLite dialect."""
+    return str(select(func.count()).select_from(table(table_name)).compile(dialect=sqlite.dialect()))
 
 
 def backup(settings: Settings, target: Path, *, now: datetime | None = None) -> BackupReport:

@@ -244,7 +244,8 @@ def _scope(principal: Principal) -> Where | None:
     if principal.is_hr:
         return None
     me = principal.person_id
-    assert me is not None
+    if me is None:
+        raise ValueError("a record filter for a principal without a person (only HR reads all)")
     return any_of(
         field_in("subject_id", sorted(principal.reports)) if principal.reports else None,
         field_is("author_id", me),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from fastapi import APIRouter
 
 from agent.schemas import (
@@ -24,6 +26,8 @@ from api.errors import PROBLEM_RESPONSES, not_found
 from api.schemas import AgendaBody, DevelopmentBody, FeedbackBody, NotesBody, SmartGoalBody
 from tools.errors import NotVisible
 
+R = TypeVar("R", bound=Result)
+
 router = APIRouter(prefix="/v1/coach", tags=["coach"], responses=PROBLEM_RESPONSES)
 
 
@@ -34,14 +38,20 @@ async def _run(coach: CoachDep, task: Task, request: Request, principal: Princip
         raise not_found(exc.kind) from None
 
 
+def _result_as(result: Result, kind: type[R]) -> R:
+    """``result`` as the result type its task returns (a mismatch is a programming error)."""
+    if not isinstance(result, kind):
+        raise TypeError(f"expected a {kind.__name__}, got a {type(result).__name__}")
+    return result
+
+
 @router.post("/agenda", summary="Prepare a conversation (1-on-1, check-in, review, development talk)")
 async def agenda(body: AgendaBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> AgendaResult:
     """An agenda for a conversation with ``employee_id``: their own topics first, open action
     items carried over, goals at risk and recent feedback, each item with coaching questions,
     minutes, who leads it and its sources. 404 if you may not see the employee's records."""
     result = await _run(coach, "agenda", AgendaRequest.model_validate(body.model_dump()), principal, now)
-    assert isinstance(result, AgendaResult)
-    return result
+    return _result_as(result, AgendaResult)
 
 
 @router.post("/smart-goal", summary="Rewrite a goal as a SMART goal")
@@ -49,8 +59,7 @@ async def smart_goal(body: SmartGoalBody, coach: CoachDep, principal: PrincipalD
     """A verdict per SMART criterion and a rewrite that keeps the author's wording; values not
     in the input are listed as proposals, missing facts become questions."""
     result = await _run(coach, "smart_goal", SmartGoalRequest.model_validate(body.model_dump()), principal, now)
-    assert isinstance(result, SmartGoalResult)
-    return result
+    return _result_as(result, SmartGoalResult)
 
 
 @router.post("/feedback", summary="Phrase feedback: balanced, specific, bias-free")
@@ -58,8 +67,7 @@ async def feedback(body: FeedbackBody, coach: CoachDep, principal: PrincipalDep,
     """Situation-Behaviour-Impact rewrite of rough notes, with flagged absolutes, personality
     labels, vague praise and references to protected attributes."""
     result = await _run(coach, "feedback", FeedbackRequest.model_validate(body.model_dump()), principal, now)
-    assert isinstance(result, FeedbackResult)
-    return result
+    return _result_as(result, FeedbackResult)
 
 
 @router.post("/development", summary="Suggest development actions")
@@ -69,8 +77,7 @@ async def development(
     """2-5 development actions tied to the employee's goals and feedback, each with an owner,
     a due date and a success indicator (70-20-10 mix)."""
     result = await _run(coach, "development", DevelopmentRequest.model_validate(body.model_dump()), principal, now)
-    assert isinstance(result, DevelopmentResult)
-    return result
+    return _result_as(result, DevelopmentResult)
 
 
 @router.post("/notes", summary="Turn conversation notes into a record to review and save")
@@ -82,5 +89,4 @@ async def notes(body: NotesBody, coach: CoachDep, principal: PrincipalDep, now: 
     review the result, then ``POST /v1/coach/notes/record``. 404 if you may not see the
     employee's records."""
     result = await _run(coach, "notes", NotesRequest.model_validate(body.model_dump()), principal, now)
-    assert isinstance(result, NotesResult)
-    return result
+    return _result_as(result, NotesResult)

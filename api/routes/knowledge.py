@@ -195,7 +195,8 @@ def create_document(
         _audit(session, principal, action, result.doc_id, now)
     session.commit()
     doc = get_document(session, org_id=principal.org_id, id_or_key=result.doc_id)
-    assert doc is not None
+    if doc is None:
+        raise RuntimeError(f"policy document {result.doc_id} vanished after it was written")
     if result.status != "created":
         response.status_code = 200
     return DocumentIngested.model_validate({**doc.model_dump(), "status": result.status})

@@ -290,7 +290,8 @@ def seed_demo(session: Session, *, now: datetime) -> Organization:
         if cid[c.key] in have:
             continue
         manager_key = spec.person(c.employee).manager
-        assert manager_key is not None  # checked when the YAML was validated
+        if manager_key is None:  # the spec checks this when the YAML is validated
+            raise ValueError(f"demo conversation of {c.employee!r}: the employee has no manager")
         session.add(
             Conversation(
                 id=cid[c.key],

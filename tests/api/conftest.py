@@ -60,7 +60,7 @@ class HashEmbedder:
     def _vec(self, text: str) -> list[float]:
         vec = [0.0] * 64
         for word in re.findall(r"\w+", text.lower()):
-            h = int(hashlib.sha1(word.encode()).hexdigest(), 16)
+            h = int(hashlib.sha1(word.encode(), usedforsecurity=False).hexdigest(), 16)
             vec[h % 64] += 1.0 if (h >> 8) % 2 else -1.0
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         return [v / norm for v in vec]

@@ -72,7 +72,7 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
     w = build_world(engine)
     with pytest.raises(Exception, match="naive datetime"), session_scope(engine) as s:
         s.add(Conversation(org_id=w.org_a, employee_id=w.employee, manager_id=w.manager,
-                           held_at=datetime(2026, 1, 1, 9, 0)))
+                           held_at=datetime(2026, 1, 1, 9, 0)))  # noqa: DTZ001  (the naive datetime under test)
 
 
 def test_a_failed_write_leaves_nothing_behind(engine: Engine) -> None:

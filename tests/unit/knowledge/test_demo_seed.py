@@ -132,7 +132,7 @@ def test_ids_are_stable_ids_of_the_yaml_keys(session: Session) -> None:
 
 def test_seed_needs_an_aware_now(engine: Engine) -> None:
     with Session(engine) as session, pytest.raises(ValueError, match="timezone-aware"):
-        seed_demo(session, now=datetime(2026, 11, 27, 12, 0))
+        seed_demo(session, now=datetime(2026, 11, 27, 12, 0))  # noqa: DTZ001  (the naive datetime under test)
 
 
 def test_load_demo_data_is_a_fresh_copy() -> None:

@@ -443,7 +443,7 @@ class WordHashEmbedder:
     def embed_query(self, text: str) -> list[float]:
         vector = [0.0] * 256
         for word in tokenize(text):
-            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 256] += 1.0
+            vector[int(hashlib.md5(word.encode(), usedforsecurity=False).hexdigest(), 16) % 256] += 1.0
         norm = sum(v * v for v in vector) ** 0.5 or 1.0
         return [v / norm for v in vector]
 
