@@ -83,7 +83,7 @@ def drop_unknown_sources(draft: Draft, evidence: Evidence) -> tuple[Draft, list[
         return draft.model_copy(update={"actions": actions}), warnings
     if isinstance(draft, NotesDraft):
         notes = [
-            a.model_copy(update={"sources": _keep_known(a.sources, evidence, warnings)})
+            a.model_copy(update={"sources": _keep_known(a.sources, evidence, known, warnings)})
             for a in draft.action_items
         ]
         return draft.model_copy(update={"action_items": notes}), warnings

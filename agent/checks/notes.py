@@ -134,7 +134,8 @@ def _repaired_item(item: NoteActionItem, request: NotesRequest, evidence: Eviden
                    ) -> NoteActionItem:
     lang, day, people = evidence.language, held_on(request, evidence), who(evidence)
     segment = _segment(request, item.span)
-    assert segment is not None, "items outside the notes are dropped first"
+    if segment is None:
+        raise ValueError("an item outside the notes reached repair (such items are dropped first)")
     update: dict[str, Any] = {}
     if item.owner is not None and item.owner not in owner_roles(segment, people):
         update["owner"] = None

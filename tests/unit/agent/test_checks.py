@@ -1099,3 +1099,16 @@ def test_repair_adds_the_look_back_or_forward(kind: str) -> None:
     assert len(fixed.items) == len(draft.items) + 1
     assert warnings[0] == ("added a look back over the period" if kind == "review"
                            else "added a look at development plans")
+
+
+def test_notes_action_items_keep_only_known_sources() -> None:
+    from agent.checks.citations import drop_unknown_sources
+    from agent.schemas_notes import NoteActionItem, NotesDraft, NoteSpan
+
+    item = NoteActionItem(text="Draft the migration plan", span=NoteSpan(quote="Sanne drafts the migration plan."),
+                          sources=[Source(type="goal", id="goal_api"), Source(type="goal", id="goal_made_up")])
+    draft = NotesDraft(summary="We discussed the API.", action_items=[item])
+    fixed, warnings = drop_unknown_sources(draft, evidence_en("notes"))
+    assert isinstance(fixed, NotesDraft)
+    assert fixed.action_items[0].sources == [Source(type="goal", id="goal_api")]
+    assert len(warnings) == 1 and "goal_made_up" in warnings[0]
