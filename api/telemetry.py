@@ -33,6 +33,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from knowledge.db import pool_capacity
 from knowledge.settings import Settings
 
 log = logging.getLogger("api.access")
@@ -42,7 +43,7 @@ LATENCY = Histogram("coach_http_request_duration_seconds", "Time to the end of t
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
 POOL_IN_USE = Gauge("coach_db_pool_in_use", "Database connections checked out of the pool")
 POOL_OVERFLOW = Gauge("coach_db_pool_overflow", "Connections open beyond the pool size")
-POOL_WAITING = Gauge("coach_db_pool_waiting", "Requests waiting for a database connection")
+POOL_CAPACITY = Gauge("coach_db_pool_capacity", "Connections the pool may hold at once (size + overflow)")
 EVAL_GATE_REFUSALS = Counter("coach_eval_gate_refusals", "Prompt activations the eval gate refused", ["task"])
 
 request_id: ContextVar[str] = ContextVar("coach_request_id", default="-")
@@ -108,19 +109,13 @@ router = APIRouter(tags=["health"])
 
 
 def watch_pool(engine: Engine) -> None:
-    """Read the pool's numbers at every scrape (SQLite's pools report what they have)."""
+    """Read the pool's numbers at every scrape, through the pool's public API only (SQLite's
+    in-memory pools report what they have). Saturation is in_use / capacity."""
     pool: Any = engine.pool
+    capacity = pool_capacity(engine)
     POOL_IN_USE.set_function(lambda: float(pool.checkedout()) if hasattr(pool, "checkedout") else 0.0)
     POOL_OVERFLOW.set_function(lambda: float(max(pool.overflow(), 0)) if hasattr(pool, "overflow") else 0.0)
-    POOL_WAITING.set_function(lambda: float(_waiting(pool)))
-
-
-def _waiting(pool: Any) -> int:
-    """Threads blocked waiting for a connection of a QueuePool (0 for pools without a queue)."""
-    queue = getattr(pool, "_pool", None)
-    condition = getattr(queue, "not_empty", None)
-    waiters = getattr(condition, "_waiters", None)
-    return len(waiters) if waiters is not None else 0
+    POOL_CAPACITY.set_function(lambda: float(capacity or 0))
 
 
 def _allowed(request: Request, settings: Settings) -> bool:

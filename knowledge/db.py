@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import QueuePool
@@ -30,6 +31,9 @@ class PoolConfig:
     def of(cls, settings: Settings) -> PoolConfig:
         return cls(size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
                    timeout_s=settings.db_pool_timeout_s, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
+
+
+_CAPACITY: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
 
 
 def engine_for(settings: Settings) -> Engine:
@@ -69,15 +73,25 @@ def make_engine(url: str, *, pool: PoolConfig | None = None) -> Engine:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         engine = create_engine(url, pool_pre_ping=True, **limits)
+    if isinstance(engine.pool, QueuePool):
+        _CAPACITY[engine] = pool.size + max(pool.max_overflow, 0)
     return engine
+
+
+def pool_capacity(engine: Engine) -> int | None:
+    """How many connections the engine's pool may hold at once (None: not a bounded pool).
+
+    Read from the limits :func:`make_engine` was given, not from the pool's private fields.
+    """
+    return _CAPACITY.get(engine)
 
 
 def pool_saturated(engine: Engine) -> bool:
     """True when every connection the pool may open is checked out (a new request would wait)."""
-    pool = engine.pool
-    if not isinstance(pool, QueuePool):
+    pool, capacity = engine.pool, pool_capacity(engine)
+    if not isinstance(pool, QueuePool) or capacity is None:
         return False
-    return pool.checkedout() >= pool.size() + max(pool._max_overflow, 0)
+    return pool.checkedout() >= capacity
 
 
 @contextmanager

@@ -94,7 +94,7 @@ async def test_metrics_show_the_call_its_tokens_retries_and_route(model_api: Api
     assert grew("coach_degraded_answers_total", task="agenda") == 1
     assert grew("coach_http_requests_total", method="POST", route="/v1/coach/agenda", status="200") == 1
     assert _metric(after, "coach_http_request_duration_seconds_count", method="POST", route="/v1/coach/agenda") >= 1
-    assert "coach_db_pool_in_use" in after and "coach_db_pool_waiting" in after
+    assert "coach_db_pool_in_use" in after and "coach_db_pool_capacity 20.0" in after
     # Labels carry route templates and task names, never ids or names from the records.
     assert daan not in after and "Daan" not in after
 
