@@ -41,6 +41,7 @@ from agent.schemas import (
     Source,
     Task,
 )
+from agent.telemetry import traced
 from knowledge.offload import run_sync
 from knowledge.plain_text import plain
 from tools.chat_tools import NOTHING_FOUND, resolve_colleague, resolve_subject
@@ -318,8 +319,8 @@ def route_after_model(state: ChatState) -> Literal["run_tools", "__end__"]:
 def build_chat_graph() -> StateGraph[ChatState, ChatContext, ChatState, ChatState]:
     """The uncompiled chat graph; entry points compile it with their checkpointer."""
     graph = StateGraph(ChatState, context_schema=ChatContext)
-    graph.add_node("call_model", call_model)
-    graph.add_node("run_tools", run_tools)
+    graph.add_node("call_model", traced("call_model", call_model))
+    graph.add_node("run_tools", traced("run_tools", run_tools))
     graph.add_edge(START, "call_model")
     graph.add_conditional_edges("call_model", route_after_model, ["run_tools", END])
     graph.add_edge("run_tools", "call_model")

@@ -65,15 +65,27 @@ def instrument_model_client(client: httpx.AsyncClient | None) -> None:
         client.event_hooks["request"].append(count_retries)
 
 
+_open_calls: contextvars.ContextVar[list[tuple[Telemetry, UUID]] | None] = contextvars.ContextVar(
+    "coach_open_model_calls", default=None)
+"""The model calls started inside the running node (set by :func:`traced`)."""
+
+
 def traced(name: str, node: Node) -> Node:
     """``node`` inside a span ``coach.node.<name>``, current while it runs (store queries and model
     calls made by the node nest under it)."""
 
     @functools.wraps(node)
     async def run(state: Any, runtime: Any) -> Any:
-        with tracer.start_as_current_span(f"coach.node.{name}",
-                                          attributes={"coach.node": name, "coach.task": current_task.get()}):
-            return await node(state, runtime)
+        calls = _open_calls.set([])
+        try:
+            with tracer.start_as_current_span(f"coach.node.{name}",
+                                              attributes={"coach.node": name, "coach.task": current_task.get()}):
+                return await node(state, runtime)
+        finally:
+            # A cancelled model call ends with no callback at all: end its span with the node.
+            for telemetry, run_id in _open_calls.get() or []:
+                telemetry._end(run_id, cancelled=True)
+            _open_calls.reset(calls)
 
     return cast(Node, run)
 
@@ -82,16 +94,20 @@ class Telemetry(BaseCallbackHandler):
     """A span per model call, under the current span (the node's); model call and token metrics."""
 
     run_inline = True  # called in the run's own context, where the node's span is current
+    max_open = 2_000
+    """Open model-call spans kept at most. LangChain ends a call with on_llm_end or on_llm_error,
+    but a cancelled call gets neither: :func:`traced` ends those with their node, and outside a
+    node this bound ends the oldest span as abandoned instead of keeping it for ever."""
 
     def __init__(self) -> None:
         self._spans: dict[UUID, trace.Span] = {}
 
-    def _end(self, run_id: UUID, error: BaseException | None = None) -> None:
+    def _end(self, run_id: UUID, error: BaseException | None = None, *, cancelled: bool = False) -> None:
         span = self._spans.pop(run_id, None)
         if span is None:
             return
-        if error is not None:
-            span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
+        if error is not None or cancelled:
+            span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__ if error else "cancelled"))
         span.end()
 
     # --- model calls ------------------------------------------------------------------------
@@ -104,6 +120,14 @@ class Telemetry(BaseCallbackHandler):
                  or (kwargs.get("metadata") or {}).get("ls_model_name"))
         attributes = {"coach.task": task, **({"gen_ai.request.model": model} if model else {})}
         self._spans[run_id] = tracer.start_span("coach.model_call", attributes=attributes)
+        node_calls = _open_calls.get()
+        if node_calls is not None:
+            node_calls.append((self, run_id))
+        while len(self._spans) > self.max_open:
+            oldest = next(iter(self._spans))
+            span = self._spans.pop(oldest)
+            span.set_status(trace.Status(trace.StatusCode.ERROR, "abandoned"))
+            span.end()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         task = current_task.get()
