@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-import openai
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool, tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -27,7 +26,8 @@ from sqlmodel import Session
 
 from agent.chat_router import Memory, Pending, TaskMemory, route_message
 from agent.chat_text import t
-from agent.llm import describe, failure_from
+from agent.faults import MODEL_ERRORS, ModelFailure, Reason, failure_from, reason_text
+from agent.llm import describe
 from agent.output_guard import count, leaks
 from agent.schemas import (
     AgendaRequest,
@@ -76,7 +76,7 @@ class ChatReply(BaseModel):
     tool_calls: list[ToolCallView] = Field(default_factory=list)
     engine: Literal["llm", "offline"]
     degraded: bool = False
-    degraded_reason: str | None = None
+    degraded_reason: Reason | None = None
     task: str | None = Field(None, description="The coach task the offline router ran for this answer, if any.")
     language: Language | None = Field(None, description="The language the offline coach answered in; "
                                                         "None for the model's own answers.")
@@ -242,12 +242,28 @@ async def call_model(state: ChatState, runtime: Runtime[ChatContext]) -> dict[st
         model = ctx.model.bind_tools(tool_specs(ctx.tools))
     try:
         reply = await model.ainvoke([SystemMessage(ctx.system), *_window(messages)])
-    except openai.OpenAIError as exc:
-        failure = failure_from(exc)
+        unfinished(reply)
+    except (*MODEL_ERRORS, ModelFailure) as exc:
+        failure = exc if isinstance(exc, ModelFailure) else failure_from(exc)
         log.warning("chat model failed (%s); the offline router answers", failure.reason)
+        # The half answer (streamed tokens, a cut tool call) is dropped: the thread keeps the
+        # offline answer, marked degraded.
         return _guard_update(
-            await offline_answer(state, ctx, ctx.run_offline, degraded_reason=failure.reason), ctx)
+            await offline_answer(state, ctx, ctx.run_offline, degraded_reason=failure.kind), ctx)
     return {"messages": [guarded(reply, ctx)]}
+
+
+def unfinished(reply: AIMessage) -> None:
+    """Raise :class:`ModelFailure` for an answer the model did not finish.
+
+    ``finish_reason`` is ``length`` when the answer hit the token limit, and missing when a
+    streamed answer ended without its last chunk (the connection closed early).
+    """
+    finish = reply.response_metadata.get("finish_reason")
+    if finish == "length":
+        raise ModelFailure("output_truncated", "finish_reason=length")
+    if finish is None:
+        raise ModelFailure("stream_interrupted", "the answer ended without a finish reason")
 
 
 def _guard_update(update: dict[str, Any], ctx: ChatContext) -> dict[str, Any]:
@@ -330,7 +346,7 @@ def build_chat_graph() -> StateGraph[ChatState, ChatContext, ChatState, ChatStat
 # --- offline answers ----------------------------------------------------------------------
 
 async def offline_answer(
-    state: ChatState, ctx: ChatContext, run_task: TaskRunner | None, *, degraded_reason: str | None = None
+    state: ChatState, ctx: ChatContext, run_task: TaskRunner | None, *, degraded_reason: Reason | None = None
 ) -> dict[str, Any]:
     """The offline router's answer to the last user message, and the thread's memory after it."""
     messages = state["messages"]
@@ -338,7 +354,9 @@ async def offline_answer(
     memory = Memory(language=state.get("language"), last_task=state.get("last_task"), pending=state.get("pending"))
     routed = await route_message(human.text if human is not None else "", memory, ctx=ctx.coach, run_task=run_task,
                                  profile_language=ctx.language)
-    text = routed.text if degraded_reason is None else f"{t('degraded', routed.language)}\n\n{routed.text}"
+    text = routed.text
+    if degraded_reason is not None:
+        text = f"{t('degraded', routed.language, reason=reason_text(degraded_reason, routed.language))}\n\n{text}"
     meta: dict[str, Any] = {"sources": [s.model_dump() for s in routed.sources], "language": routed.language}
     if routed.task is not None:
         meta["task"] = routed.task

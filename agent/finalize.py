@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 from agent.checks.citations import cited, drop_unknown_sources
 from agent.checks.notes import instruction_warning, repair_notes
 from agent.checks.report import warning
+from agent.faults import reason_text
 from agent.output_guard import count, plain_model
 from agent.repair import repair
 from agent.schemas import (
@@ -41,7 +42,7 @@ async def finalize_output(state: TaskState, runtime: Runtime[TaskContext]) -> di
     draft, warnings = state.draft, list(state.warnings)
     language = state.evidence.language
     if state.degraded_reason is not None:
-        warnings.append(warning("offline_served", language, reason=state.degraded_reason))
+        warnings.append(warning("offline_served", language, reason=reason_text(state.degraded_reason, language)))
     if state.report is not None and not state.report.ok:
         draft, notes = repair(state.task, draft, state.request, state.evidence, state.report)
         warnings += notes

@@ -5,15 +5,17 @@ OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp server
 ``httpx`` clients: they carry our timeouts and pool limits, and they are what respx intercepts
 in tests (docs/ARCHITECTURE.md, "Testing the model path").
 
-Retries have one owner: the OpenAI client (``max_retries``, with its backoff and Retry-After
-handling for timeouts, 429 and 5xx). Nothing here retries a failed HTTP call.
+Retries have one owner: the clients' transport, :class:`agent.retry.ModelTransport`
+(a time budget, Retry-After, backoff with jitter, never on 400/401/403/404/422), in front
+of the provider's circuit breaker (:mod:`agent.breaker`). The OpenAI client's own retries
+are off (``max_retries=0``), and nothing here retries a failed HTTP call.
 
 :class:`StructuredModel` asks for structured output with a fallback chain, because servers
 differ: ``json_schema`` -> ``function_calling`` (a forced tool call) -> ``json_mode`` (schema
 in the prompt). A method the server refuses (HTTP 400/422/500 naming ``response_format`` or
 tools) is remembered and skipped by later calls. Every answer is validated by the pydantic
-schema; invalid output gets exactly one repair call, then :class:`ModelFailure` is raised and
-the caller serves the offline draft.
+schema; invalid output (or an answer cut off at the length limit) gets exactly one repair
+call, then :class:`~agent.faults.ModelFailure` is raised and the caller serves the offline draft.
 """
 
 from __future__ import annotations
@@ -32,17 +34,17 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from agent.breaker import CircuitBreaker, breaker_for
+from agent.faults import MODEL_ERRORS, ModelFailure, failure_from
 from agent.prompts.common import JSON_MODE_INSTRUCTION, REPAIR_INSTRUCTION
 from agent.prompts.data import escape
+from agent.retry import ModelTransport, RetryPolicy, SyncModelTransport, Timing
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Method = Literal["json_schema", "function_calling", "json_mode"]
 METHODS: tuple[Method, ...] = ("json_schema", "function_calling", "json_mode")
-FailureKind = Literal[
-    "timeout", "rate_limited", "server_error", "connection_error", "http_error", "invalid_output", "refused"
-]
 T = TypeVar("T", bound=BaseModel)
 
 POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
@@ -58,6 +60,7 @@ _REFUSAL_WORDS: dict[Method, tuple[str, ...]] = {
     "function_calling": ("tool", "function"),
     "json_mode": ("response_format", "json_object"),
 }
+CUT_OFF = "the answer was cut off at the length limit; answer more briefly"
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 _MAX_ERRORS = 8
 
@@ -69,12 +72,19 @@ def http_timeout(settings: Settings) -> httpx.Timeout:
     return httpx.Timeout(settings.model_timeout_s, connect=min(10.0, settings.model_timeout_s))
 
 
-def make_http_clients(settings: Settings) -> tuple[httpx.Client, httpx.AsyncClient]:
-    """The httpx clients a chat model talks through (timeouts and pool limits set)."""
+def make_http_clients(
+    settings: Settings, *, timing: Timing | None = None, breaker: CircuitBreaker | None = None
+) -> tuple[httpx.Client, httpx.AsyncClient]:
+    """The httpx clients a chat model talks through: timeouts, pool limits, and the retry owner
+    with the provider's breaker (the process-wide one unless ``breaker`` is given)."""
     timeout = http_timeout(settings)
+    policy = RetryPolicy.from_settings(settings)
+    breaker = breaker or breaker_for(settings)
     return (
-        httpx.Client(timeout=timeout, limits=POOL_LIMITS),
-        httpx.AsyncClient(timeout=timeout, limits=POOL_LIMITS),
+        httpx.Client(timeout=timeout, transport=SyncModelTransport(
+            httpx.HTTPTransport(limits=POOL_LIMITS), policy=policy, breaker=breaker, timing=timing)),
+        httpx.AsyncClient(timeout=timeout, transport=ModelTransport(
+            httpx.AsyncHTTPTransport(limits=POOL_LIMITS), policy=policy, breaker=breaker, timing=timing)),
     )
 
 
@@ -96,52 +106,24 @@ def make_chat_model(
         api_key=settings.openai_api_key or NO_KEY,
         base_url=settings.openai_base_url,
         timeout=settings.model_timeout_s,
-        max_retries=settings.model_max_retries,
+        max_retries=0,  # one retry owner: the transport (agent/retry.py)
         max_tokens=settings.model_max_tokens,  # type: ignore[call-arg]
         http_client=http_client,
         http_async_client=http_async_client,
     )
 
 
-# --- failures -----------------------------------------------------------------------------
-
-class ModelFailure(Exception):
-    """The model gave no usable answer; the caller serves the offline draft with :attr:`reason`."""
-
-    def __init__(self, kind: FailureKind, detail: str = "") -> None:
-        self.kind = kind
-        self.detail = detail
-        super().__init__(self.reason)
-
-    @property
-    def reason(self) -> str:
-        """Short and free of record text, e.g. ``rate_limited (HTTP 429)``."""
-        return f"{self.kind} ({self.detail})" if self.detail else self.kind
-
+# --- failures ---------------------------------------------------------------------------
 
 class OutputInvalid(Exception):
     """The answer is not valid JSON or does not fit the schema; ``text`` is the answer."""
 
-    def __init__(self, problem: str, text: str) -> None:
+    def __init__(self, problem: str, text: str, *, truncated: bool = False) -> None:
         self.problem = problem
         self.text = text
+        self.truncated = truncated
+        """The answer was cut off at the length limit (finish_reason=length)."""
         super().__init__(problem)
-
-
-def failure_from(exc: openai.OpenAIError, *, timeout_s: float | None = None) -> ModelFailure:
-    """Translate a client error into a :class:`ModelFailure` (the retry budget is spent)."""
-    if isinstance(exc, openai.APITimeoutError):
-        return ModelFailure("timeout", f"no answer within {timeout_s:g} s" if timeout_s else "")
-    if isinstance(exc, openai.APIConnectionError):
-        return ModelFailure("connection_error", type(exc.__cause__ or exc).__name__)
-    if isinstance(exc, openai.RateLimitError):
-        return ModelFailure("rate_limited", "HTTP 429")
-    if isinstance(exc, openai.APIStatusError):
-        kind: FailureKind = "server_error" if exc.status_code >= 500 else "http_error"
-        return ModelFailure(kind, f"HTTP {exc.status_code}")
-    if isinstance(exc, openai.ContentFilterFinishReasonError):
-        return ModelFailure("refused", "content filter")
-    return ModelFailure("http_error", type(exc).__name__)
 
 
 def refuses(method: Method, exc: openai.APIStatusError) -> bool:
@@ -261,7 +243,7 @@ class StructuredModel:
                                 method, exc.status_code, methods[position + 1])
                     continue
                 raise failure_from(exc) from exc
-            except openai.OpenAIError as exc:
+            except MODEL_ERRORS as exc:
                 raise failure_from(exc, timeout_s=self.timeout_s) from exc
         raise AssertionError("unreachable: the last method either returns or raises")
 
@@ -274,13 +256,16 @@ class StructuredModel:
             try:
                 return await self._attempt(method, schema, with_appended(messages, repair))
             except OutputInvalid as second:
-                raise ModelFailure("invalid_output", second.problem[:300]) from None
+                kind = "output_truncated" if second.truncated else "invalid_output"
+                raise ModelFailure(kind, second.problem[:300]) from None
 
     async def _attempt(self, method: Method, schema: type[T], messages: Sequence[BaseMessage]) -> T:
         try:
             raw = await self._call(method, schema, messages)
         except openai.LengthFinishReasonError:
-            raise OutputInvalid("the answer was cut off at the length limit; answer more briefly", "") from None
+            raise OutputInvalid(CUT_OFF, "", truncated=True) from None
+        if raw.response_metadata.get("finish_reason") == "length":
+            raise OutputInvalid(CUT_OFF, _text(raw), truncated=True)
         return parse(method, schema, raw)
 
     async def _call(self, method: Method, schema: type[BaseModel], messages: Sequence[BaseMessage]) -> AIMessage:

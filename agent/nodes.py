@@ -15,8 +15,9 @@ from langgraph.runtime import Runtime
 
 from agent.checks import CheckReport, run_checks
 from agent.checks.notes import REPAIRED_EXACTLY
+from agent.faults import ModelFailure
 from agent.gather import gather
-from agent.llm import ModelFailure, with_appended
+from agent.llm import with_appended
 from agent.offline import draft_offline
 from agent.output_guard import count, leaks
 from agent.prompts import language_name, render_system
@@ -65,7 +66,7 @@ async def draft_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[
         draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], messages)
     except ModelFailure as failure:
         log.warning("model failed on task %s (%s); serving the offline draft", state.task, failure.reason)
-        return {"draft": _offline(state), "engine": "offline", "degraded_reason": failure.reason}
+        return {"draft": _offline(state), "engine": "offline", "degraded_reason": failure.kind}
     if leaks(draft, messages[0].text):
         return _leak_replaced(state)
     return {"draft": draft, "engine": "llm"}

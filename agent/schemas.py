@@ -22,6 +22,7 @@ from agent.schemas_notes import NotesRequest as NotesRequest
 from agent.schemas_notes import NoteTopic as NoteTopic
 
 # The shared vocabulary lives at the bottom of the stack; re-exported here beside the schemas.
+from agent.faults import Reason
 from knowledge.vocabulary import Id as Id
 from knowledge.vocabulary import Language as Language
 from knowledge.vocabulary import Source as Source
@@ -43,7 +44,8 @@ class Envelope(BaseModel):
     warnings: list[str] = Field(default_factory=list, description="What was removed, repaired or is missing.")
     engine: Literal["llm", "offline"]
     degraded: bool = Field(False, description="True when the model failed and the offline draft was served.")
-    degraded_reason: str | None = None
+    degraded_reason: Reason | None = Field(None, description="Why the offline draft was served (a code of "
+                                                             "docs/PROVIDER.md); the warnings say it in words.")
     prompt_version: str
     model: str | None = None
 

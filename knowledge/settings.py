@@ -30,7 +30,22 @@ class Settings(BaseSettings):
     )
     model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible endpoint.")
     model_timeout_s: float = Field(30.0, gt=0, description="Timeout of one model HTTP call, in seconds.")
-    model_max_retries: int = Field(2, ge=0, le=5, description="Retries of one model call (429/5xx/timeouts).")
+    model_max_retries: int = Field(
+        2, ge=0, le=5, description="Retries of one model call (timeouts, connection errors, 429, 5xx, malformed body)."
+    )
+    model_retry_budget_s: float = Field(
+        60.0, gt=0, description="Total time one model call may take, all attempts and waits included."
+    )
+    model_backoff_base_s: float = Field(
+        0.5, ge=0, description="First backoff between attempts; doubles per retry, with jitter (no Retry-After)."
+    )
+    model_backoff_max_s: float = Field(8.0, ge=0, description="Longest backoff between two attempts.")
+    model_breaker_failures: int = Field(
+        5, ge=1, le=1000, description="Consecutive failed model calls that open the provider's circuit breaker."
+    )
+    model_breaker_cooldown_s: float = Field(
+        30.0, gt=0, description="How long an open breaker fails fast before one probe call is let through."
+    )
     model_max_tokens: int = Field(2000, ge=64, le=32_000, description="Most tokens the model may write per call.")
     structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] = Field(
         "auto", description="How to ask the model for structured output; auto falls back across methods."

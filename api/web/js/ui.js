@@ -55,7 +55,8 @@ export function resultNotices(result) {
   if (result.degraded) {
     out.push(h("div", { class: "banner banner-degraded", role: "status", "data-testid": "degraded" },
       h("strong", {}, t("banner.degraded.title")), " ",
-      t("banner.degraded.body", { reason: result.degraded_reason || t("banner.degraded.unknown") })));
+      t("banner.degraded.body", {
+        reason: result.degraded_reason ? t(`reason.${result.degraded_reason}`) : t("banner.degraded.unknown") })));
   } else if (result.engine === "offline") {
     out.push(h("div", { class: "banner banner-offline-engine", role: "status", "data-testid": "engine-offline" },
       h("strong", {}, t("banner.engine_offline.title")), " ", t("banner.engine_offline.body")));

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from agent.faults import reason_text
 from tests.integration.browser.conftest import WIDTHS, Model, Server, Web
 
 pytestmark = pytest.mark.browser
@@ -122,6 +123,8 @@ def test_a_degraded_answer_says_so_with_the_reason(
     assert result["degraded"] is True and result["degraded_reason"]
     banner = page.get_by_test_id("degraded")
     banner.wait_for()
-    assert "Degraded answer." in banner.inner_text() and result["degraded_reason"] in banner.inner_text()
+    # The reason code, translated for people (the model answered HTTP 500).
+    assert result["degraded_reason"] == "provider_error"
+    assert "Degraded answer." in banner.inner_text() and reason_text("provider_error", "en") in banner.inner_text()
     assert page.get_by_test_id("engine-offline").count() == 0
     assert any(not r.get("stream") for r in model.requests)  # the model was asked, and failed
