@@ -326,7 +326,8 @@ def tool_specs(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
 
 
 def route_after_model(state: ChatState) -> Literal["run_tools", "__end__"]:
-    last = state["messages"][-1]
+    messages = state["messages"]
+    last = messages[-1] if messages else None
     if isinstance(last, AIMessage) and last.tool_calls:
         return "run_tools"
     return "__end__"

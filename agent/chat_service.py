@@ -6,13 +6,15 @@ tasks through the :class:`~agent.task_service.TaskService` as the same principal
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from datetime import datetime
 from typing import Any, cast
 
-from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, HumanMessage
+import anyio
+from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
 from langgraph.graph.state import CompiledStateGraph
@@ -29,6 +31,7 @@ from agent.chat import (
     ToolCallView,
     task_tools,
 )
+from agent.faults import reason_text
 from agent.output_guard import leaks
 from agent.prompts.chat import render_chat_system
 from agent.schemas import Language
@@ -36,6 +39,7 @@ from agent.task_service import TaskService
 from agent.threads import create_thread, owned_thread
 from knowledge import queries
 from knowledge.db import session_scope
+from knowledge.i18n import t
 from knowledge.offload import run_sync
 from knowledge.plain_text import PlainStream
 from knowledge.policy import Principal
@@ -43,6 +47,8 @@ from knowledge.settings import Settings
 from tools.chat_tools import record_tools
 from tools.context import CoachContext
 from tools.errors import NotVisible
+
+log = logging.getLogger(__name__)
 
 ChatGraph = CompiledStateGraph[ChatState, ChatContext, ChatState, ChatState]
 """The compiled chat graph (with the checkpointer that keeps the threads)."""
@@ -81,7 +87,12 @@ class ChatService:
         graph = await self._graph()
         context = await run_sync(self._chat_context, principal, now)
         human = HumanMessage(message, id=str(uuid.uuid4()))
-        state = await graph.ainvoke({"messages": [human]}, thread_config(thread_id), context=context)
+        config = thread_config(thread_id)
+        try:
+            state = await graph.ainvoke({"messages": [human]}, config, context=context)
+        except BaseException:
+            await _undo_turn(graph, config, human.id)
+            raise
         return self._reply(thread_id, state["messages"], human.id)
 
     async def chat_stream(
@@ -97,18 +108,25 @@ class ChatService:
         stream = cast(AsyncGenerator[tuple[str, Any], None], graph.astream(
             {"messages": [human]}, config, context=context, stream_mode=["messages", "updates"]))
         tokens = _TokenGuard(context)
-        async with aclosing(stream) as events:
-            async for mode, chunk in events:
-                if mode == "messages":
-                    piece, meta = chunk
-                    if meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk):
-                        if text := tokens.feed(piece.text):
+        try:
+            async with aclosing(stream) as events:
+                async for mode, chunk in events:
+                    if mode == "messages":
+                        piece, meta = chunk
+                        # A fallback answer is not streamed: the error event carries it, and the
+                        # client replaces whatever the failed model had streamed with it.
+                        if (meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk)
+                                and not piece.response_metadata.get("degraded_reason")):
+                            if text := tokens.feed(piece.text):
+                                yield ChatEvent(event="token", data={"text": text})
+                    elif mode == "updates":
+                        if text := tokens.flush():
                             yield ChatEvent(event="token", data={"text": text})
-                elif mode == "updates":
-                    if text := tokens.flush():
-                        yield ChatEvent(event="token", data={"text": text})
-                    for event in _update_events(chunk):
-                        yield event
+                        for event in _update_events(chunk):
+                            yield event
+        except BaseException:  # failed, cancelled or closed by the client before the answer was whole
+            await _undo_turn(graph, config, human.id)
+            raise
         snapshot = await graph.aget_state(config)
         reply = self._reply(thread_id, snapshot.values.get("messages", []), human.id)
         yield ChatEvent(event="done", data=reply.model_dump(mode="json"))
@@ -205,5 +223,29 @@ def _update_events(update: dict[str, Any]) -> list[ChatEvent]:
                 events += [ChatEvent(event="tool", data={"name": c["name"], "args": c["args"]})
                            for c in message.tool_calls]
                 if reason := message.response_metadata.get("degraded_reason"):
-                    events.append(ChatEvent(event="error", data={"degraded": True, "reason": reason}))
+                    language = message.response_metadata.get("language") or "en"
+                    events.append(ChatEvent(event="error", data={
+                        "degraded": True, "reason": reason,
+                        "message": t("chat.degraded", language, reason=reason_text(reason, language))}))
     return events
+
+
+async def _undo_turn(graph: ChatGraph, config: RunnableConfig, human_id: str | None) -> None:
+    """Remove a turn that did not finish from the thread: the user's message and whatever
+    followed it (tool calls, tool results), so no half turn is stored.
+
+    Runs shielded: it is the cleanup of a cancelled turn too. A failure here is logged and the
+    turn's own error goes on.
+    """
+    with anyio.CancelScope(shield=True):
+        try:
+            snapshot = await graph.aget_state(config)
+            messages: list[AnyMessage] = snapshot.values.get("messages", [])
+            start = next((i for i, m in enumerate(messages) if m.id == human_id), None)
+            if start is None:
+                return
+            removals = [RemoveMessage(id=m.id) for m in messages[start:] if m.id is not None]
+            await graph.aupdate_state(config, {"messages": removals}, as_node="call_model")
+            log.info("chat turn did not finish; its %d message(s) were removed from the thread", len(removals))
+        except Exception as exc:
+            log.error("could not remove an unfinished chat turn (%s)", type(exc).__name__, exc_info=exc)

@@ -113,6 +113,14 @@ def make_chat_model(
     )
 
 
+def breaker_of(model: ChatOpenAI, settings: Settings) -> CircuitBreaker:
+    """The circuit breaker ``model``'s calls go through (the provider's process-wide one
+    unless the model's client was built with another)."""
+    transport = getattr(model.http_async_client, "_transport", None)
+    breaker = getattr(transport, "breaker", None)
+    return breaker if isinstance(breaker, CircuitBreaker) else breaker_for(settings)
+
+
 # --- failures ---------------------------------------------------------------------------
 
 class OutputInvalid(Exception):

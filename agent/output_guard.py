@@ -8,7 +8,8 @@
 * :func:`plain_model`: :func:`knowledge.plain_text.plain` on every string of an output model
   (markdown images, links outside the allowlist, HTML, invisible characters removed).
 * :data:`COUNTS`: how often each guard fired in this process (``system_prompt_leak``,
-  ``markup_removed``), for operators and the injection report.
+  ``markup_removed``), for the injection report; operators read the same counts as the
+  Prometheus counter ``coach_output_guard_total{kind}`` (:mod:`knowledge.guard_metrics`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 import regex
 from pydantic import BaseModel
 
+from knowledge.guard_metrics import count_output_guard
 from knowledge.plain_text import plain
 
 CANARY = "cnry-" + secrets.token_hex(8)
@@ -40,7 +42,9 @@ EMPTIED = "…"
 
 
 def count(kind: str, n: int = 1) -> None:
+    """Count a guard hit: in :data:`COUNTS` and as ``coach_output_guard_total{kind}``."""
     COUNTS[kind] += n
+    count_output_guard(kind, n)
 
 
 def strings(value: Any) -> Iterator[str]:

@@ -36,7 +36,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from agent import telemetry
-from agent.breaker import CircuitBreaker
+from agent.breaker import CircuitBreaker, CircuitOpen
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,13 @@ class _Base:
         self.breaker = breaker
         self.timing = timing or Timing()
 
+    def _admit(self) -> bool:
+        try:
+            return self.breaker.acquire()
+        except CircuitOpen:
+            telemetry.MODEL_FAST_FAILS.labels(task=telemetry.current_task.get()).inc()
+            raise
+
     def _give_up(self, reason: str, response: httpx.Response | None, error: httpx.TransportError | None
                  ) -> httpx.Response:
         """Report the failure; return the last answer (429, 5xx) for the client to raise, or raise."""
@@ -192,7 +199,7 @@ class ModelTransport(_Base, httpx.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        probe = self.breaker.acquire()
+        probe = self._admit()
         try:
             return await self._attempts(request)
         finally:
@@ -235,7 +242,7 @@ class SyncModelTransport(_Base, httpx.BaseTransport):
         self.inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        probe = self.breaker.acquire()
+        probe = self._admit()
         try:
             return self._attempts(request)
         finally:

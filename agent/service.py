@@ -20,10 +20,10 @@ from langchain_openai import ChatOpenAI
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy import Engine
 
-from agent import telemetry
+from agent.breaker import BreakerStatus
 from agent.chat import ChatEvent, ChatReply, build_chat_graph
 from agent.chat_service import ChatGraph, ChatService
-from agent.llm import StructuredModel, make_chat_model
+from agent.llm import StructuredModel, breaker_of, make_chat_model
 from agent.prompts import PromptSpec
 from agent.schemas import Request, Result, Task
 from agent.task_service import TaskService
@@ -50,8 +50,6 @@ class Coach:
         self.store = store
         self._owns_model = chat_model is None
         self.chat_model = chat_model if chat_model is not None else make_chat_model(settings)
-        if self.chat_model is not None:
-            telemetry.instrument_model_client(self.chat_model.http_async_client)
         self.structured = (
             StructuredModel(self.chat_model, method=settings.structured_output) if self.chat_model is not None else None
         )
@@ -70,6 +68,12 @@ class Coach:
     def engine_name(self) -> str:
         """``llm`` when a model is configured, else ``offline``."""
         return "llm" if self.structured is not None else "offline"
+
+    def provider_status(self) -> BreakerStatus | None:
+        """The model provider's circuit breaker as ``/readyz`` shows it; None when offline."""
+        if self.chat_model is None:
+            return None
+        return breaker_of(self.chat_model, self.settings).status()
 
     @property
     def model_name(self) -> str | None:

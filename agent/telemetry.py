@@ -1,7 +1,8 @@
 """What the coach's model work looks like to an operator: Prometheus metrics and OpenTelemetry spans.
 
 Metrics (``prometheus-client``'s default registry, served by ``GET /metrics``): model calls,
-tokens, retries and degraded answers, labelled by task only. Labels never carry ids or text.
+tokens, retries (by reason) and degraded answers, labelled by task; the circuit breakers'
+state, labelled by provider (host and path of its URL). Labels never carry ids or text.
 
 Spans (OpenTelemetry; a no-op until a tracer provider is configured, see :mod:`api.telemetry`):
 one per task run, graph node (:func:`traced`) and model call, children of the request's span. Span attributes
@@ -16,28 +17,54 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-import httpx
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import LLMResult
 from opentelemetry import trace
-from prometheus_client import Counter
+from prometheus_client import REGISTRY, Counter, Metric
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from agent.breaker import STATE_VALUES, known_breakers
 
 current_task: contextvars.ContextVar[str] = contextvars.ContextVar("coach_task", default="chat")
 """The task being run (``agenda``, ..., or ``chat``): the label of everything measured under it."""
 
 MODEL_CALLS = Counter("coach_model_calls", "Model calls (one structured output or chat turn)", ["task"])
 MODEL_TOKENS = Counter("coach_model_tokens", "Tokens the model reported", ["task", "kind"])
-MODEL_RETRIES = Counter("coach_model_retries", "Model HTTP requests that retried a failed one", ["task"])
+MODEL_RETRIES = Counter("coach_model_retries", "Model HTTP attempts that retried a failed one (agent/retry.py)",
+                        ["task", "reason"])
+MODEL_FAST_FAILS = Counter("coach_model_fast_failures", "Model calls failed at once by an open circuit breaker",
+                           ["task"])
 MODEL_ERRORS = Counter("coach_model_errors", "Model calls that failed", ["task"])
 DEGRADED = Counter("coach_degraded_answers", "Answers served by the offline drafter after a model failure",
                    ["task"])
 TASK_RUNS = Counter("coach_task_runs", "Coach task runs", ["task", "engine"])
 
 tracer = trace.get_tracer("ai-coach")
+
+
+class BreakerCollector(Collector):
+    """``coach_model_breaker_state{provider}`` (0 closed, 1 half-open, 2 open) and
+    ``coach_model_breaker_failures{provider}`` (consecutive failed calls), read at scrape time."""
+
+    def collect(self) -> Iterator[Metric]:
+        state = GaugeMetricFamily("coach_model_breaker_state", "Circuit breaker of the model provider: "
+                                  "0 closed, 1 half-open, 2 open", labels=["provider"])
+        failures = GaugeMetricFamily("coach_model_breaker_failures", "Consecutive failed model calls",
+                                     labels=["provider"])
+        for breaker in known_breakers():
+            status = breaker.status()
+            state.add_metric([breaker.provider], STATE_VALUES[status.state])
+            failures.add_metric([breaker.provider], status.failures)
+        yield state
+        yield failures
+
+
+REGISTRY.register(BreakerCollector())
 
 Node = TypeVar("Node", bound=Callable[..., Awaitable[Any]])
 
@@ -47,22 +74,6 @@ def record_result(task: str, *, engine: str, degraded: bool) -> None:
     TASK_RUNS.labels(task=task, engine=engine).inc()
     if degraded:
         DEGRADED.labels(task=task).inc()
-
-
-async def count_retries(request: httpx.Request) -> None:
-    """An httpx request hook on the model's client: OpenAI's client numbers its retries in a header."""
-    try:
-        attempt = int(request.headers.get("x-stainless-retry-count", "0"))
-    except ValueError:
-        attempt = 0
-    if attempt > 0:
-        MODEL_RETRIES.labels(task=current_task.get()).inc()
-
-
-def instrument_model_client(client: httpx.AsyncClient | None) -> None:
-    """Count the retries the client makes (idempotent)."""
-    if client is not None and count_retries not in client.event_hooks["request"]:
-        client.event_hooks["request"].append(count_retries)
 
 
 _open_calls: contextvars.ContextVar[list[tuple[Telemetry, UUID]] | None] = contextvars.ContextVar(

@@ -76,6 +76,7 @@ from knowledge.document_errors import (
 from knowledge.document_errors import (
     PdfWithoutText as PdfWithoutText,
 )
+from knowledge.guard_metrics import count_input_stripped
 from knowledge.i18n import DEFAULT_LANGUAGE, detect
 from knowledge.pdf import (
     PdfText as PdfText,
@@ -215,8 +216,9 @@ def _prepare(
     if len(text) > MAX_DOCUMENT_CHARS:
         raise DocumentTooLarge(name, f"document longer than {MAX_DOCUMENT_CHARS} characters")
     # Every way in (JSON, PDF, a file): no invisible or bidi control characters in the text.
-    text, name = clean_input(text), clean_input(name)
-    pdf_title = clean_input(pdf_title) if pdf_title else pdf_title
+    cleaned = clean_input(text), clean_input(name), clean_input(pdf_title) if pdf_title else pdf_title
+    count_input_stripped("document", sum(a != b for a, b in zip(cleaned, (text, name, pdf_title), strict=True)))
+    text, name, pdf_title = cleaned
     key = document_key(name)
     doc_id = document_id(org_id, key)
     markdown = fmt == "markdown"

@@ -74,6 +74,16 @@ def no_network() -> Iterator[None]:
         socket.socket.connect = _real_connect  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def closed_breakers() -> Iterator[None]:
+    """Every test starts with closed circuit breakers (they are process-wide)."""
+    from agent.breaker import forget_breakers
+
+    forget_breakers()
+    yield
+    forget_breakers()
+
+
 # --- records --------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -261,6 +271,43 @@ class FakeLLM:
                 content = m.get("content") or ""
                 parts.append(content if isinstance(content, str) else json.dumps(content))
         return "\n".join(parts)
+
+
+@dataclass
+class FakeClock:
+    """The retry owner's time, for tests: sleeping advances the clock at once and is recorded.
+
+    ``timing()`` is what :func:`agent.llm.make_http_clients` takes; ``jitter`` is the random
+    draw of every backoff (0.5: the middle of [0.5, 1) times the ceiling, i.e. 0.75 x).
+    """
+
+    now: float = 1_000.0
+    wall_now: float = 1_790_000_000.0
+    jitter: float = 0.5
+    sleeps: list[float] = field(default_factory=list)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self.wall_now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
+
+    def sleep_sync(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
+
+    def timing(self) -> Any:
+        from agent.retry import Timing
+
+        return Timing(monotonic=lambda: self.now, wall=lambda: self.wall_now, sleep=self.sleep,
+                      sleep_sync=self.sleep_sync, jitter=lambda: self.jitter)
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture

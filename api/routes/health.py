@@ -1,14 +1,18 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (the database and the store can serve).
+"""``/healthz`` (the process answers) and ``/readyz`` (the database and the store can serve;
+the model provider's circuit breaker).
 
 ``/healthz`` is ``async`` and touches nothing: it needs neither a worker thread nor a
 connection, so it answers while every thread and connection is busy. ``/readyz`` says
 "not ready" (503 with ``Retry-After``) when the database is unreachable or its pool has no
-connection free, or when the store does not answer, each within :data:`CHECK_SECONDS`.
+connection free, or when the store does not answer, each within :data:`CHECK_SECONDS`, or
+when the store is behind. An open breaker of the model provider is ``200`` with status
+``degraded``: the offline coach still answers, so the replica stays in the load balancer.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Literal
 
 import anyio
@@ -16,7 +20,8 @@ from fastapi import APIRouter, Request
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.deps import EngineDep, SettingsDep, StoreDep
+from agent.service import Coach
+from api.deps import CoachDep, EngineDep, SettingsDep, StoreDep
 from api.errors import ApiError, problem_doc
 from api.schemas import Health, Readiness
 from knowledge.db import pool_saturated
@@ -73,7 +78,8 @@ async def _store(store: Store) -> Verdict:
     "/readyz", summary="Readiness",
     responses={503: problem_doc("The database or the store cannot serve, or the store is behind the database")},
 )
-async def readyz(request: Request, engine: EngineDep, store: StoreDep, settings: SettingsDep) -> Readiness:
+async def readyz(request: Request, engine: EngineDep, store: StoreDep, settings: SettingsDep,
+                 coach: CoachDep) -> Readiness:
     """Ready when the database and the store answer and the store holds what the database says:
     the start-up reconciliation finished and no record change waits for a store that failed."""
     checks = {"database": await _database(engine), "store": await _store(store)}
@@ -85,7 +91,22 @@ async def readyz(request: Request, engine: EngineDep, store: StoreDep, settings:
     if behind:
         raise ApiError(503, f"Not ready: the store is behind the database ({behind}).", slug="store-behind",
                        headers={"Retry-After": "5"})
-    return Readiness(checks={"database": "ok", "store": "ok"})
+    return _with_model(coach)
+
+
+def _with_model(coach: Coach) -> Readiness:
+    """Ready, with the model provider's breaker: open or half-open is ``degraded`` (200), since
+    the offline engine still answers every request (docs/PROVIDER.md)."""
+    status = coach.provider_status()
+    if status is None:
+        return Readiness(checks={"database": "ok", "store": "ok", "model": "offline"})
+    if status.state == "closed":
+        return Readiness(checks={"database": "ok", "store": "ok", "model": "ok"})
+    last = f"; last: {status.last_failure}" if status.last_failure else ""
+    when = f"next probe in {math.ceil(status.retry_in_s)} s" if status.state == "open" else "the next call probes it"
+    detail = (f"model provider not ready: circuit breaker {status.state.replace('_', '-')} after "
+              f"{status.failures} failed call(s){last}; {when}; answers come from the offline coach, marked degraded.")
+    return Readiness(status="degraded", checks={"database": "ok", "store": "ok", "model": status.state}, detail=detail)
 
 
 def _behind(request: Request) -> str | None:

@@ -229,15 +229,19 @@ async def _task(body: CompletionRequest, task: Task, principal: Principal, coach
     except NotVisible as exc:
         raise OpenAIError(404, f"No such {exc.kind}, or not yours to see.", code="not_found") from None
     content = result.model_dump_json()
-    extra = {"task": task, "engine": result.engine, "degraded": result.degraded}
+    extra = {"task": task, "engine": result.engine, "degraded": result.degraded,
+             "degraded_reason": result.degraded_reason}
     if not body.stream:
         return JSONResponse(_completion(body.model, content, extra))
     return _stream_once(body.model, content)
 
 
-def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = None) -> str:
-    payload = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = None,
+           coach: dict[str, Any] | None = None) -> str:
+    payload: dict[str, Any] = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
+                               "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    if coach:
+        payload["coach"] = coach
     return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
@@ -270,7 +274,8 @@ async def _chat(request: Request, body: CompletionRequest, principal: Principal,
     if not body.stream:
         reply = await coach.chat(principal=principal, message=message, thread_id=thread_id, now=now)
         await remember(reply.thread_id, reply.reply)
-        extra = {"thread_id": reply.thread_id, "engine": reply.engine, "degraded": reply.degraded}
+        extra = {"thread_id": reply.thread_id, "engine": reply.engine, "degraded": reply.degraded,
+                 "degraded_reason": reply.degraded_reason}
         return JSONResponse(_completion(body.model, reply.reply, extra), headers={"X-Coach-Thread-Id": reply.thread_id})
 
     pump = _Pump(coach.chat_stream(principal=principal, message=message, thread_id=thread_id, now=now))
@@ -284,29 +289,47 @@ async def _chat(request: Request, body: CompletionRequest, principal: Principal,
 
 
 async def _relay(model: str, first: ChatEvent | None, pump: _Pump, remember: Any) -> AsyncIterator[str]:
-    """Chat events as Chat Completions chunks: token texts as deltas, then ``stop`` and ``[DONE]``."""
+    """Chat events as Chat Completions chunks: token texts as deltas, then ``stop`` and ``[DONE]``.
+
+    When the model fails before its first token, the offline coach's reply is the content and
+    the last chunk says ``"coach": {"degraded": true, "degraded_reason": ...}``. When it fails
+    after tokens were sent, they cannot be taken back: the stream ends with an error object
+    (OpenAI's shape; the SDKs raise it) and the thread keeps the offline reply instead.
+    """
     cid = _completion_id()
-    event, streamed = first, False
+    event, streamed, degraded = first, False, None
     try:
         yield _chunk(cid, model, {"role": "assistant", "content": ""})
         while event is not None:
             if event.event == "token" and event.data.get("text"):
                 streamed = True
                 yield _chunk(cid, model, {"content": event.data["text"]})
-            elif event.event == "error" and not event.data.get("degraded"):
-                break
+            elif event.event == "error":
+                if not event.data.get("degraded") or streamed:
+                    yield _error_chunk(event.data)
+                    return
+                degraded = event.data.get("reason")
             elif event.event == "done":
                 reply = str(event.data.get("reply", ""))
                 if not streamed and reply:
                     yield _chunk(cid, model, {"content": reply})
                 await remember(str(event.data["thread_id"]), reply)
-                yield _chunk(cid, model, {}, "stop")
+                extra = {"degraded": True, "degraded_reason": degraded} if degraded else None
+                yield _chunk(cid, model, {}, "stop", extra)
                 yield DONE
                 return
             event = await pump.next()
-        yield f"data: {json.dumps(OpenAIError(500, STREAM_FAILED['message'], type_='server_error').body())}\n\n"
+        yield _error_chunk({})
     except Exception as exc:  # the coach failed mid-stream: say so in OpenAI's shape, not a cut
         log.error("chat completion stream failed: %s", type(exc).__name__, exc_info=exc)
-        yield f"data: {json.dumps(OpenAIError(500, STREAM_FAILED['message'], type_='server_error').body())}\n\n"
+        yield _error_chunk({})
     finally:
         await pump.close()
+
+
+def _error_chunk(data: dict[str, Any]) -> str:
+    """An error in the stream, as OpenAI sends one: ``data: {"error": {...}}``."""
+    message = str(data.get("message") or STREAM_FAILED["message"])
+    error = OpenAIError(502 if data.get("reason") else 500, message, type_="server_error",
+                        code=data.get("reason"))
+    return f"data: {json.dumps(error.body(), ensure_ascii=False)}\n\n"

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from knowledge.guard_metrics import count_input_stripped
 from knowledge.models import (
     KeyResult,
 )
@@ -103,7 +104,10 @@ class NoNul(BaseModel):
         if found is not None:
             where = f" (at {'.'.join(map(str, found))})" if found else ""
             raise PydanticCustomError("string_nul", NUL_MESSAGE + "{where}", {"where": where})
-        return clean_value(value)
+        cleaned = clean_value(value)
+        if cleaned != value:
+            count_input_stripped("request_body")
+        return cleaned
 
 
 class Body(NoNul):

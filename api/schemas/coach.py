@@ -149,5 +149,11 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ready"] = "ready"
-    checks: dict[str, Literal["ok"]]
+    """200 from ``/readyz``: the database and the store serve. The model provider may not:
+    with its circuit breaker open the coach still answers (offline drafts, marked degraded),
+    so the status is ``degraded`` with the reason in ``detail``, not a 503."""
+
+    status: Literal["ready", "degraded"] = "ready"
+    checks: dict[str, Literal["ok", "offline", "open", "half_open"]] = Field(
+        description="database and store: ok; model: ok, offline (none configured), open or half_open (its breaker).")
+    detail: str | None = Field(None, description="Why the status is degraded.")

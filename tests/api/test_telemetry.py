@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import SecretStr
 
-from agent.llm import make_chat_model
+from agent.llm import make_chat_model, make_http_clients
 from agent.service import Coach
 from api.deps import get_coach
 from api.telemetry import JsonFormatter, tracing_requested
@@ -28,6 +28,7 @@ from knowledge.db import make_engine
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import Api
+from tests.conftest import FakeClock
 
 LLM = "http://llm.test/v1"
 USAGE = {"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333}
@@ -62,7 +63,8 @@ def llm() -> Iterator[respx.Route]:
 async def model_api(api: Api, settings: Settings, store: Store) -> AsyncIterator[Api]:
     llm_settings = settings.model_copy(update={
         "openai_base_url": LLM, "openai_api_key": SecretStr("sk-test"), "model_max_retries": 1})
-    chat_model = make_chat_model(llm_settings, http_client=httpx.Client(), http_async_client=httpx.AsyncClient())
+    sync_client, async_client = make_http_clients(llm_settings, timing=FakeClock().timing())
+    chat_model = make_chat_model(llm_settings, http_client=sync_client, http_async_client=async_client)
     engine = make_engine(settings.effective_database_url)
     coach = Coach(settings=llm_settings, engine=engine, store=store, chat_model=chat_model)
     api.app.dependency_overrides[get_coach] = lambda: coach
@@ -90,7 +92,7 @@ async def test_metrics_show_the_call_its_tokens_retries_and_route(model_api: Api
     assert calls >= 1
     assert grew("coach_model_tokens_total", task="agenda", kind="prompt") == USAGE["prompt_tokens"] * answered
     assert grew("coach_model_tokens_total", task="agenda", kind="completion") == USAGE["completion_tokens"] * answered
-    assert grew("coach_model_retries_total", task="agenda") == 1
+    assert grew("coach_model_retries_total", task="agenda", reason="provider_error") == 1
     assert grew("coach_degraded_answers_total", task="agenda") == 1
     assert grew("coach_http_requests_total", method="POST", route="/v1/coach/agenda", status="200") == 1
     assert _metric(after, "coach_http_request_duration_seconds_count", method="POST", route="/v1/coach/agenda") >= 1

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from agent.chat_text import t
+from agent.faults import reason_text
 from agent.schemas import AgendaRequest, AgendaResult, DevelopmentRequest
 from agent.service import Coach
 from knowledge.db import session_scope
@@ -243,9 +244,9 @@ async def test_when_the_model_fails_the_offline_router_answers_and_runs_the_task
                              thread_id=None, now=NOW)
 
     assert fake_llm.calls == 1, "the task runs on the offline drafter, not on the failing model"
-    assert reply.degraded and reply.degraded_reason is not None and reply.engine == "llm"
+    assert reply.degraded and reply.degraded_reason == "provider_error" and reply.engine == "llm"
     assert reply.task == "agenda"
-    assert reply.reply.startswith(t("degraded", "en"))
+    assert reply.reply.startswith(t("degraded", "en", reason=reason_text("provider_error", "en")))
     assert "Agenda for the one-on-one with Daan Visser (30 minutes):" in reply.reply
     assert reply.sources
 

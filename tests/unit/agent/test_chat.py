@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from agent.chat import ChatEvent
 from agent.chat_text import t
+from agent.faults import reason_text
 from agent.gather import gather
 from agent.offline import draft_offline
 from agent.schemas import SmartGoalRequest
@@ -218,8 +219,8 @@ async def test_a_model_failure_in_chat_is_answered_by_the_offline_coach_not_an_e
 ) -> None:
     fake_llm.then(fail(500, "boom"))
     reply = await coach.chat(principal=principal_of("sanne"), message="Hoi", thread_id=None, now=NOW)
-    assert reply.degraded and reply.degraded_reason == "server_error (HTTP 500)"
-    assert reply.reply.startswith(t("degraded", "nl"))
+    assert reply.degraded and reply.degraded_reason == "provider_error"
+    assert reply.reply.startswith(t("degraded", "nl", reason=reason_text("provider_error", "nl")))
     assert t("help", "nl") in reply.reply
 
 

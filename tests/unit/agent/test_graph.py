@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from agent.checks import run_checks
+from agent.faults import reason_text
 from agent.gather import gather
 from agent.offline import draft_offline
 from agent.output_guard import CANARY_LINE
@@ -203,18 +204,18 @@ async def test_invalid_json_gets_one_repair_then_the_offline_draft(
 
     assert fake_llm.calls == 2, "exactly one repair call"
     assert result.engine == "offline" and result.degraded
-    assert result.degraded_reason is not None and result.degraded_reason.startswith("invalid_output")
+    assert result.degraded_reason == "invalid_output"
     assert result.prompt_version == "offline" and result.model is None
-    assert any("invalid_output" in w for w in result.warnings)
+    assert any(reason_text("invalid_output", "en") in w for w in result.warnings)
     offline = draft_offline("smart_goal", request, evidence_of("smart_goal", request, principal))
     assert result.rewrite == offline.rewrite
 
 
 @pytest.mark.parametrize(
     ("reply", "reason"),
-    [(fail(429, "Rate limit reached"), "rate_limited (HTTP 429)"),
-     (fail(500, "boom"), "server_error (HTTP 500)"),
-     (timeout(), "timeout (no answer within 2 s)")],
+    [(fail(429, "Rate limit reached"), "provider_rate_limited"),
+     (fail(500, "boom"), "provider_error"),
+     (timeout(), "provider_timeout")],
     ids=["429", "500", "timeout"],
 )
 @pytest.mark.parametrize("task", TASKS)

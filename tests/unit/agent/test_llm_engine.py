@@ -17,6 +17,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from agent.llm import METHODS, ModelFailure, StructuredModel, make_chat_model, make_http_clients
+from agent.retry import ModelTransport, SyncModelTransport
 from knowledge.settings import Settings
 from tests.conftest import COMPLETIONS_URL, TEST_MODEL, FakeLLM, answer, completion, fail, say, timeout
 
@@ -67,11 +68,14 @@ def test_default_clients_carry_timeout_pool_limits_and_one_retry_owner(llm_setti
     assert isinstance(model.http_client, httpx.Client)
     assert model.http_async_client.timeout.read == 7.0
     assert model.http_async_client.timeout.connect == 7.0
-    pool = model.http_async_client._transport._pool  # type: ignore[attr-defined]
+    transport = model.http_async_client._transport  # type: ignore[attr-defined]
+    pool = transport.inner._pool
     assert pool._max_connections == 20 and pool._max_keepalive_connections == 10
-    # The OpenAI client is the one retry owner.
-    assert model.max_retries == 3
-    assert model.root_async_client.max_retries == 3
+    # The transport is the one retry owner; the OpenAI client does not retry at all.
+    assert isinstance(transport, ModelTransport) and transport.policy.max_retries == 3
+    assert isinstance(model.http_client._transport, SyncModelTransport)  # type: ignore[attr-defined]
+    assert model.max_retries == 0
+    assert model.root_async_client.max_retries == 0
 
 
 def test_a_base_url_alone_is_enough(llm_settings: Settings) -> None:
@@ -143,7 +147,7 @@ async def test_a_server_error_that_is_not_a_refusal_is_a_failure_not_a_fallback(
     engine = structured(chat_model)
     with pytest.raises(ModelFailure) as caught:
         await engine.generate(Verdict, MESSAGES)
-    assert caught.value.kind == "server_error" and caught.value.reason == "server_error (HTTP 500)"
+    assert caught.value.kind == "provider_error" and caught.value.reason == "provider_error (HTTP 500)"
     assert engine.refused == frozenset() and fake_llm.calls == 1
 
 
@@ -209,11 +213,12 @@ async def test_a_tool_call_with_broken_arguments_is_repaired(chat_model: Any, fa
 @pytest.mark.parametrize(
     ("reply", "kind", "reason"),
     [
-        (fail(429, "Rate limit reached"), "rate_limited", "rate_limited (HTTP 429)"),
-        (fail(500), "server_error", "server_error (HTTP 500)"),
-        (fail(503, "overloaded"), "server_error", "server_error (HTTP 503)"),
-        (fail(401, "bad key"), "http_error", "http_error (HTTP 401)"),
-        (timeout(), "timeout", "timeout (no answer within 2 s)"),
+        (fail(429, "Rate limit reached"), "provider_rate_limited", "provider_rate_limited (HTTP 429)"),
+        (fail(500), "provider_error", "provider_error (HTTP 500)"),
+        (fail(503, "overloaded"), "provider_error", "provider_error (HTTP 503)"),
+        (fail(401, "bad key"), "provider_unauthorized", "provider_unauthorized (HTTP 401)"),
+        (fail(400, "bad request"), "provider_rejected", "provider_rejected (HTTP 400)"),
+        (timeout(), "provider_timeout", "provider_timeout (no answer within 2 s)"),
     ],
 )
 async def test_http_failures_become_a_model_failure_with_a_reason(
@@ -224,24 +229,7 @@ async def test_http_failures_become_a_model_failure_with_a_reason(
         await structured(chat_model).generate(Verdict, MESSAGES)
     assert caught.value.kind == kind
     assert caught.value.reason == reason
-    assert fake_llm.calls == 1, "no retries of our own on top of the client's (max_retries=0 here)"
-
-
-async def test_the_openai_client_owns_the_retries(llm_settings: Settings, fake_llm: FakeLLM) -> None:
-    settings = llm_settings.model_copy(update={"model_max_retries": 2})
-    sync_client, async_client = make_http_clients(settings)
-    model = make_chat_model(settings, http_client=sync_client, http_async_client=async_client)
-    fast = {"retry-after-ms": "1"}
-    fake_llm.then(fail(429, **fast), fail(500, **fast), answer(GOOD))
-    assert await structured(model).generate(Verdict, MESSAGES) == Verdict(**GOOD)
-    assert fake_llm.calls == 3
-
-    fake_llm.then(fail(429, **fast), fail(429, **fast), fail(429, **fast))
-    with pytest.raises(ModelFailure):
-        await structured(model).generate(Verdict, MESSAGES)
-    assert fake_llm.calls == 6, "1 try + 2 client retries, nothing more"
-    await async_client.aclose()
-    sync_client.close()
+    assert fake_llm.calls == 1, "no retries at all with max_retries=0"
 
 
 async def test_plain_text_answers_pass_through(chat_model: Any, fake_llm: FakeLLM) -> None:
