@@ -60,14 +60,27 @@ def status_reason(status: int) -> Reason:
     return "provider_rejected"
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and its causes (the OpenAI client and LangChain each wrap transport errors)."""
+    out: list[BaseException] = []
+    while exc is not None and exc not in out and len(out) < 8:
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return out
+
+
 def failure_from(exc: BaseException, *, timeout_s: float | None = None) -> ModelFailure:
     """Translate a client error into a :class:`ModelFailure` (the retry owner has given up)."""
-    cause = exc.__cause__
-    if isinstance(exc, openai.APITimeoutError) or isinstance(exc, httpx.TimeoutException):
-        return ModelFailure("provider_timeout", f"no answer within {timeout_s:g} s" if timeout_s else "")
-    if isinstance(cause, CircuitOpen) or isinstance(exc, CircuitOpen):
+    chain = _chain(exc)
+
+    def seen(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(e, kinds) for e in chain)
+
+    if seen(CircuitOpen):
         return ModelFailure("provider_unavailable", "circuit open")
-    if isinstance(cause, MalformedBody) or isinstance(exc, MalformedBody | json.JSONDecodeError):
+    if seen(openai.APITimeoutError, httpx.TimeoutException):
+        return ModelFailure("provider_timeout", f"no answer within {timeout_s:g} s" if timeout_s else "")
+    if seen(MalformedBody, json.JSONDecodeError):
         return ModelFailure("provider_bad_response", "malformed JSON body")
     if isinstance(exc, openai.APIStatusError):
         return ModelFailure(status_reason(exc.status_code), f"HTTP {exc.status_code}")
@@ -75,11 +88,10 @@ def failure_from(exc: BaseException, *, timeout_s: float | None = None) -> Model
         return ModelFailure("refused", "content filter")
     if isinstance(exc, openai.LengthFinishReasonError):
         return ModelFailure("output_truncated", "finish_reason=length")
-    if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
-        if isinstance(cause, httpx.RemoteProtocolError) or isinstance(exc, httpx.RemoteProtocolError):
-            return ModelFailure("stream_interrupted", "the connection closed mid-answer")
-        return ModelFailure("provider_unavailable", type(cause or exc).__name__)
-    return ModelFailure("provider_unavailable", type(exc).__name__)
+    if seen(httpx.RemoteProtocolError):
+        return ModelFailure("stream_interrupted", "the connection closed mid-answer")
+    cause = chain[-1]
+    return ModelFailure("provider_unavailable", type(cause).__name__)
 
 
 MODEL_ERRORS: tuple[type[BaseException], ...] = (openai.OpenAIError, httpx.TransportError, json.JSONDecodeError)

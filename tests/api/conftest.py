@@ -87,6 +87,10 @@ class FakeCoach:
         self.calls += 1
         raise AssertionError("the coach must not run in this test")
 
+    def provider_status(self) -> None:
+        """No model configured (``/readyz`` says ``model: offline``)."""
+        return None
+
 
 @dataclass
 class Ids:
