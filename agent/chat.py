@@ -51,6 +51,8 @@ from tools.errors import NotVisible
 log = logging.getLogger(__name__)
 
 TaskRunner = Callable[[Task, Request], Awaitable[Result]]
+CHAT_ERRORS: tuple[type[BaseException], ...] = (*MODEL_ERRORS, ModelFailure)
+"""A failed model call in a chat turn: the client's errors and an answer it did not finish."""
 LEAK = "system_prompt_leak"
 """The degraded reason of a reply that leaked the system prompt and was replaced."""
 MAX_TOOL_ROUNDS = 4
@@ -243,7 +245,7 @@ async def call_model(state: ChatState, runtime: Runtime[ChatContext]) -> dict[st
     try:
         reply = await model.ainvoke([SystemMessage(ctx.system), *_window(messages)])
         unfinished(reply)
-    except (*MODEL_ERRORS, ModelFailure) as exc:
+    except CHAT_ERRORS as exc:
         failure = exc if isinstance(exc, ModelFailure) else failure_from(exc)
         log.warning("chat model failed (%s); the offline router answers", failure.reason)
         # The half answer (streamed tokens, a cut tool call) is dropped: the thread keeps the

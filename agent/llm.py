@@ -35,7 +35,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from agent.breaker import CircuitBreaker, breaker_for
-from agent.faults import MODEL_ERRORS, ModelFailure, failure_from
+from agent.faults import MODEL_ERRORS, ModelFailure, Reason, failure_from
 from agent.prompts.common import JSON_MODE_INSTRUCTION, REPAIR_INSTRUCTION
 from agent.prompts.data import escape
 from agent.retry import ModelTransport, RetryPolicy, SyncModelTransport, Timing
@@ -264,7 +264,7 @@ class StructuredModel:
             try:
                 return await self._attempt(method, schema, with_appended(messages, repair))
             except OutputInvalid as second:
-                kind = "output_truncated" if second.truncated else "invalid_output"
+                kind: Reason = "output_truncated" if second.truncated else "invalid_output"
                 raise ModelFailure(kind, second.problem[:300]) from None
 
     async def _attempt(self, method: Method, schema: type[T], messages: Sequence[BaseMessage]) -> T:

@@ -612,7 +612,8 @@ async def test_openapi_describes_the_pdf_upload(api: Api) -> None:
 async def test_health_and_readiness(api: Api, monkeypatch: Any) -> None:
     assert (await api.client.get("/healthz")).json() == {"status": "ok"}
     r = await api.client.get("/readyz")
-    assert r.json() == {"status": "ready", "checks": {"database": "ok", "store": "ok", "model": "offline"}, "detail": None}
+    assert r.json() == {"status": "ready", "checks": {"database": "ok", "store": "ok", "model": "offline"},
+                        "detail": None}
 
     def down() -> None:
         raise ConnectionError("chroma down")
