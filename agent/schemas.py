@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from agent.faults import Reason
 from agent.schemas_notes import NoteActionItem as NoteActionItem
 from agent.schemas_notes import NoteDecision as NoteDecision
 from agent.schemas_notes import NotesDraft as NotesDraft
@@ -22,7 +23,6 @@ from agent.schemas_notes import NotesRequest as NotesRequest
 from agent.schemas_notes import NoteTopic as NoteTopic
 
 # The shared vocabulary lives at the bottom of the stack; re-exported here beside the schemas.
-from agent.faults import Reason
 from knowledge.vocabulary import Id as Id
 from knowledge.vocabulary import Language as Language
 from knowledge.vocabulary import Source as Source
