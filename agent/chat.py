@@ -24,6 +24,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
+from agent.chat_notes import notes_tool
 from agent.chat_router import Memory, Pending, TaskMemory, route_message
 from agent.chat_text import t
 from agent.faults import MODEL_ERRORS, ModelFailure, Reason, failure_from, reason_text
@@ -141,7 +142,7 @@ def _lookup(ctx: CoachContext, person: str | None, *, directory: bool = False) -
 
 
 def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
-    """The four coach tasks as tools for one chat turn, run as ``ctx.principal``."""
+    """The coach tasks as tools for one chat turn, run as ``ctx.principal`` (notes: :mod:`agent.chat_notes`)."""
 
     async def run(task: Task, build: Callable[[], Request]) -> str:
         try:
@@ -207,7 +208,8 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         return await run("development", lambda: DevelopmentRequest(
             employee_id=employee_id, focus=focus, language=language))
 
-    tools: list[BaseTool] = [check_smart_goal, prepare_conversation, phrase_feedback, suggest_development]
+    tools: list[BaseTool] = [check_smart_goal, prepare_conversation, phrase_feedback, suggest_development,
+                             notes_tool(ctx, run_task)]
     for one in tools:
         one.handle_validation_error = True
     return tools

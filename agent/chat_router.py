@@ -26,6 +26,7 @@ from typing import Any, TypedDict, cast
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from agent.chat_notes import ask_for_notes, confirm_save, pending_save, render_notes
 from agent.chat_text import (
     names_list,
     render_agenda,
@@ -44,6 +45,8 @@ from agent.schemas import (
     FeedbackRequest,
     FeedbackResult,
     Language,
+    NotesRequest,
+    NotesResult,
     Request,
     Result,
     SmartGoalRequest,
@@ -84,6 +87,8 @@ class Pending(TypedDict, total=False):
     minutes: int | None
     payload: str | None
     person_id: str | None
+    save: dict[str, Any] | None
+    """A notes result waiting for an explicit "save" (agent.chat_notes.pending_save)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +216,9 @@ async def _route(turn: _Turn) -> Routed:
                            "payload": ask.payload})
 
     intent: str | None = ask.intent
+    if intent == "confirm":
+        # Only the message right after a notes result can save it: pending lasts one turn.
+        return turn.reply(await confirm_save(turn.ctx, pending.get("save"), lang))
     if intent is None and pending.get("intents") and len(pending["intents"]) == 1:
         intent = pending["intents"][0]
     if intent is None and memory.last_task is not None and (ask.minutes or ask.kind or named):
@@ -225,6 +233,8 @@ async def _route(turn: _Turn) -> Routed:
     # What the earlier messages already said, when this one continues them.
     continuing = pending if intent in pending.get("intents", []) else {}
     last = memory.last_task if memory.last_task is not None and memory.last_task["task"] == intent else None
+    if intent == "notes":
+        return await _notes(turn, named, continuing, last)
     if intent in SUBJECT_INTENTS:
         return await _about_subject(turn, intent, named, continuing, last)
     if intent == "feedback":
@@ -243,7 +253,7 @@ def _pick_subject(
     keep: Pending = {"intents": [intent], "kind": ask.kind or continuing.get("kind"),
                      "minutes": ask.minutes or continuing.get("minutes"),
                      "payload": ask.payload or continuing.get("payload")}
-    if not turn.has_reports and intent == "agenda":
+    if not turn.has_reports and intent in ("agenda", "notes"):
         me = by_id.get(turn.me or "")
         if me is not None:
             return me  # an employee prepares their own side of a conversation, whoever it is with
@@ -314,6 +324,20 @@ async def _feedback(turn: _Turn, continuing: Pending) -> Routed:
         text=notes[:5000], recipient_id=recipient.id if recipient else None, language=lang))
 
 
+async def _notes(turn: _Turn, named: list[PersonView], continuing: Pending, last: TaskMemory | None) -> Routed:
+    lang, ask = turn.language, turn.ask
+    subject = _pick_subject(turn, "notes", named, continuing, last)
+    if isinstance(subject, Routed):
+        return subject
+    text = ask.payload or continuing.get("payload")
+    if text is None or len(text.strip()) < 3:
+        return turn.asked(ask_for_notes(lang), {"intents": ["notes"], "person_id": subject.id})
+    request = NotesRequest(employee_id=subject.id, text=text[:20_000], kind=ask.kind or "one_on_one", language=lang)
+    return await _run(turn, "notes", subject, lambda: request,
+                      keep=lambda result: {"intents": ["confirm"], "save": pending_save(result, request)}
+                      if isinstance(result, NotesResult) else None)
+
+
 async def _smart_goal(turn: _Turn) -> Routed:
     text = turn.ask.payload or turn.text
     if len(text.strip()) < 3:
@@ -321,7 +345,8 @@ async def _smart_goal(turn: _Turn) -> Routed:
     return await _run(turn, "smart_goal", None, lambda: SmartGoalRequest(text=text[:2000], language=turn.language))
 
 
-async def _run(turn: _Turn, task: Task, subject: PersonView | None, build: Callable[[], Request]) -> Routed:
+async def _run(turn: _Turn, task: Task, subject: PersonView | None, build: Callable[[], Request],
+               keep: Callable[[Result], Pending | None] | None = None) -> Routed:
     lang = turn.language
     if turn.run_task is None:
         return turn.reply(t("help", lang))
@@ -337,11 +362,11 @@ async def _run(turn: _Turn, task: Task, subject: PersonView | None, build: Calla
     memory: TaskMemory = {"task": task, "request": request.model_dump(mode="json"),
                           "subject_id": subject.id if subject else None}
     return Routed(text=_render(result, subject), language=lang, sources=list(result.sources), last_task=memory,
-                  task=task)
+                  task=task, pending=keep(result) if keep is not None else None)
 
 
 def _render(result: Result, subject: PersonView | None) -> str:
-    if isinstance(result, AgendaResult | DevelopmentResult) and subject is None:
+    if isinstance(result, AgendaResult | DevelopmentResult | NotesResult) and subject is None:
         raise ValueError(f"a {type(result).__name__} is rendered for a subject, and none was given")
     if isinstance(result, AgendaResult):
         return render_agenda(result, cast(PersonView, subject))
@@ -349,6 +374,8 @@ def _render(result: Result, subject: PersonView | None) -> str:
         return render_development(result, cast(PersonView, subject))
     if isinstance(result, FeedbackResult):
         return render_feedback(result)
+    if isinstance(result, NotesResult):
+        return render_notes(result, cast(PersonView, subject))
     if isinstance(result, SmartGoalResult):
         return render_smart(result)
     raise TypeError(f"no chat rendering for a {type(result).__name__}")

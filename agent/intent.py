@@ -7,20 +7,27 @@ a colon (the goal or the feedback notes), and whether the message names someone
 ("with Daan", "Daan's", "voor Daan"), so that a name nobody matches can be answered without
 repeating it. Which person that is, is decided by the chat router among the people the
 principal may see, never here.
+
+The words are data, one file per language: ``knowledge/i18n/locales/<lang>/_intents.yaml``
+(cue patterns with weights, conversation kinds, minute and hour words, the prepositions
+before a name and the capitalised words that are not names). Every language's cues apply to
+every message; adding a language is adding its file (docs/LANGUAGES.md).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Any, Literal, cast, get_args
 
 from agent.schemas import ConversationKind
+from knowledge.i18n import supported_languages, word_data
 
-IntentKind = Literal["agenda", "feedback", "smart_goal", "development", "review", "open_items", "notes"]
-INTENTS: tuple[IntentKind, ...] = ("agenda", "feedback", "smart_goal", "development", "review", "open_items",
-                                   "notes")
+IntentKind = Literal["agenda", "feedback", "smart_goal", "development", "review", "open_items", "notes", "confirm"]
+INTENTS: tuple[IntentKind, ...] = get_args(IntentKind)
 
 
 def fold(text: str) -> str:
@@ -29,72 +36,61 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-_ONE_ON_ONE = r"\b1[-: ]?on[-: ]?1s?\b|\b1:1s?\b|\bone[- ]on[- ]ones?\b|\b1[- ]op[- ]1\b|\been[- ]op[- ]een\b"
+# --- the word data of every language (locales/<lang>/_intents.yaml) -------------------------
 
-# (pattern over the folded text, weight). Several hits add up.
-_CUES: dict[IntentKind, tuple[tuple[str, int], ...]] = {
-    "agenda": (
-        (r"\bprepar\w*|\bprep\b|\bagenda\b|\bvoorbereid\w*|\bvoor te bereiden\b|\bbereid\b.*\bvoor\b", 2),
-        (_ONE_ON_ONE, 1),
-        (r"\bcheck[- ]?ins?\b|\bmeeting\b|\bconversation\b|\btalk\b|\w*gesprek\w*|\boverleg\b", 1),
-    ),
-    "feedback": (
-        (r"\bfeedback\b|\bsbi\b|\bcompliment\w*|\bkritiek\b|\bcriticism\b", 2),
-        (r"\b(?:re)?phras\w*|\b(?:her)?formuler\w*|\bword(?:ing)?\b|\bverwoord\w*|\bverbeter\w*|\bimprove\b", 1),
-    ),
-    "smart_goal": (
-        (r"\bgoals?\b|\bdoel(?:en|stellinge?n?)?\b|\bokrs?\b|\bobjectives?\b|\bkey results?\b|\bkernresultat\w*", 2),
-        (r"\bsmart\b|\brewrite\b|\bherschrijf\b|\bherschrijven\b|\bmeasurable\b|\bmeetbaar\b|\bcheck (?:my|this)\b", 1),
-    ),
-    "development": (
-        (r"\bdevelopment\b|\bdevelop\b|\bontwikkel\w*|\bgrowth\b|\bgroei\w*", 2),
-        (r"\blearn\w*|\btraining\w*|\bcourses?\b|\bleer\w*|\bleren\b|\bcursus\w*|\bopleiding\w*|\bskills?\b", 1),
-    ),
-    "review": (
-        (r"\b(?:draft|write|writing)\b.{0,40}\breview\b|\breview draft\b|\b(?:year[- ]end|performance|annual|self)"
-         r"[- ]review\b|\bjaarbeoordeling\b|\bbeoordeling\b|\bjaarevaluatie\b|\bzelfevaluatie\b", 3),
-    ),
-    "open_items": (
-        (r"\bwhat(?:'?s| is) (?:still |now )?open\b|\bopen (?:action )?items?\b|\baction items?\b"
-         r"|\bwhat did we agree\b|\bwhat we agreed\b|\bagreed\b|\bagreements?\b|\bfollow[- ]ups?\b", 3),
-        (r"\bafspraken\b|\bafgesproken\b|\bstaat er (?:nog )?open\b|\bopenstaand\w*|\bactiepunt\w*|\bto-?dos?\b", 3),
-    ),
-    "notes": (
-        (r"\b(?:my|the|these|our) notes\b|\bnotes (?:from|of|on)\b|\btranscript\b|\bminutes of\b", 4),
-        (r"\b(?:mijn|de|onze|deze) (?:aantekeningen|notities)\b|\baantekeningen\b|\bnotities\b|\bverslag\b"
-         r"|\bnotulen\b|\btranscriptie\b", 4),
-    ),
-}
-_COMPILED = {intent: tuple((re.compile(p), w) for p, w in cues) for intent, cues in _CUES.items()}
+def _data() -> list[dict[str, Any]]:
+    return [word_data(lang, "intents") for lang in supported_languages()]
 
-# Conversation kinds, most specific first.
-_KINDS: tuple[tuple[ConversationKind, re.Pattern[str]], ...] = (
-    ("development", re.compile(r"\bdevelopment (?:conversation|talk|meeting|chat)\b|\bontwikkelgesprek\w*"
-                               r"|\bloopbaangesprek\w*|\bcareer (?:conversation|talk)\b")),
-    ("review", re.compile(r"\breview (?:conversation|talk|meeting)\b|\b(?:performance|annual|year[- ]end) review\b"
-                          r"|\bbeoordelingsgesprek\w*|\bjaargesprek\w*|\bfunctioneringsgesprek\w*"
-                          r"|\bevaluatiegesprek\w*")),
-    ("check_in", re.compile(r"\bcheck[- ]?ins?\b|\bvoortgangsgesprek\w*")),
-    ("one_on_one", re.compile(_ONE_ON_ONE)),
-)
-_MINUTES = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:min(?:ute)?s?|minuten|minuut|mins|m)\b")
-_HOURS = re.compile(r"\b(?:(an|one|een|1)|(half an|a half|een half|half)|(two|twee|2)"
-                    r"|(1[.,]5|anderhalf|one and a half))\s*(?:hours?|uur|uren)\b")
-_HOUR_MINUTES = {1: 60, 2: 30, 3: 120, 4: 90}
 
-# Someone named after a preposition, or with a possessive: "with Daan", "Daan's", "voor Daan".
-_NAMED = re.compile(
-    r"\b(?:with|for|about|of|to|on|met|voor|over|van|aan|bij)\s+(?!I\b)([A-Z][\w'’-]+(?:\s+(?:van\s+der|van|de|el|der|[A-Z][\w'’-]+))*)"
-    r"|\b([A-Z][\w-]+)['’]s\b"
-)
-_NOT_NAMES = frozenset(fold(w) for w in (
-    "I", "AI", "OKR", "OKRs", "SMART", "SBI", "GROW", "Q1", "Q2", "Q3", "Q4", "HR", "Monday", "Tuesday",
-    "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May",
-    "June", "July", "August", "September", "October", "November", "December", "English", "Dutch", "Nederlands",
-    "Engels", "Maandag", "Dinsdag", "Woensdag", "Donderdag", "Vrijdag", "Me", "Mij", "My", "Mijn", "Ik", "Jij",
-    "You", "Coach", "Hoi", "Hi", "Hello", "Hallo", "Thanks", "Dank", "The", "De", "Het", "Een", "A", "An", "This",
-    "That", "Deze", "Dit",
-))
+def _any(patterns: Sequence[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!x)x")
+
+
+@cache
+def _cues() -> dict[str, tuple[tuple[re.Pattern[str], int], ...]]:
+    """Intent -> (pattern, weight) over the folded text, from every language. Several hits add up."""
+    cues: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+    for data in _data():
+        for intent, entries in (data.get("intents") or {}).items():
+            cues.setdefault(str(intent), []).extend((re.compile(str(p)), int(w)) for w, p in entries)
+    return {intent: tuple(found) for intent, found in cues.items()}
+
+
+@cache
+def _kinds() -> tuple[tuple[ConversationKind, re.Pattern[str]], ...]:
+    """Conversation kinds, most specific first (the first language's order)."""
+    merged: dict[str, list[str]] = {}
+    for data in _data():
+        for kind, patterns in (data.get("kinds") or {}).items():
+            merged.setdefault(str(kind), []).extend(str(p) for p in patterns)
+    return tuple((as_kind(kind), _any(patterns)) for kind, patterns in merged.items())
+
+
+def as_kind(value: str) -> ConversationKind:
+    for kind in get_args(ConversationKind):
+        if kind == value:
+            return cast(ConversationKind, kind)
+    raise ValueError(f"_intents.yaml names an unknown conversation kind {value!r}")
+
+
+@cache
+def _lengths() -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], int], ...]]:
+    words = sorted({str(w) for data in _data() for w in data.get("minutes") or ()}, key=len, reverse=True)
+    minutes = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:" + "|".join(map(re.escape, words)) + r")\b")
+    hours = tuple((re.compile(str(p)), int(m)) for data in _data() for p, m in data.get("hours") or ())
+    return minutes, hours
+
+
+@cache
+def _names() -> tuple[re.Pattern[str], frozenset[str]]:
+    """Someone named after a preposition, or with a possessive: "with Daan", "Daan's", "voor Daan"."""
+    words = [str(w) for data in _data() for w in (data.get("names") or {}).get("prepositions") or ()]
+    named = re.compile(
+        r"\b(?:" + "|".join(map(re.escape, words)) + r")\s+(?!I\b)"
+        r"([A-Z][\w'’-]+(?:\s+(?:van\s+der|van|de|el|der|[A-Z][\w'’-]+))*)|\b([A-Z][\w-]+)['’]s\b"
+    )
+    not_names = frozenset(fold(str(w)) for data in _data() for w in (data.get("names") or {}).get("not_names") or ())
+    return named, not_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +122,10 @@ class Ask:
 def scores(text: str) -> dict[IntentKind, int]:
     """Each intent's cue score for ``text`` (0 for no cue)."""
     folded = fold(text)
+    cues = _cues()
     out: dict[IntentKind, int] = {}
-    for intent, cues in _COMPILED.items():
-        out[intent] = sum(weight for pattern, weight in cues if pattern.search(folded))
+    for intent in INTENTS:
+        out[intent] = sum(weight for pattern, weight in cues.get(intent, ()) if pattern.search(folded))
     kind = conversation_kind(text)
     if kind is not None and out["agenda"]:
         out["agenda"] += 2  # "development conversation", "review meeting": prepare a conversation
@@ -143,7 +140,7 @@ def scores(text: str) -> dict[IntentKind, int]:
 
 def conversation_kind(text: str) -> ConversationKind | None:
     folded = fold(text)
-    for kind, pattern in _KINDS:
+    for kind, pattern in _kinds():
         if pattern.search(folded):
             return kind
     return None
@@ -152,26 +149,24 @@ def conversation_kind(text: str) -> ConversationKind | None:
 def meeting_minutes(text: str) -> int | None:
     """The meeting length named in ``text``: "45 minutes", "45 min", "een uur", "half an hour"."""
     folded = fold(text)
-    found = _MINUTES.search(folded)
+    minutes, hours = _lengths()
+    found = minutes.search(folded)
     if found:
         return int(found.group(1))
-    hours = _HOURS.search(folded)
-    if hours:
-        group = next(i for i in range(1, 5) if hours.group(i))
-        return _HOUR_MINUTES[group]
-    return None
+    return next((length for pattern, length in hours if pattern.search(folded)), None)
 
 
 def names_someone(text: str) -> bool:
     """Whether ``text`` names a person: a capitalised word inside a sentence, or after "with",
     "voor", ... or before "'s" (not I, acronyms, days or months)."""
-    for found in _NAMED.finditer(text):
+    named, not_names = _names()
+    for found in named.finditer(text):
         name = (found.group(1) or found.group(2) or "").split()[0]
-        if fold(name) not in _NOT_NAMES:
+        if fold(name) not in not_names:
             return True
     for sentence in re.split(r"[.!?\n]+", text):
         for word in re.findall(r"[\w'’-]+", sentence)[1:]:
-            if re.fullmatch(r"[A-Z][a-z][\w'’-]*", word) and fold(word) not in _NOT_NAMES:
+            if re.fullmatch(r"[A-Z][a-z][\w'’-]*", word) and fold(word) not in not_names:
                 return True
     return False
 
