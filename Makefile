@@ -32,7 +32,7 @@ bench-test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy agent tools knowledge api evals
+	$(BIN)/mypy agent tools knowledge api evals tests
 
 eval: $(STAMP)
 	$(BIN)/coach eval --engine offline --out eval-out

@@ -170,10 +170,10 @@ def run(embedder_key: str, queries: list[BenchQuery], *, use_language: bool, ver
         print(f"   {len(queries)} queries, {per_query_ms:.0f} ms per search")
 
     groups: dict[str, dict[str, list[tuple[BenchQuery, list[str]]]]] = defaultdict(lambda: defaultdict(list))
-    for mode, rows in results.items():
+    for mode_name, rows in results.items():
         for q, labels in rows:
             for group in ("overall", f"kind={q.kind}", f"lang={q.language}"):
-                groups[group][mode].append((q, labels))
+                groups[group][mode_name].append((q, labels))
     table = {group: {mode: score(rows) for mode, rows in by_mode.items()} for group, by_mode in groups.items()}
     header = f"   {'':26s}" + "".join(f"{mode + ' R@3':>13s}{'MRR':>7s}" for mode in MODES)
     print(header)

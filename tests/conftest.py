@@ -67,7 +67,7 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
 @pytest.fixture(autouse=True, scope="session")
 def no_network() -> Iterator[None]:
     """Refuse any non-loopback connection for the whole run (respx mocks never reach sockets)."""
-    socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+    socket.socket.connect = _loopback_only  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

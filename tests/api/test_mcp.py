@@ -38,12 +38,13 @@ TOOL_NAMES = set(TASK_TOOLS) | set(RECORD_TOOLS)
 
 def _arguments(name: str, template: Template, subject: str = "daan") -> dict[str, Any]:
     person = template.ids.people[subject]
-    return {
+    arguments: dict[str, dict[str, Any]] = {
         "prepare_conversation": {"employee_id": person, "minutes": 30, "language": "en"},
         "rewrite_smart_goal": {"text": "Get better at presenting to clients", "language": "en"},
         "phrase_feedback": {"text": "You always interrupt in meetings", "language": "en"},
         "suggest_development_actions": {"employee_id": person, "language": "en"},
-    }.get(name, {})
+    }
+    return arguments.get(name, {})
 
 
 @pytest.fixture

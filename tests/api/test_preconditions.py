@@ -83,13 +83,14 @@ async def test_a_stale_if_match_gets_412_and_changes_nothing(api: Api, db: Sessi
 @pytest.mark.parametrize("route", ["person", "team", "conversation", "action_item", "development_action"])
 async def test_if_match_guards_every_patch(api: Api, route: str) -> None:
     ids = api.ids
-    url, actor, change = {
+    cases: dict[str, tuple[str, str, dict[str, Any]]] = {
         "person": (f"/v1/people/{ids.people['daan']}", "marieke", {"name": "Daan V."}),
         "team": (f"/v1/teams/{ids.platform_team}", "marieke", {"name": "Platform Engineering"}),
         "conversation": (f"/v1/conversations/{ids.daan_conversation}", "femke", {"notes": "Updated notes."}),
         "action_item": ("", "femke", {"done": True}),
         "development_action": (f"/v1/development-actions/{ids.daan_action}", "daan", {"title": "Lead a postmortem"}),
-    }[route]
+    }
+    url, actor, change = cases[route]
     if route == "action_item":
         created = await api.post(f"/v1/conversations/{ids.daan_conversation}/action-items", "femke",
                                  {"text": "Share the rota draft"})
@@ -192,7 +193,8 @@ async def test_idempotency_keys_expire(api: Api, db: Session) -> None:
 
 @pytest.mark.parametrize("key", [b"", b"x" * 256, b"tab\tkey", "sleutel-ß".encode()])
 async def test_a_malformed_idempotency_key_is_refused(api: Api, key: bytes) -> None:
-    headers: dict[str, str | bytes] = {**api.headers("femke"), "Idempotency-Key": key}
+    headers: dict[bytes, bytes] = {k.encode(): v.encode() for k, v in api.headers("femke").items()}
+    headers[b"Idempotency-Key"] = key
     r = await api.client.post("/v1/feedback", json=feedback_body(api), headers=headers)
     assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)
 

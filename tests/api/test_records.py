@@ -334,8 +334,9 @@ def _about(db: Session, pid: str) -> dict[str, int]:
 
 async def _index_daan(api: Api, db: Session) -> int:
     daan = api.ids.people["daan"]
-    records = [*db.exec(select(Conversation).where(Conversation.employee_id == daan)).all(),
-               *db.exec(select(Feedback).where(Feedback.recipient_id == daan)).all()]
+    records: list[Conversation | Feedback] = [
+        *db.exec(select(Conversation).where(Conversation.employee_id == daan)).all(),
+        *db.exec(select(Feedback).where(Feedback.recipient_id == daan)).all()]
     index_records(api.app.state.store, records)
     return api.app.state.store.count("records", where=field_is("subject_id", daan))
 
@@ -399,7 +400,7 @@ async def test_erase_is_all_or_nothing_in_the_database(api: Api, db: Session) ->
 
 
 async def test_erase_finishes_on_retry_when_the_store_fails(api: Api, db: Session, monkeypatch: Any) -> None:
-    from chromadb.errors import ChromaError
+    from chromadb.errors import InternalError
 
     daan = api.ids.people["daan"]
     assert await _index_daan(api, db) > 0
@@ -409,7 +410,7 @@ async def test_erase_finishes_on_retry_when_the_store_fails(api: Api, db: Sessio
 
     def delete(*args: Any, **kwargs: Any) -> None:
         if outage["on"]:
-            raise ChromaError("chroma down")
+            raise InternalError("chroma down")
         real_delete(*args, **kwargs)
 
     monkeypatch.setattr(store, "delete", delete)

@@ -135,7 +135,7 @@ def server(settings: Settings, store: Store, upstream: Upstream, template: Templ
 
 async def _events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     """Parse an SSE stream into (event, data) pairs as they arrive."""
-    event, data = "message", []
+    event, data = "message", list[str]()
     async for line in response.aiter_lines():
         if line == "":
             if data:

@@ -41,7 +41,7 @@ def _install_stall() -> None:
             marker.write_text("stalled after the store write")
             time.sleep(STALL_S)
 
-    Store.upsert = upsert  # type: ignore[method-assign]
+    Store.upsert = upsert  # type: ignore[method-assign,assignment]
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ class Chat:
     """One principal's thread: ``await chat("...")`` sends a message on it."""
 
     def __init__(self, coach: Coach, principal: Principal) -> None:
-        self.coach, self.principal, self.thread_id = coach, principal, None
+        self.coach, self.principal = coach, principal
+        self.thread_id: str | None = None
 
     async def __call__(self, message: str) -> Any:
         reply = await self.coach.chat(principal=self.principal, message=message, thread_id=self.thread_id, now=NOW)

@@ -191,7 +191,8 @@ def assert_store_matches_database(data_dir: Path) -> dict[str, int]:
     engine = make_engine(settings.effective_database_url)
     store = open_store(settings)
     with Session(engine) as session:
-        records = [*session.exec(select(Conversation)).all(), *session.exec(select(Feedback)).all()]
+        records: list[Conversation | Feedback] = [*session.exec(select(Conversation)).all(),
+                                                  *session.exec(select(Feedback)).all()]
         docs = session.exec(select(PolicyDocument)).all()
         stored: dict[str, set[str]] = {}
         for chunk in store.get("records"):

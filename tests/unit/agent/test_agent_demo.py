@@ -75,6 +75,7 @@ async def test_every_demo_agenda_cites_only_real_visible_records_and_carries_eve
             request = AgendaRequest(employee_id=demo_person_id(report), kind=kind)
             result = await coach.run("agenda", request, principal=principal, now=NOW)
             assert isinstance(result, AgendaResult)
+            assert isinstance(result, AgendaResult)
             assert result.engine == "offline" and not result.degraded
             cited = [*result.sources, *(s for item in result.items for s in item.sources)]
             assert cited, report
@@ -95,11 +96,12 @@ async def test_the_demo_agendas_carry_the_known_open_items(
 ) -> None:
     result = await coach.run("agenda", AgendaRequest(employee_id=demo_person_id("daan")),
                              principal=principal_of("femke"), now=NOW)
-    carried = {s.id for item in result.items for s in item.sources}  # type: ignore[attr-defined]
+    assert isinstance(result, AgendaResult)
+    carried = {s.id for item in result.items for s in item.sources}
     for key in ("a-daan-4-oncall", "a-daan-4-buddy", "a-daan-4-thresholds"):
         assert demo_id("act", key) in carried
     assert demo_id("act", "a-daan-1-goal") not in carried, "done items are not carried over"
-    text = " ".join(f"{i.title} {i.why} {' '.join(i.questions)}" for i in result.items)  # type: ignore[attr-defined]
+    text = " ".join(f"{i.title} {i.why} {' '.join(i.questions)}" for i in result.items)
     assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in text.upper(), "stored text is data, never followed"
 
 
@@ -108,7 +110,8 @@ async def test_a_private_conversation_never_reaches_the_employee(
 ) -> None:
     result = await coach.run("agenda", AgendaRequest(employee_id=demo_person_id("bram")),
                              principal=principal_of("bram"), now=NOW)
-    cited = {s.id for item in result.items for s in item.sources}  # type: ignore[attr-defined]
+    assert isinstance(result, AgendaResult)
+    cited = {s.id for item in result.items for s in item.sources}
     assert demo_id("conv", "c-bram-3") not in cited and demo_id("act", "a-bram-3-incidents") not in cited
 
 
@@ -117,6 +120,7 @@ async def test_the_thin_history_person_gets_no_invented_history(
 ) -> None:
     result = await coach.run("agenda", AgendaRequest(employee_id=PLANTED["thin_history_person"]),
                              principal=principal_of("femke"), now=NOW)
+    assert isinstance(result, AgendaResult)
     assert isinstance(result, AgendaResult)
     cited = {s.type for item in result.items for s in item.sources}
     assert not cited & {"conversation", "action_item", "feedback"}, "there are none to cite"
@@ -133,6 +137,7 @@ async def test_the_planted_personality_label_feedback_is_flagged(
         notes, recipient = planted.text, planted.recipient_id
     result = await coach.run("feedback", FeedbackRequest(text=notes, recipient_id=recipient, intent="constructive"),
                              principal=principal_of("liam"), now=NOW)
+    assert isinstance(result, FeedbackResult)
     assert isinstance(result, FeedbackResult)
     kinds = {i.kind for i in result.issues}
     assert {"personality_label", "absolute"} <= kinds
@@ -153,6 +158,7 @@ async def test_a_vague_demo_goal_fails_measurable_and_time_bound_with_questions(
         assert goal is not None
         text = goal.title
     result = await coach.run("smart_goal", SmartGoalRequest(text=text), principal=principal_of(author), now=NOW)
+    assert isinstance(result, SmartGoalResult)
     assert isinstance(result, SmartGoalResult)
     verdicts = {v.criterion: v.verdict for v in result.criteria}
     assert verdicts["measurable"] == "fail" and verdicts["time_bound"] == "fail", verdicts

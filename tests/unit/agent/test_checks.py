@@ -256,6 +256,7 @@ def test_unknown_source_is_an_error_and_is_repaired(language: Language) -> None:
     report = run_checks("agenda", bad, request, evidence)
     assert [(i.code, i.path) for i in report.errors] == [("unknown_source", "items[1].sources[1]")]
     fixed, warnings = repair("agenda", bad, request, evidence, report)
+    assert isinstance(fixed, AgendaDraft)
     assert run_checks("agenda", fixed, request, evidence).ok
     expected = ("removed citation to unknown goal goal_made_up" if language == "en"
                 else "verwijzing naar onbekend doel goal_made_up verwijderd")
@@ -845,9 +846,10 @@ def test_an_action_from_a_cited_guide_is_not_invented() -> None:
 def test_three_actions_must_mix_categories(language: Language) -> None:
     _, request, evidence = development_case(language)
     tie = ("goal", "goal_api") if language == "en" else ("goal", "goal_portal")
+    why, indicator = ("Serves the goal.", "A visible result.") if language == "en" else (
+        "Dient het doel.", "Een zichtbaar resultaat.")
     formal = DevelopmentDraft(actions=[
-        action(a.title[language], "formal", a.id, tie,
-               **({} if language == "en" else {"why": "Dient het doel.", "indicator": "Een zichtbaar resultaat."}))
+        action(a.title[language], "formal", a.id, tie, why=why, indicator=indicator)
         for a in catalogue() if a.category == "formal"
     ], summary="-")
     assert codes(run_checks("development", formal, request, evidence)) == {"category_mix"}
@@ -969,6 +971,7 @@ def test_repair_fixes_a_broken_agenda(language: Language) -> None:
             "little_history_wrong"} <= codes(report)
 
     fixed, warnings = repair("agenda", broken, request, evidence, report)
+    assert isinstance(fixed, AgendaDraft)
     assert run_checks("agenda", fixed, request, evidence).ok
     assert sum(i.minutes for i in fixed.items) == request.minutes and fixed.little_history is False
     marker = "open action item" if language == "en" else "actiepunt"
@@ -983,6 +986,7 @@ def test_repair_rescales_minutes_and_marks_little_history(language: Language) ->
     broken = AgendaDraft(items=[item("Start", 20, why="-", questions=ask),
                                 item("Check-out", 20, led_by="manager", why="-", questions=ask)], summary="-")
     fixed, warnings = repair("agenda", broken, request, thin, run_checks("agenda", broken, request, thin))
+    assert isinstance(fixed, AgendaDraft)
     assert [i.minutes for i in fixed.items] == [13, 12] and fixed.little_history is True
     assert run_checks("agenda", fixed, request, thin).ok
     assert warnings == (["minutes rescaled to add up to 25",
@@ -1001,6 +1005,7 @@ def test_repair_fixes_a_broken_smart_draft(language: Language) -> None:
     assert {"unsupported_verdict", "invented_number", "missing_question_for_fact", "unknown_parent_goal"} <= codes(
         report)
     fixed, warnings = repair("smart_goal", broken, request, evidence, report)
+    assert isinstance(fixed, SmartGoalDraft)
     assert run_checks("smart_goal", fixed, request, evidence).ok
     assert fixed.parent_goal_id in {g.id for g in evidence.parent_goals}
     assert {c.verdict for c in fixed.criteria if c.criterion == "measurable"} == {"fail"}
@@ -1013,6 +1018,7 @@ def test_repair_marks_missing_target_and_deadline_in_the_rewrite() -> None:
     draft, request, evidence = smart_case("nl")
     bare = draft.model_copy(update={"rewrite": request.text, "key_results": [], "proposed_values": []})
     fixed, warnings = repair("smart_goal", bare, request, evidence, run_checks("smart_goal", bare, request, evidence))
+    assert isinstance(fixed, SmartGoalDraft)
     assert fixed.rewrite == "Ik wil beter worden in testen [doel: ?] [deadline: ?]"
     assert run_checks("smart_goal", fixed, request, evidence).ok and len(warnings) == 2
 
@@ -1030,6 +1036,7 @@ def test_repair_replaces_a_labelling_feedback_rewrite(language: Language) -> Non
     })
     report = run_checks("feedback", broken, request, evidence)
     fixed, warnings = repair("feedback", broken, request, evidence, report)
+    assert isinstance(fixed, FeedbackDraft)
     assert run_checks("feedback", fixed, request, evidence).ok
     assert fixed.sbi.situation is None and label not in fixed.rewrite.split()
     assert any(i.words == label for i in fixed.issues)
@@ -1040,6 +1047,7 @@ def test_repair_cuts_absolutes_from_an_otherwise_good_rewrite() -> None:
     draft, request, evidence = feedback_case("en")
     broken = draft.model_copy(update={"rewrite": draft.rewrite.replace("You arrived", "You always arrived")})
     fixed, warnings = repair("feedback", broken, request, evidence, run_checks("feedback", broken, request, evidence))
+    assert isinstance(fixed, FeedbackDraft)
     assert fixed.rewrite == draft.rewrite and warnings == ["removed 'always' from the rewrite"]
 
 
@@ -1054,6 +1062,7 @@ def test_repair_drops_unknown_and_fixes_development_actions(language: Language) 
     report = run_checks("development", broken, request, evidence)
     assert {"due_in_past", "catalogue_unknown", "invented_resource", "not_tied_to_evidence"} <= codes(report)
     fixed, warnings = repair("development", broken, request, evidence, report)
+    assert isinstance(fixed, DevelopmentDraft)
     assert run_checks("development", fixed, request, evidence).ok
     assert "cat_made_up" not in {a.catalogue_id for a in fixed.actions} and len(fixed.actions) >= 2
     assert all(a.due > NOW.date() for a in fixed.actions)
@@ -1069,6 +1078,7 @@ def test_repair_restores_the_category_mix() -> None:
         action("Test automation course", "formal", "cat_testing", ("goal", "goal_api")),
     ], summary="Courses.")
     fixed, _ = repair("development", formal, request, evidence, run_checks("development", formal, request, evidence))
+    assert isinstance(fixed, DevelopmentDraft)
     assert len({a.category for a in fixed.actions}) >= 2
     assert run_checks("development", fixed, request, evidence).ok
 
@@ -1085,6 +1095,7 @@ def test_repair_serves_the_offline_draft_for_a_draft_in_the_wrong_language() -> 
     report = run_checks("agenda", english, request, thin_nl)
     assert codes(report) == {"language_mismatch"}
     fixed, warnings = repair("agenda", english, request, thin_nl, report)
+    assert isinstance(fixed, AgendaDraft)
     assert fixed.items[0].title == "Check-in: hoe gaat het met je?"
     assert warnings[0].startswith("versie op basis van vaste regels getoond")
 
@@ -1095,6 +1106,7 @@ def test_repair_adds_the_look_back_or_forward(kind: str) -> None:
     draft = good_agenda_en()
     report = run_checks("agenda", draft, request, evidence_en())
     fixed, warnings = repair("agenda", draft, request, evidence_en(), report)
+    assert isinstance(fixed, AgendaDraft)
     assert run_checks("agenda", fixed, request, evidence_en()).ok
     assert len(fixed.items) == len(draft.items) + 1
     assert warnings[0] == ("added a look back over the period" if kind == "review"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from agent.checks import run_checks
 from agent.faults import reason_text
@@ -24,10 +24,14 @@ from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import (
     DRAFT_SCHEMAS,
     AgendaRequest,
+    AgendaResult,
     DevelopmentRequest,
+    DevelopmentResult,
     FeedbackRequest,
     Request,
+    SmartGoalDraft,
     SmartGoalRequest,
+    SmartGoalResult,
     Task,
 )
 from agent.service import Coach
@@ -47,7 +51,7 @@ RECORD_ID = re.compile(r"\b(?:goal|conv|act|fb|dev|per)_[0-9a-f]{20}\b")
 
 def english_case(task: Task) -> tuple[str, Request]:
     """(principal key, request) of an English case per task."""
-    return {
+    cases: dict[Task, tuple[str, Request]] = {
         "agenda": ("priya", AgendaRequest(employee_id=demo_person_id("liam"))),
         "smart_goal": ("liam", SmartGoalRequest(text="Improve communication with stakeholders")),
         "feedback": ("priya", FeedbackRequest(
@@ -55,17 +59,19 @@ def english_case(task: Task) -> tuple[str, Request]:
                  "understood the new flow at once. He still answers tickets late.",
             recipient_id=demo_person_id("jonas"), intent="mixed")),
         "development": ("priya", DevelopmentRequest(employee_id=demo_person_id("ana"))),
-    }[task]
+    }
+    return cases[task]
 
 
 def dutch_case(task: Task) -> tuple[str, Request]:
-    return {
+    cases: dict[Task, tuple[str, Request]] = {
         "agenda": ("femke", AgendaRequest(employee_id=demo_person_id("daan"))),
         "smart_goal": ("sanne", SmartGoalRequest(text="Word beter in testen")),
         "feedback": ("femke", FeedbackRequest(
             text="Bram is altijd te laat met zijn updates in de stand-up.", recipient_id=demo_person_id("bram"))),
         "development": ("femke", DevelopmentRequest(employee_id=demo_person_id("sanne"))),
-    }[task]
+    }
+    return cases[task]
 
 
 TASKS: tuple[Task, ...] = ("agenda", "smart_goal", "feedback", "development")
@@ -154,6 +160,7 @@ async def test_a_citation_outside_the_data_is_removed_and_warned(
     fake_llm.then(answer(draft))
 
     result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
+    assert isinstance(result, AgendaResult)
 
     assert fake_llm.calls == 1, "removing a bad citation needs no revise round"
     cited = {s.id for item in result.items for s in item.sources} | {s.id for s in result.sources}
@@ -176,6 +183,7 @@ async def test_an_unknown_parent_goal_and_development_source_are_removed(
     fake_llm.then(answer(draft))
 
     result = await llm_coach.run("development", request, principal=principal, now=NOW)
+    assert isinstance(result, DevelopmentResult)
 
     assert all(s.id != outside for a in result.actions for s in a.sources)
     assert any(outside in w for w in result.warnings)
@@ -186,6 +194,7 @@ async def test_an_unknown_parent_goal_and_development_source_are_removed(
     smart_draft["parent_goal_id"] = demo_id("goal", "g-platform-q4-delivery") + "x"
     fake_llm.then(answer(smart_draft))
     smart_result = await llm_coach.run("smart_goal", smart, principal=liam, now=NOW)
+    assert isinstance(smart_result, SmartGoalResult)
     assert smart_result.parent_goal_id != smart_draft["parent_goal_id"]
     assert any(smart_draft["parent_goal_id"] in w for w in smart_result.warnings)
 
@@ -201,6 +210,7 @@ async def test_invalid_json_gets_one_repair_then_the_offline_draft(
     fake_llm.then(answer('{"criteria": [ oops'), answer("Sorry, here is the goal: improve!"))
 
     result = await llm_coach.run("smart_goal", request, principal=principal, now=NOW)
+    assert isinstance(result, SmartGoalResult)
 
     assert fake_llm.calls == 2, "exactly one repair call"
     assert result.engine == "offline" and result.degraded
@@ -208,6 +218,7 @@ async def test_invalid_json_gets_one_repair_then_the_offline_draft(
     assert result.prompt_version == "offline" and result.model is None
     assert any(reason_text("invalid_output", "en") in w for w in result.warnings)
     offline = draft_offline("smart_goal", request, evidence_of("smart_goal", request, principal))
+    assert isinstance(offline, SmartGoalDraft)
     assert result.rewrite == offline.rewrite
 
 
@@ -241,7 +252,7 @@ def _records_about(engine: Engine, person_id: str) -> set[str]:
     """Ids of every record about ``person_id`` plus the shared (team and organisation) goals."""
     with Session(engine) as s:
         ids = set(s.exec(select(Goal.id).where(
-            (Goal.owner_person_id == person_id) | (col(Goal.level) != GoalLevel.individual))).all())
+            or_(col(Goal.owner_person_id) == person_id, col(Goal.level) != GoalLevel.individual))).all())
         convs = set(s.exec(select(Conversation.id).where(Conversation.employee_id == person_id)).all())
         ids |= convs
         from knowledge.models import ActionItem
@@ -340,6 +351,7 @@ async def test_a_fixable_error_gets_a_revise_round_with_the_validator_messages(
     fake_llm.then(answer(bad), answer(good))
 
     result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
+    assert isinstance(result, AgendaResult)
 
     assert fake_llm.calls == 2
     revise = fake_llm.messages(1)[-1]["content"]
@@ -356,6 +368,7 @@ async def test_at_most_two_revise_rounds_then_repair(
     fake_llm.then(answer(bad), answer(bad), answer(bad))
 
     result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
+    assert isinstance(result, AgendaResult)
 
     assert fake_llm.calls == 3, "draft + two revise rounds"
     assert sum(i.minutes for i in result.items) == request.minutes
@@ -372,6 +385,7 @@ async def test_a_prompt_override_is_used_and_versioned(
     prompt = PromptSpec(version="hr-2026-11-a", system="HR coach for {today}. Write in {language_name}. {braces}")
 
     result = await llm_coach.run("smart_goal", request, principal=principal, now=NOW, prompt=prompt)
+    assert isinstance(result, SmartGoalResult)
 
     assert fake_llm.text_of("system") == f"HR coach for 2026-11-27. Write in English. {{braces}}\n\n{CANARY_LINE}"
     assert result.prompt_version == "hr-2026-11-a"
@@ -424,6 +438,7 @@ async def test_the_request_language_overrides_the_profile(
 ) -> None:
     result = await offline_coach.run("agenda", AgendaRequest(employee_id=demo_person_id("daan"), language="en"),
                                      principal=principal_of("femke"), now=NOW)
+    assert isinstance(result, AgendaResult)
     assert result.language == "en"
     assert detect(_user_text(result)) == "en"
 
@@ -472,6 +487,7 @@ async def test_a_run_uses_the_organisations_active_prompt_version(
     fake_llm.then(answer(good_draft("agenda", request, evidence_of("agenda", request, principal))))
 
     result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
+    assert isinstance(result, AgendaResult)
 
     assert result.prompt_version == version != BUILTIN_PROMPTS["agenda"].version
     assert marker in fake_llm.text_of("system")

@@ -330,7 +330,12 @@ def test_reingesting_the_same_pdf_changes_nothing_and_embeds_nothing(
     before = _vectors(env, first.doc_id)
     embedded: list[str] = []
     real = env.store.embedder.embed_documents
-    monkeypatch.setattr(env.store.embedder, "embed_documents", lambda texts: embedded.extend(texts) or real(texts))
+
+    def recording(texts: list[str]) -> list[list[float]]:
+        embedded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(env.store.embedder, "embed_documents", recording)
     with session_scope(env.engine) as session:
         [again] = ingest_path(session, env.store, org_id=env.org_a, path=tmp_path, now=NOW + timedelta(days=1))
         upload = ingest_pdf(session, env.store, org_id=env.org_a, name="verlof.pdf", data=POLICY_PDF, now=NOW)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from chromadb.errors import ChromaError
+from chromadb.errors import InternalError
 from sqlalchemy import Engine, delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from knowledge import index as index_module
 from knowledge.db import make_engine, session_scope
@@ -179,7 +179,7 @@ def test_remove_person_drops_every_vector_about_them(world: World) -> None:
 
 def test_bulk_delete_statements_are_caught_too(world: World) -> None:
     with session_scope(world.engine) as s:
-        s.exec(delete(Feedback).where(Feedback.recipient_id == world.e3))  # type: ignore[call-overload]
+        s.exec(delete(Feedback).where(col(Feedback.recipient_id) == world.e3))  # type: ignore[call-overload]
     assert _vector_count(world, record_id="fb_e3") == 0
     assert _vector_count(world, org_id=world.org_a) == 6
 
@@ -198,7 +198,7 @@ def test_a_rolled_back_transaction_indexes_nothing(world: World) -> None:
 def test_reindexing_unchanged_records_embeds_nothing(world: World) -> None:
     ids = world.store.ids("records")
     with Session(world.engine) as s:
-        records = [s.get_one(Conversation, "conv_e1"), s.get_one(Feedback, "fb_anon")]
+        records: list[Conversation | Feedback] = [s.get_one(Conversation, "conv_e1"), s.get_one(Feedback, "fb_anon")]
         assert index_records(world.store, records) == 0
         assert reindex_org(s, world.store, org_id=world.org_a) == 7
     assert world.store.ids("records") == ids
@@ -211,7 +211,7 @@ def test_a_failed_store_sync_is_retried_after_the_next_commit(world: World, monk
     def flaky_upsert(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 1:
-            raise ChromaError("store unavailable")
+            raise InternalError("store unavailable")
         return real_upsert(*args, **kwargs)
 
     monkeypatch.setattr(world.store, "upsert", flaky_upsert)
@@ -289,7 +289,7 @@ def test_person_filter_narrows_to_one_report(world: World) -> None:
 def test_the_prefilter_selects_exactly_what_the_policy_allows(world: World) -> None:
     """The Chroma filter mirrors can_read, so the top-k is never wasted on hits the re-check drops."""
     with Session(world.engine) as s:
-        records = [*s.exec(select(Conversation)).all(), *s.exec(select(Feedback)).all()]
+        records: list[Conversation | Feedback] = [*s.exec(select(Conversation)).all(), *s.exec(select(Feedback)).all()]
         for person in [world.hr, world.manager, world.manager2, world.e1, world.e2, world.e3]:
             principal = _principal(world, person)
             where = all_of(field_is("org_id", principal.org_id), index_module._scope(principal))

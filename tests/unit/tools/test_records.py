@@ -8,7 +8,7 @@ out of reach raises :class:`~tools.errors.NotVisible` (the same for "missing" an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine
@@ -24,9 +24,9 @@ As = Callable[[str], Principal]
 
 
 @pytest.fixture
-def session(sqlite_engine: Engine, world: World) -> Session:
+def session(sqlite_engine: Engine, world: World) -> Iterator[Session]:
     with Session(sqlite_engine) as s:
-        yield s  # type: ignore[misc]
+        yield s
 
 
 @pytest.fixture
