@@ -29,6 +29,7 @@ MAX_PARENT_DEPTH = 4
 # --- people -------------------------------------------------------------------------------
 
 def person_view(person: Person) -> PersonView:
+    """The model-facing view of ``person``."""
     return PersonView(
         id=person.id,
         name=person.name,
@@ -80,6 +81,7 @@ def visible_subjects(session: Session, *, principal: Principal) -> list[PersonVi
 # --- goals --------------------------------------------------------------------------------
 
 def goal_view(goal: Goal) -> GoalView:
+    """The model-facing view of ``goal`` with its key results."""
     return GoalView(
         id=goal.id,
         level=goal.level.value,
@@ -97,13 +99,17 @@ def goal_view(goal: Goal) -> GoalView:
 
 
 def goals_of(session: Session, *, principal: Principal, person_id: str, limit: int = 50) -> list[GoalView]:
-    """The individual goals owned by ``person_id`` that the principal may read, at most ``limit``:
-    off track and at risk first, then by due date (:func:`knowledge.ranked.top_goals`)."""
+    """A person's goals the principal may read, those needing attention first.
+
+    The individual goals owned by ``person_id`` that the principal may read, at most ``limit``:
+    off track and at risk first, then by due date (:func:`knowledge.ranked.top_goals`).
+    """
     rows = ranked.top_goals(session, principal=principal, owner_person_id=person_id, limit=limit)
     return [goal_view(g) for g in rows]
 
 
 def goal(session: Session, *, principal: Principal, goal_id: str) -> GoalView:
+    """One goal the principal may read; :class:`~tools.errors.NotVisible` otherwise."""
     found = queries.get_goal(session, principal=principal, goal_id=goal_id)
     if found is None:
         raise NotVisible("goal", goal_id)
@@ -138,8 +144,11 @@ def parent_goals(
 def shared_goals(
     session: Session, *, principal: Principal, team_id: str | None, limit: int = 50
 ) -> list[GoalView]:
-    """Candidate parents for a new goal, not done yet: the team's goals, then the organisation's,
-    at most ``limit`` (ranked like :func:`goals_of`)."""
+    """The shared goals a new goal may serve, the team's before the organisation's.
+
+    Candidate parents for a new goal, not done yet: the team's goals, then the organisation's,
+    at most ``limit`` (ranked like :func:`goals_of`).
+    """
     rows: list[Goal] = []
     if team_id is not None:
         rows += ranked.top_shared_goals(session, principal=principal, level=GoalLevel.team, owner_team_id=team_id,
@@ -163,6 +172,7 @@ def _owner(item: ActionItem, conv: Conversation) -> str | None:
 
 
 def action_item_view(item: ActionItem, conv: Conversation) -> ActionItemView:
+    """The model-facing view of ``item``, owner named relative to ``conv`` (employee or manager)."""
     return ActionItemView(
         id=item.id,
         conversation_id=item.conversation_id,
@@ -199,8 +209,11 @@ def recent_conversations(
 def open_action_items(
     session: Session, *, principal: Principal, employee_id: str, limit: int = queries.MAX_LIMIT
 ) -> list[ActionItemView]:
-    """Action items not done yet from the employee's conversations, at most ``limit``: the ones
-    due first (most overdue first), then undated ones of the newest conversations."""
+    """The employee's open action items, the most pressing first.
+
+    Action items not done yet from the employee's conversations, at most ``limit``: the ones
+    due first (most overdue first), then undated ones of the newest conversations.
+    """
     rows = ranked.top_open_action_items(session, principal=principal, employee_id=employee_id, limit=limit)
     return [action_item_view(i, c) for i, c in rows]
 
@@ -208,6 +221,7 @@ def open_action_items(
 # --- feedback -----------------------------------------------------------------------------
 
 def feedback_view(session: Session, *, principal: Principal, fb: Feedback) -> FeedbackView:
+    """The model-facing view of ``fb``; the giver is named only when the principal may know them."""
     giver_name = None
     if fb.giver_id is not None:  # already None when anonymous to this reader
         giver = queries.get_person(session, principal=principal, person_id=fb.giver_id)
@@ -233,6 +247,7 @@ def recent_feedback(
 # --- development actions ------------------------------------------------------------------
 
 def development_action_view(action: DevelopmentAction) -> DevelopmentActionView:
+    """The model-facing view of a development action."""
     return DevelopmentActionView(
         id=action.id,
         title=action.title,

@@ -15,10 +15,12 @@ from knowledge.vocabulary import Language, Source, SourceType, Task
 
 
 class View(BaseModel):
+    """Base of the read-only views handed to the model: frozen, so a tool cannot change a record."""
     model_config = ConfigDict(frozen=True)
 
 
 class PersonView(View):
+    """A person as the model sees them: id, name, role, language."""
     id: str
     name: str
     role: Literal["employee", "manager", "hr"]
@@ -29,6 +31,7 @@ class PersonView(View):
 
 
 class KeyResultView(View):
+    """One key result of a goal: what is measured, from where to where."""
     metric: str
     baseline: float | None = None
     target: float | None = None
@@ -37,6 +40,7 @@ class KeyResultView(View):
 
 
 class GoalView(View):
+    """A goal as the model sees it, with its status, progress and key results."""
     id: str
     level: Literal["organization", "team", "individual"]
     title: str
@@ -52,6 +56,7 @@ class GoalView(View):
 
 
 class ActionItemView(View):
+    """An action item from a conversation, with its owner and due date."""
     id: str
     conversation_id: str
     text: str
@@ -62,6 +67,7 @@ class ActionItemView(View):
 
 
 class ConversationView(View):
+    """A held conversation: kind, date, notes and the employee's topics."""
     id: str
     kind: Literal["one_on_one", "check_in", "review", "development"]
     held_at: datetime
@@ -72,6 +78,7 @@ class ConversationView(View):
 
 
 class FeedbackView(View):
+    """Feedback received, with its kind and date (the giver only when visible)."""
     id: str
     kind: Literal["praise", "constructive", "360"]
     text: str
@@ -81,6 +88,7 @@ class FeedbackView(View):
 
 
 class DevelopmentActionView(View):
+    """A development action: category, status, due date and success indicator."""
     id: str
     title: str
     category: Literal["experience", "social", "formal"]
@@ -152,4 +160,5 @@ class Evidence(View):
         return known
 
     def is_known(self, source: Source) -> bool:
+        """Whether ``source`` names a record or passage in this evidence (a citation may use it)."""
         return (source.type, source.id) in self.known_sources()
