@@ -35,11 +35,14 @@ RECORD_TYPES = frozenset({"goal", "conversation", "action_item", "feedback", "de
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
+    """Token counts of one coach run, as the model reported them."""
+
     input: int = 0
     output: int = 0
 
     @property
     def total(self) -> int:
+        """Input and output tokens together."""
         return self.input + self.output
 
 
@@ -164,8 +167,11 @@ ERASED = "erased"
 
 
 def erased_ref(org_id: str, person_id: str) -> str:
-    """The pseudonym of an erased person in their erasure event (lets a repeated erasure be
-    recognised without keeping the id)."""
+    """The pseudonym of an erased person, as kept in their erasure event.
+
+    The pseudonym of an erased person in their erasure event (lets a repeated erasure be
+    recognised without keeping the id).
+    """
     import hashlib
 
     return "erased:" + hashlib.sha256(f"{org_id}:{person_id}".encode()).hexdigest()[:24]
@@ -182,10 +188,13 @@ def _scrub(value: Any, person_id: str) -> Any:
 
 
 def scrub_person(session: Session, *, org_id: str, person_id: str, record_ids: Iterable[str] = ()) -> int:
-    """Remove ``person_id`` from the organisation's audit log: as actor (also a service acting
+    """Remove every trace of ``person_id`` from the organisation's audit log.
+
+    Remove ``person_id`` from the organisation's audit log: as actor (also a service acting
     for them), as target and inside details. Events about ``record_ids`` (the records erased
     with them) lose their actor too: that is the link between a giver and their anonymous
-    feedback. Flushes; returns how many events changed."""
+    feedback. Flushes; returns how many events changed.
+    """
     erased_records = set(record_ids)
     changed = 0
     rows = session.exec(select(AuditEvent).where(AuditEvent.org_id == org_id)).all()

@@ -43,6 +43,8 @@ class BackupError(RuntimeError):
 
 @dataclass(frozen=True)
 class BackupReport:
+    """What a backup wrote: its folder, the files with their hashes, the rows per table."""
+
     path: Path
     files: dict[str, str]
     rows: dict[str, int]
@@ -119,6 +121,7 @@ def backup(settings: Settings, target: Path, *, now: datetime | None = None) -> 
 
 
 def read_manifest(source: Path) -> dict[str, Any]:
+    """The manifest of the backup in ``source``; :class:`BackupError` when it is not a backup or of an unknown format."""
     path = source / MANIFEST
     if not path.exists():
         raise BackupError(f"{source} is not a coach backup (no {MANIFEST})")
@@ -134,8 +137,11 @@ def read_manifest(source: Path) -> dict[str, Any]:
 
 
 def restore_files(settings: Settings, source: Path, *, force: bool = False) -> dict[str, Any]:
-    """Check the backup and put its databases in the data folder (the server must be stopped);
-    the old store is removed: :func:`rebuild_store` builds it again. Returns the manifest."""
+    """Restore a checked backup's databases into the data folder.
+
+    Check the backup and put its databases in the data folder (the server must be stopped);
+    the old store is removed: :func:`rebuild_store` builds it again. Returns the manifest.
+    """
     manifest = read_manifest(source)
     database = _database_path(settings)
     if database.exists() and not force:

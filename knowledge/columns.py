@@ -36,6 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store ``value`` as UTC; a naive datetime is refused."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -43,6 +44,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Read ``value`` back as an aware UTC datetime (SQLite returns it naive)."""
         if value is None:
             return None
         if value.tzinfo is None:

@@ -125,6 +125,7 @@ def content_id(prefix: str, *parts: str) -> str:
 
 
 def text_hash(text: str) -> str:
+    """The SHA-256 hex digest of ``text`` (what the store compares to skip unchanged chunks)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -164,6 +165,7 @@ class GuideChunk(BaseModel):
         return contextual_text(self.title, self.heading, self.text)
 
     def metadata(self) -> dict[str, str | int]:
+        """The chunk's metadata in the store: guide, section, language, audience and hash."""
         return {
             "source_type": "guidance",
             "doc_key": self.doc_key,
@@ -187,6 +189,7 @@ def _corpus_root() -> Traversable:
 
 
 def parse_guide(text: str, *, source: str = "<text>") -> Guide:
+    """A coaching guide from its Markdown with front matter; ``source`` names it in errors."""
     meta, body = split_front_matter(text)
     audience = meta.get("audience") or ()
     if isinstance(audience, str):
@@ -223,6 +226,7 @@ def load_guides() -> tuple[Guide, ...]:
 
 
 def chunk_guide(guide: Guide) -> list[GuideChunk]:
+    """The guide cut into one chunk per second-level section, with stable ids."""
     chunks: list[GuideChunk] = []
     seen: dict[str, int] = {}
     for position, section in enumerate(split_sections(guide.body, levels=(2,))):
@@ -289,6 +293,7 @@ class LocalizedText(BaseModel):
     nl: str = Field(min_length=1)
 
     def get(self, language: str) -> str:
+        """The text in ``language`` (English for any language without its own)."""
         return self.nl if language == "nl" else self.en
 
 

@@ -29,6 +29,7 @@ class PoolConfig:
 
     @classmethod
     def of(cls, settings: Settings) -> PoolConfig:
+        """The pool settings of ``settings``."""
         return cls(size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
                    timeout_s=settings.db_pool_timeout_s, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
 

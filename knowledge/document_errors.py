@@ -21,8 +21,11 @@ MIN_PDF_LETTERS = 20
 """A PDF with fewer letters than this has no real text layer (a scan with a page number)."""
 
 class DocumentError(ValueError):
-    """A document that cannot be ingested. ``str()`` is ``"name: detail"``; ``detail`` alone
-    does not repeat the name (the API answers with it). ``code`` is a stable slug to branch on."""
+    """A document that cannot be ingested, with a stable ``code`` to branch on.
+
+    A document that cannot be ingested. ``str()`` is ``"name: detail"``; ``detail`` alone
+    does not repeat the name (the API answers with it). ``code`` is a stable slug to branch on.
+    """
 
     code: ClassVar[str | None] = None
     title: ClassVar[str | None] = None
@@ -40,15 +43,21 @@ class DocumentTooLarge(DocumentError):
 
 
 class PdfEncrypted(DocumentError):
+    """The PDF is encrypted: its text cannot be read."""
+
     code = "pdf-encrypted"
     title = "Encrypted PDF"
 
 
 class PdfWithoutText(DocumentError):
+    """The PDF has no text layer (scanned images only)."""
+
     code = "pdf-without-text"
     title = "PDF without text"
 
 
 class PdfUnreadable(DocumentError):
+    """The file is not a PDF pypdf can read."""
+
     code = "pdf-unreadable"
     title = "Unreadable PDF"

@@ -128,6 +128,7 @@ def _stem(name: str) -> str:
 
 
 def document_id(org_id: str, key: str) -> str:
+    """The stable id of the policy document ``key`` of ``org_id``."""
     return stable_id("pdoc", org_id, key)
 
 

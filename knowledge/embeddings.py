@@ -107,11 +107,13 @@ class UseEmbedder:
     name = OFFLINE_USE
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One embedding per text, in order."""
         if not texts:
             return []
         return _rows(_load(OFFLINE_USE).encode(list(texts)))
 
     def embed_query(self, text: str) -> list[float]:
+        """The embedding of one search query."""
         return _rows(_load(OFFLINE_USE).encode([text]))[0]
 
 
@@ -121,11 +123,13 @@ class E5Embedder:
     name = OFFLINE_E5
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One ``passage:`` embedding per text, in order."""
         if not texts:
             return []
         return _rows(_load(OFFLINE_E5).passage(list(texts)))
 
     def embed_query(self, text: str) -> list[float]:
+        """The ``query:`` embedding of one search query."""
         return _rows(_load(OFFLINE_E5).query([text]))[0]
 
 
@@ -138,12 +142,14 @@ class OpenAIEmbedder:
         self.name = f"openai:{model}"
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One embedding per text, in batches the endpoint accepts."""
         out: list[list[float]] = []
         for start in range(0, len(texts), _OPENAI_BATCH):
             out.extend(self._embed(texts[start : start + _OPENAI_BATCH]))
         return out
 
     def embed_query(self, text: str) -> list[float]:
+        """The embedding of one search query."""
         return self._embed([text])[0]
 
     def _embed(self, texts: Sequence[str]) -> list[list[float]]:

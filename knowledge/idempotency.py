@@ -26,10 +26,12 @@ from knowledge.service_models import IdempotencyRecord
 
 
 def record_id(*, caller: str, key: str) -> str:
+    """The stored id of ``key`` for ``caller``: a SHA-256, so the raw key is never kept."""
     return hashlib.sha256(f"{caller}\x00{key}".encode()).hexdigest()
 
 
 def fingerprint(*, method: str, path: str, query: str, content_type: str, body: bytes) -> str:
+    """A SHA-256 of the request (method, path, query, content type, body) a key was first used for."""
     digest = hashlib.sha256()
     for part in (method.encode(), path.encode(), query.encode(), content_type.encode()):
         digest.update(part + b"\x00")
@@ -39,8 +41,11 @@ def fingerprint(*, method: str, path: str, query: str, content_type: str, body: 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """What :func:`claim` found: ``new`` (go ahead), ``replay`` (send ``record``), ``mismatch``
-    (another request under this key) or ``busy`` (the first request is still running)."""
+    """What :func:`claim` found for a key.
+
+    What :func:`claim` found: ``new`` (go ahead), ``replay`` (send ``record``), ``mismatch``
+    (another request under this key) or ``busy`` (the first request is still running).
+    """
 
     outcome: Literal["new", "replay", "mismatch", "busy"]
     record: IdempotencyRecord | None = None

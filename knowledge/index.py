@@ -99,6 +99,7 @@ class IndexEntry:
 
     @classmethod
     def of(cls, record: Conversation | Feedback) -> IndexEntry:
+        """The index entry of a conversation (its notes) or a feedback record (its text)."""
         if isinstance(record, Conversation):
             return cls(
                 "conversation", record.id, record.org_id, record.employee_id, record.manager_id,
@@ -111,6 +112,7 @@ class IndexEntry:
 
     @property
     def content_hash(self) -> str:
+        """A SHA-256 of what the vectors depend on: text, people, visibility, anonymity."""
         payload = json.dumps(
             [self.record_type, self.org_id, self.subject_id, self.author_id, self.visibility,
              self.anonymous, self.text],
@@ -119,6 +121,7 @@ class IndexEntry:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def metadata(self, part: int) -> dict[str, str | int | bool]:
+        """The store metadata of passage ``part``: who the record is about and who may read it."""
         meta: dict[str, str | int | bool] = {
             "org_id": self.org_id,
             "record_type": self.record_type,
@@ -203,6 +206,8 @@ def _org_records(session: Session, org_id: str) -> list[Conversation | Feedback]
 
 
 class SyncStats(BaseModel):
+    """How many records an index sync embedded and removed."""
+
     indexed: int = 0
     removed: int = 0
 

@@ -1,4 +1,6 @@
-"""Keeping the record index in step with the database: every commit that adds, changes or deletes a
+"""Keeping the record index in step with the database, commit by commit.
+
+Keeping the record index in step with the database: every commit that adds, changes or deletes a
 conversation or feedback updates its vectors (attach_record_index).
 """
 

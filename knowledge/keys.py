@@ -60,10 +60,12 @@ def lookup_key(session: Session, *, secret: str) -> ApiKey | None:
 
 
 def list_keys(session: Session, *, org_id: str) -> list[ApiKey]:
+    """The API keys of ``org_id``, oldest first (hashes only, never secrets)."""
     return list(session.exec(select(ApiKey).where(ApiKey.org_id == org_id).order_by(col(ApiKey.created_at))).all())
 
 
 def revoke_key(session: Session, *, org_id: str, key_id: str, now: datetime, actor: str = "cli") -> ApiKey | None:
+    """Revoke key ``key_id`` of ``org_id`` (audited); None when the org has no such key."""
     key = session.get(ApiKey, key_id)
     if key is None or key.org_id != org_id:
         return None

@@ -26,18 +26,24 @@ from knowledge.vocabulary import Language
 
 
 class Role(StrEnum):
+    """What a person is in the organisation: employee, manager or HR."""
+
     employee = "employee"
     manager = "manager"
     hr = "hr"
 
 
 class GoalLevel(StrEnum):
+    """Whose goal it is: the organisation's, a team's or one person's."""
+
     organization = "organization"
     team = "team"
     individual = "individual"
 
 
 class GoalStatus(StrEnum):
+    """Where a goal stands."""
+
     on_track = "on_track"
     at_risk = "at_risk"
     off_track = "off_track"
@@ -45,6 +51,8 @@ class GoalStatus(StrEnum):
 
 
 class ConversationKind(StrEnum):
+    """The kind of a conversation: 1-on-1, check-in, review or development talk."""
+
     one_on_one = "one_on_one"
     check_in = "check_in"
     review = "review"
@@ -52,23 +60,31 @@ class ConversationKind(StrEnum):
 
 
 class Visibility(StrEnum):
+    """Who may read a record: shared with the person it is about, or private to their manager."""
+
     shared = "shared"
     private_to_manager = "private_to_manager"
 
 
 class FeedbackKind(StrEnum):
+    """What feedback is: praise, constructive, or part of a 360 round."""
+
     praise = "praise"
     constructive = "constructive"
     feedback_360 = "360"
 
 
 class DevCategory(StrEnum):
+    """The 70-20-10 kind of a development action: on the job, social or formal learning."""
+
     experience = "experience"
     social = "social"
     formal = "formal"
 
 
 class DevStatus(StrEnum):
+    """Where a development action stands."""
+
     planned = "planned"
     in_progress = "in_progress"
     done = "done"
@@ -86,6 +102,8 @@ class KeyResult(BaseModel):
 
 
 class Organization(SQLModel, table=True):
+    """An organisation: the boundary of every record and right."""
+
     id: str = Field(default_factory=lambda: new_id("org"), primary_key=True)
     slug: str = Field(unique=True, index=True, min_length=2, max_length=64)
     name: str = Field(max_length=200)
@@ -93,6 +111,8 @@ class Organization(SQLModel, table=True):
 
 
 class Team(SQLModel, table=True):
+    """A team, possibly inside a parent team."""
+
     id: str = Field(default_factory=lambda: new_id("team"), primary_key=True)
     org_id: str = Field(foreign_key="organization.id", index=True)
     name: str = Field(max_length=200)
@@ -104,6 +124,8 @@ class Team(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
+    """A person of an organisation, with their role, manager, team and language."""
+
     __table_args__ = (UniqueConstraint("org_id", "email", name="uq_person_org_email"),)
 
     id: str = Field(default_factory=lambda: new_id("per"), primary_key=True)
@@ -126,6 +148,8 @@ def _normalise_email(_mapper: Any, _conn: Any, person: Person) -> None:
 
 
 class Goal(SQLModel, table=True):
+    """A goal of the organisation, a team or a person, with key results and progress."""
+
     __table_args__ = (
         Index("ix_goal_org_owner_person", "org_id", "owner_person_id"),
         Index("ix_goal_org_level", "org_id", "level"),
@@ -148,10 +172,13 @@ class Goal(SQLModel, table=True):
     updated_at: datetime = utc_timestamp()
 
     def key_result_models(self) -> list[KeyResult]:
+        """The stored key results, validated as :class:`KeyResult` models."""
         return [KeyResult.model_validate(kr) for kr in self.key_results]
 
 
 class Conversation(SQLModel, table=True):
+    """A held conversation between a manager and an employee."""
+
     __table_args__ = (Index("ix_conversation_org_employee_held", "org_id", "employee_id", "held_at"),)
 
     id: str = Field(default_factory=lambda: new_id("conv"), primary_key=True)
@@ -167,6 +194,8 @@ class Conversation(SQLModel, table=True):
 
 
 class ActionItem(SQLModel, table=True):
+    """Something agreed in a conversation: who does what, by when, for which goal."""
+
     id: str = Field(default_factory=lambda: new_id("act"), primary_key=True)
     org_id: str = Field(foreign_key="organization.id", index=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
@@ -180,6 +209,8 @@ class ActionItem(SQLModel, table=True):
 
 
 class Feedback(SQLModel, table=True):
+    """Feedback from one person to another, possibly anonymous to its recipient."""
+
     __table_args__ = (Index("ix_feedback_org_recipient_created", "org_id", "recipient_id", "created_at"),)
 
     id: str = Field(default_factory=lambda: new_id("fb"), primary_key=True)
@@ -194,6 +225,8 @@ class Feedback(SQLModel, table=True):
 
 
 class DevelopmentAction(SQLModel, table=True):
+    """A development action of a person, tied to goals and feedback."""
+
     __table_args__ = (Index("ix_devaction_org_person", "org_id", "person_id"),)
 
     id: str = Field(default_factory=lambda: new_id("dev"), primary_key=True)

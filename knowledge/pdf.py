@@ -1,4 +1,6 @@
-"""Text out of PDF policy documents (pypdf): encrypted, image-only and unreadable files are clear
+"""Text out of PDF policy documents (pypdf).
+
+Text out of PDF policy documents (pypdf): encrypted, image-only and unreadable files are clear
 errors.
 """
 
@@ -100,8 +102,11 @@ def _unlock(reader: PdfReader) -> bool:
 
 
 def _pdf_page_text(raw: str) -> str:
-    """Clean extracted text: ligatures and control characters out, and a blank line after each
-    line that ends a sentence, so that long pages can be cut at paragraphs like plain text."""
+    """Clean text extracted from a PDF page.
+
+    Clean extracted text: ligatures and control characters out, and a blank line after each
+    line that ends a sentence, so that long pages can be cut at paragraphs like plain text.
+    """
     text = _CONTROL.sub("", raw.translate(_PDF_CHARS))
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
     text = re.sub(r"([.!?:;])\n(?=\S)", r"\1\n\n", text)

@@ -1,4 +1,4 @@
-"""Text from records is data: what comes in loses its invisible characters, what goes out is plain.
+r"""Text from records is data: what comes in loses its invisible characters, what goes out is plain.
 
 * :func:`clean_input` (every text field on the way in): drops invisible and bidi control
   characters: C0/C1 controls except tab and newlines, bidi embeddings, overrides and isolates,
@@ -12,7 +12,7 @@
   a letter with its accents), with an ellipsis.
 * :class:`PlainStream`: :func:`plain` over streamed text, holding back an unfinished link or tag.
 
-Uses the ``regex`` module for grapheme clusters (``\\X``) and Unicode properties.
+Uses the ``regex`` module for grapheme clusters (``\X``) and Unicode properties.
 """
 
 from __future__ import annotations
@@ -225,8 +225,11 @@ class PlainStream:
         self._max_hold = max_hold
 
     def _cut(self) -> int:
-        """How much of the buffer may go now: all of it, but an unfinished link, tag, URL or
-        entity (and what follows it) is held back."""
+        """How much of the buffer may be sent now.
+
+        How much of the buffer may go now: all of it, but an unfinished link, tag, URL or
+        entity (and what follows it) is held back.
+        """
         buf = self._buffer
         word_start = max(buf.rfind(" "), buf.rfind("\n"), buf.rfind("\t")) + 1
         tail = buf[word_start:].lower()

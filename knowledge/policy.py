@@ -70,10 +70,12 @@ class Principal:
 
     @property
     def is_hr(self) -> bool:
+        """Whether the principal is HR (reads every record of the organisation but private ones)."""
         return self.role == "hr"
 
     @property
     def is_bare_service(self) -> bool:
+        """Whether the principal is a service acting for nobody in particular."""
         return self.service is not None and self.person_id is None
 
     def sees_person_records(self, person_id: str | None) -> bool:
@@ -85,6 +87,7 @@ class Principal:
         return person_id == self.person_id or person_id in self.reports
 
     def manages(self, person_id: str | None) -> bool:
+        """Whether ``person_id`` is a current direct report of the principal."""
         return person_id is not None and person_id in self.reports
 
 

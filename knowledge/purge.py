@@ -51,16 +51,20 @@ def compact_sqlite(path: Path) -> None:
 
 
 def chroma_sqlite_path(chroma_dir: Path) -> Path:
+    """The SQLite file of an embedded Chroma folder."""
     return chroma_dir / "chroma.sqlite3"
 
 
 def scrub_chroma_log(
     chroma_dir: Path, *, person_id: str, live: Callable[[list[str]], set[str]] = lambda ids: set()
 ) -> int:
-    """Blank the log entries that name ``person_id`` in their metadata (the vectors of records
+    """Blank what an embedded Chroma log still holds about ``person_id``.
+
+    Blank the log entries that name ``person_id`` in their metadata (the vectors of records
     about them or written by them) in an embedded Chroma folder, except those of vector ids
     ``live`` says are still stored; rebuild the full-text index and compact the file. Returns
-    the number of log entries blanked."""
+    the number of log entries blanked.
+    """
     path = chroma_sqlite_path(chroma_dir)
     if not path.exists():
         return 0
@@ -113,6 +117,7 @@ class LocalFiles:
 
 
 def local_files(settings: Settings) -> LocalFiles:
+    """The local files ``settings`` point at (database, store, checkpoints) that erasure must clean."""
     url = settings.effective_database_url
     database = Path(url.split("///", 1)[-1]) if url.startswith("sqlite") and "///" in url else None
     if database is not None and database.name == ":memory:":

@@ -50,6 +50,7 @@ def _page(stmt: Any, model: Any, after: str | None, limit: int) -> Any:
 # --- principals ---------------------------------------------------------------------------
 
 def direct_reports(session: Session, *, org_id: str, person_id: str) -> frozenset[str]:
+    """Ids of the people whose manager is ``person_id``."""
     rows = session.exec(
         select(Person.id).where(Person.org_id == org_id, Person.manager_id == person_id)
     ).all()
@@ -69,14 +70,17 @@ def principal_for(
 
 
 def principal_for_service(*, org_id: str, service: str) -> Principal:
+    """The principal of a service key acting for nobody in particular."""
     return service_principal(org_id, service)
 
 
 def get_org_by_slug(session: Session, *, slug: str) -> Organization | None:
+    """The organisation with ``slug``, if any (not a rights check: used to sign in)."""
     return session.exec(select(Organization).where(Organization.slug == slug)).first()
 
 
 def find_person_by_email(session: Session, *, org_id: str, email: str) -> Person | None:
+    """The person of ``org_id`` with ``email`` (compared normalised), if any."""
     return session.exec(
         select(Person).where(Person.org_id == org_id, col(Person.email) == email.strip().lower())
     ).first()
@@ -85,6 +89,7 @@ def find_person_by_email(session: Session, *, org_id: str, email: str) -> Person
 # --- people and teams ---------------------------------------------------------------------
 
 def get_person(session: Session, *, principal: Principal, person_id: str) -> Person | None:
+    """The person, if the principal may read them; None otherwise (unknown or not visible alike)."""
     person = session.get(Person, person_id)
     return person if person is not None and can_read(principal, person) else None
 
@@ -99,6 +104,7 @@ def list_people(
     after: str | None = None,
     limit: int = 50,
 ) -> list[Person]:
+    """The people of the organisation the principal may read, a page at a time."""
     stmt = select(Person).where(Person.org_id == principal.org_id)
     if team_id is not None:
         stmt = stmt.where(Person.team_id == team_id)
@@ -110,6 +116,7 @@ def list_people(
 
 
 def get_team(session: Session, *, principal: Principal, team_id: str) -> Team | None:
+    """The team, if the principal may read it."""
     team = session.get(Team, team_id)
     return team if team is not None and can_read(principal, team) else None
 
@@ -117,6 +124,7 @@ def get_team(session: Session, *, principal: Principal, team_id: str) -> Team | 
 def list_teams(
     session: Session, *, principal: Principal, after: str | None = None, limit: int = 50
 ) -> list[Team]:
+    """The teams of the organisation the principal may read, a page at a time."""
     stmt = select(Team).where(Team.org_id == principal.org_id)
     return [t for t in session.exec(_page(stmt, Team, after, limit)).all() if can_read(principal, t)]
 
@@ -124,6 +132,7 @@ def list_teams(
 # --- goals --------------------------------------------------------------------------------
 
 def get_goal(session: Session, *, principal: Principal, goal_id: str) -> Goal | None:
+    """The goal, if the principal may read it."""
     goal = session.get(Goal, goal_id)
     return goal if goal is not None and can_read(principal, goal) else None
 
@@ -140,6 +149,7 @@ def list_goals(
     after: str | None = None,
     limit: int = 50,
 ) -> list[Goal]:
+    """The goals the principal may read, filtered and a page at a time."""
     shared_levels = col(Goal.level) != GoalLevel.individual
     if principal.is_bare_service:
         shared_levels = false()
@@ -171,6 +181,7 @@ def _conversation_scope(principal: Principal) -> ColumnElement[bool]:
 
 
 def get_conversation(session: Session, *, principal: Principal, conversation_id: str) -> Conversation | None:
+    """The conversation, if the principal may read it."""
     conv = session.get(Conversation, conversation_id)
     return conv if conv is not None and can_read(principal, conv) else None
 
@@ -184,6 +195,7 @@ def list_conversations(
     after: str | None = None,
     limit: int = 50,
 ) -> list[Conversation]:
+    """The conversations the principal may read, filtered and a page at a time."""
     stmt = select(Conversation).where(Conversation.org_id == principal.org_id, _conversation_scope(principal))
     if employee_id is not None:
         stmt = stmt.where(Conversation.employee_id == employee_id)
@@ -253,6 +265,7 @@ def _feedback_scope(principal: Principal) -> ColumnElement[bool]:
 
 
 def get_feedback(session: Session, *, principal: Principal, feedback_id: str) -> Feedback | None:
+    """The feedback, if the principal may read it (its giver hidden when anonymous to them)."""
     fb = session.get(Feedback, feedback_id)
     if fb is None or not can_read(principal, fb):
         return None
@@ -306,6 +319,7 @@ def recent_feedback(
 def get_development_action(
     session: Session, *, principal: Principal, action_id: str
 ) -> DevelopmentAction | None:
+    """The development action, if the principal may read it."""
     act = session.get(DevelopmentAction, action_id)
     return act if act is not None and can_read(principal, act) else None
 
@@ -318,6 +332,7 @@ def list_development_actions(
     after: str | None = None,
     limit: int = 50,
 ) -> list[DevelopmentAction]:
+    """The development actions the principal may read, filtered and a page at a time."""
     stmt = select(DevelopmentAction).where(
         DevelopmentAction.org_id == principal.org_id, _subjects(principal, DevelopmentAction.person_id)
     )

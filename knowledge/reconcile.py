@@ -53,6 +53,7 @@ class ReconcileReport(BaseModel):
 
     @property
     def repaired(self) -> int:
+        """Records and chunks the reconciliation had to fix."""
         return self.records_indexed + self.records_removed + self.chunks_added + self.chunks_removed
 
 
@@ -122,6 +123,7 @@ class Reconciler:
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def start(self) -> None:
+        """Start reconciling in a daemon thread, retrying until it succeeds or is stopped."""
         self.state = "running"
         self._thread = threading.Thread(target=self._run, name="coach-reconcile", daemon=True)
         self._thread.start()
@@ -140,13 +142,16 @@ class Reconciler:
             return
 
     def stop(self, timeout: float | None = 10.0) -> None:
+        """Ask the thread to stop and wait up to ``timeout`` seconds for it."""
         self._stop.set()
         self.join(timeout)
 
     def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread to finish (up to ``timeout`` seconds)."""
         if self._thread is not None:
             self._thread.join(timeout)
 
     @property
     def in_step(self) -> bool:
+        """Whether the store has been brought in step with the database."""
         return self.state == "done"

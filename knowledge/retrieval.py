@@ -75,8 +75,11 @@ class Passage(BaseModel):
 # --- lexical ----------------------------------------------------------------------------------
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case, accent-free word tokens without stop words, as Snowball match keys
-    (:func:`knowledge.i18n.match_key`: the same for queries and texts of either language)."""
+    """The match keys of ``text``.
+
+    Lower-case, accent-free word tokens without stop words, as Snowball match keys
+    (:func:`knowledge.i18n.match_key`: the same for queries and texts of either language).
+    """
     folded = unicodedata.normalize("NFKD", text.lower())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return [match_key(t) for t in re.findall(r"[a-z0-9]+", folded) if t not in _STOPWORDS and len(t) > 1]

@@ -1,4 +1,6 @@
-"""The service's own tables: API keys, the audit log, HR's prompt versions, chat thread ownership,
+"""The service's own tables, beside the performance records.
+
+The service's own tables: API keys, the audit log, HR's prompt versions, chat thread ownership,
 policy documents, idempotency records and chat history links.
 
 The performance records are in :mod:`knowledge.models`; the schema changes only through the
@@ -33,6 +35,8 @@ class ApiKey(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
+    """One audited action: who did what to which record, when (details without record text)."""
+
     __table_args__ = (Index("ix_audit_org_at", "org_id", "at"),)
 
     id: str = Field(default_factory=lambda: new_id("aud"), primary_key=True)
@@ -53,6 +57,8 @@ def prompt_hash(system: str) -> str:
 
 
 class PromptStatus(StrEnum):
+    """Where a prompt version stands: a draft, the active one, or retired."""
+
     draft = "draft"
     active = "active"
     retired = "retired"
@@ -85,6 +91,7 @@ class PromptVersion(SQLModel, table=True):
 
     @property
     def hash(self) -> str:
+        """The short hash of the system text (what reports show)."""
         return prompt_hash(self.system)
 
 

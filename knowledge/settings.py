@@ -135,14 +135,17 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
+        """The configured database URL, or the SQLite file in the data folder."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'coach.db').as_posix()}"
 
     @property
     def chroma_path(self) -> Path:
+        """The embedded Chroma folder inside the data folder."""
         return self.data_dir / "chroma"
 
     @property
     def checkpoint_path(self) -> Path:
+        """The SQLite file of the chat checkpointer inside the data folder."""
         return self.data_dir / "checkpoints.db"

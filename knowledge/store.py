@@ -98,6 +98,7 @@ class Hit:
 # --- filters --------------------------------------------------------------------------------
 
 def field_is(key: str, value: MetadataValue) -> Where:
+    """A filter: ``key`` equals ``value``."""
     return {key: {"$eq": value}}
 
 
@@ -109,6 +110,7 @@ def field_in(key: str, values: Sequence[MetadataValue] | set[str] | frozenset[st
 
 
 def all_of(*clauses: Where | None) -> Where | None:
+    """The clauses that are set, joined with ``$and`` (None when none is set)."""
     parts = [c for c in clauses if c]
     if not parts:
         return None
@@ -116,6 +118,7 @@ def all_of(*clauses: Where | None) -> Where | None:
 
 
 def any_of(*clauses: Where | None) -> Where | None:
+    """The clauses that are set, joined with ``$or`` (None when none is set)."""
     parts = [c for c in clauses if c]
     if not parts:
         return None
@@ -256,6 +259,7 @@ class Store:
         return set(self._collection(kind).get(where=where, include=[])["ids"])
 
     def count(self, kind: CollectionKind, *, where: Where | None = None) -> int:
+        """How many chunks of ``kind`` match ``where`` (all of them when it is None)."""
         if where is None:
             return self._collection(kind).count()
         return len(self.ids(kind, where=where))

@@ -160,7 +160,9 @@ def _existing(session: Session, model: Any, ids: Iterable[str]) -> set[str]:
 
 
 def seed_demo(session: Session, *, now: datetime) -> Organization:
-    """Create or complete the demo org. Idempotent: ids are stable_id(prefix, 'demo', <yaml key>)
+    """Create or complete the demo organisation, idempotently.
+
+    Create or complete the demo org. Idempotent: ids are stable_id(prefix, 'demo', <yaml key>)
     from knowledge.models, so running it twice inserts nothing new and never duplicates.
     Returns the org.
 

@@ -1,4 +1,6 @@
-"""The demo organisation as data: the schema of knowledge/demo/org.yaml and the coherence checks it
+"""The demo organisation as data: the schema of org.yaml and its coherence checks.
+
+The demo organisation as data: the schema of knowledge/demo/org.yaml and the coherence checks it
 must pass.
 """
 
@@ -50,6 +52,8 @@ class _Spec(BaseModel):
 
 
 class OrgSpec(_Spec):
+    """The demo organisation itself: name and slug."""
+
     key: str = _Key
     slug: str = Field(min_length=2, max_length=64)
     name: str = Field(min_length=1, max_length=200)
@@ -57,6 +61,8 @@ class OrgSpec(_Spec):
 
 
 class TeamSpec(_Spec):
+    """A team of the demo organisation, with its parent team."""
+
     key: str = _Key
     name: str = Field(min_length=1, max_length=200)
     manager: str | None = None
@@ -64,6 +70,8 @@ class TeamSpec(_Spec):
 
 
 class PersonSpec(_Spec):
+    """A demo person: name, role, language, team and manager (YAML keys)."""
+
     key: str = _Key
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -81,10 +89,14 @@ class PersonSpec(_Spec):
 
 
 class KeyResultSpec(KeyResult):
+    """A key result of a demo goal."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class GoalSpec(_Spec):
+    """A demo goal at any level, with its owner, status and key results."""
+
     key: str = _Key
     level: GoalLevel
     owner: str | None = None
@@ -118,6 +130,8 @@ class GoalSpec(_Spec):
 
 
 class ActionSpec(_Spec):
+    """An action item agreed in a demo conversation."""
+
     key: str = _Key
     text: str = Field(min_length=1, max_length=1000)
     owner: Literal["employee", "manager"]
@@ -133,6 +147,8 @@ class ActionSpec(_Spec):
 
 
 class ConversationSpec(_Spec):
+    """A held demo conversation with its notes, topics and action items."""
+
     key: str = _Key
     kind: ConversationKind
     employee: str
@@ -155,6 +171,8 @@ class ConversationSpec(_Spec):
 
 
 class FeedbackSpec(_Spec):
+    """A piece of demo feedback: giver, recipient, kind and text."""
+
     key: str = _Key
     kind: FeedbackKind
     giver: str | None = None
@@ -166,6 +184,8 @@ class FeedbackSpec(_Spec):
 
 
 class DevelopmentSpec(_Spec):
+    """A demo development action tied to a person."""
+
     key: str = _Key
     person: str
     title: str = Field(min_length=1, max_length=300)
@@ -178,12 +198,16 @@ class DevelopmentSpec(_Spec):
 
 
 class PlantedSpec(_Spec):
+    """The demo records planted for the evals and tests (the injection attempt, the labels)."""
+
     injection_feedback: str
     personality_feedback: str
     thin_history_person: str
 
 
 class DemoSpec(_Spec):
+    """The whole demo organisation as read from org.yaml, checked for coherence."""
+
     org: OrgSpec
     roles: dict[str, str]
     planted: PlantedSpec
@@ -200,6 +224,7 @@ class DemoSpec(_Spec):
         return self
 
     def person(self, key: str) -> PersonSpec:
+        """The person with YAML key ``key``."""
         return next(p for p in self.people if p.key == key)
 
 

@@ -48,8 +48,11 @@ class Catalog:
 
     @classmethod
     def load(cls, root: Path | None = None) -> Catalog:
-        """Read every ``<lang>/*.yaml`` domain file under ``root`` (default: the shipped
-        ``locales``; ``_*.yaml`` files are settings, not messages)."""
+        """The catalogue of every language folder under ``root``.
+
+        Read every ``<lang>/*.yaml`` domain file under ``root`` (default: the shipped
+        ``locales``; ``_*.yaml`` files are settings, not messages).
+        """
         root = root or languages.LOCALES
         return cls(root, {lang: _load_language(root / lang) for lang in available_languages(root)})
 

@@ -46,8 +46,11 @@ class LanguageInfo:
 
 
 def language_info(code: str, root: Path | None = None) -> LanguageInfo:
-    """The settings of language ``code`` under ``root`` (default :data:`LOCALES`); KeyError when
-    it has no folder."""
+    """The settings of language ``code``.
+
+    The settings of language ``code`` under ``root`` (default :data:`LOCALES`); KeyError when
+    it has no folder.
+    """
     return _infos(root or LOCALES)[code]
 
 
