@@ -121,7 +121,7 @@ def backup(settings: Settings, target: Path, *, now: datetime | None = None) -> 
 
 
 def read_manifest(source: Path) -> dict[str, Any]:
-    """The manifest of the backup in ``source``; :class:`BackupError` when it is not a backup or of an unknown format."""
+    """The manifest of the backup in ``source``; :class:`BackupError` when it is not a backup or of another format."""
     path = source / MANIFEST
     if not path.exists():
         raise BackupError(f"{source} is not a coach backup (no {MANIFEST})")

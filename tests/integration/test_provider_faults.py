@@ -171,6 +171,7 @@ async def test_the_budget_cuts_attempts_and_their_timeouts(llm_settings: Setting
     sync_client, async_client = make_http_clients(budget, timing=fake_clock.timing(),
                                                   breaker=CircuitBreaker("llm.test/v1", clock=lambda: fake_clock.now))
     model = make_chat_model(budget, http_client=sync_client, http_async_client=async_client)
+    assert model is not None
 
     def slow_500(request: Any) -> Any:
         seen.append(dict(request.extensions["timeout"]))

@@ -69,7 +69,8 @@ def test_default_clients_carry_timeout_pool_limits_and_one_retry_owner(llm_setti
     assert model.http_async_client.timeout.read == 7.0
     assert model.http_async_client.timeout.connect == 7.0
     transport = model.http_async_client._transport  # type: ignore[attr-defined]
-    pool = transport.inner._pool
+    assert isinstance(transport, ModelTransport)
+    pool = transport.inner._pool  # type: ignore[attr-defined]  # the httpx pool behind our transport
     assert pool._max_connections == 20 and pool._max_keepalive_connections == 10
     # The transport is the one retry owner; the OpenAI client does not retry at all.
     assert isinstance(transport, ModelTransport) and transport.policy.max_retries == 3
