@@ -39,6 +39,8 @@ class RecordRefused(Exception):
 
 @dataclass(frozen=True)
 class RecordItem:
+    """One reviewed action item to save: text, owner, due date, goal, done."""
+
     text: str
     owner: Literal["employee", "manager"] | None = None
     due: date | None = None

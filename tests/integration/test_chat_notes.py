@@ -36,7 +36,8 @@ async def offline(offline_settings: Settings, demo_engine: Engine) -> AsyncItera
 
 class Chat:
     def __init__(self, coach: Coach, principal: Principal) -> None:
-        self.coach, self.principal, self.thread_id = coach, principal, None
+        self.coach, self.principal = coach, principal
+        self.thread_id: str | None = None
 
     async def __call__(self, message: str) -> Any:
         reply = await self.coach.chat(principal=self.principal, message=message, thread_id=self.thread_id, now=NOW)
