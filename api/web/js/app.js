@@ -14,7 +14,7 @@ const LANG = "coach.lang";
 const state = { me: null, reachable: true };
 
 const NAV = {
-  manager: ["team", "agenda", "feedback", "review", "chat", "development", "activity"],
+  manager: ["team", "agenda", "notes", "feedback", "review", "chat", "development", "activity"],
   employee: ["chat", "development", "activity"],
   hr: ["prompts", "documents", "chat", "development", "activity"],
 };

@@ -124,3 +124,57 @@ def test_copy_the_agenda_as_markdown(web: Web) -> None:
         assert f"## {i}. {title} (" in text
     for question in agenda.locator(".questions li").all_inner_texts():
         assert f"- {question}" in text
+
+
+MEETING_NOTES = """1:1 notes
+- Decided: Daan leads the alert review from now on.
+- Action: Daan sends the alert inventory by Friday.
+- Someone should update the on-call runbook.
+- Next time: Daan wants to discuss his promotion path.
+"""
+
+
+def test_notes_to_record_ask_for_missing_owners_and_feed_the_next_agenda(web: Web) -> None:
+    page = web.page
+    page.add_init_script("sessionStorage.setItem('coach.lang', 'en')")
+    web.sign_in("manager")
+    web.go("notes")
+    daan = web.server.api("GET", "/v1/me", "employee").json()["id"]
+    page.get_by_label("With").select_option(daan)
+    page.get_by_label("Day of the conversation").fill("2026-11-02")
+    page.get_by_label("Notes or transcript").fill(MEETING_NOTES)
+    page.get_by_role("button", name="Turn into a record").click()
+    shown = page.get_by_test_id("notes")
+    shown.wait_for()
+    expected = web.server.api("POST", "/v1/coach/notes", "manager", json={
+        "employee_id": daan, "text": MEETING_NOTES, "held_on": "2026-11-02", "language": "en", "kind": "one_on_one"}).json()
+    items = shown.locator("li.note-item")
+    assert items.count() == len(expected["action_items"]) >= 2
+    runbook = next(i for i, x in enumerate(expected["action_items"]) if "runbook" in x["text"])
+    row = items.nth(runbook)
+    # What the notes don't give is asked for, never filled in.
+    assert row.locator(".pill.asked").all_inner_texts() == ["owner", "due date"]
+    assert row.get_by_label("Owner").input_value() == "" and row.get_by_label("Due").input_value() == ""
+    assert shown.get_by_test_id("notes-questions").locator("li").all_inner_texts() == expected["questions"]
+    # The manager answers: they own it, by the end of November. Then saves (an explicit step).
+    row.get_by_label("Owner").select_option("manager")
+    row.get_by_label("Due").fill("2026-11-30")
+    shown.get_by_role("button", name="Save as the conversation record").click()
+    saved = shown.get_by_test_id("notes-saved").locator(".success[role=status]")
+    saved.wait_for()
+    conversation = web.server.api("GET", f"/v1/conversations/{saved.get_attribute('data-conversation')}",
+                                  "manager").json()
+    manager = web.server.api("GET", "/v1/me", "manager").json()["id"]
+    by_text = {i["text"]: i for i in conversation["action_items"]}
+    done_by_manager = by_text[expected["action_items"][runbook]["text"]]
+    assert (done_by_manager["owner_id"], done_by_manager["due"]) == (manager, "2026-11-30")
+    assert conversation["employee_topics"] == [x["text"] for x in expected["employee_topics"]]
+    # The next agenda carries the open items over.
+    saved.get_by_role("link", name="Prepare the next conversation").click()
+    page.wait_for_selector("[data-page=agenda]")
+    web.settle()
+    assert page.get_by_label("With").input_value() == daan
+    page.locator("form button[type=submit]").click()
+    page.get_by_test_id("agenda").wait_for()
+    cited = {b.get_attribute("data-source-id") for b in page.locator("button.source[data-source-type=action_item]").all()}
+    assert {i["id"] for i in conversation["action_items"]} <= cited

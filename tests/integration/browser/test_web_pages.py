@@ -36,6 +36,13 @@ def _development(web: Web) -> None:
     web.page.get_by_test_id("development").wait_for()
 
 
+def _notes(web: Web) -> None:
+    web.page.locator("textarea[name=notes]").fill(
+        "- Decided: Daan leads the alert review.\n- Someone should update the on-call runbook.\n")
+    web.page.locator("form button[type=submit]").click()
+    web.page.get_by_test_id("notes").wait_for()
+
+
 def _documents(web: Web) -> None:
     """A listed document, its delete button asked once (the confirm step shown)."""
     text = "# Leave\n\n## Parental leave\n\nParents may take up to nine weeks of paid leave in the first year.\n"
@@ -48,7 +55,7 @@ def _documents(web: Web) -> None:
 
 
 PAGES: dict[str, list[tuple[str, Callable[[Web], None] | None]]] = {
-    "manager": [("team", None), ("agenda", _agenda), ("feedback", _feedback), ("review", None),
+    "manager": [("team", None), ("agenda", _agenda), ("notes", _notes), ("feedback", _feedback), ("review", None),
                 ("development", _development), ("activity", None)],
     "employee": [("chat", _smart), ("development", None), ("activity", None)],
     "hr": [("prompts", None), ("documents", _documents)],
