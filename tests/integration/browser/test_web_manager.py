@@ -147,7 +147,8 @@ def test_notes_to_record_ask_for_missing_owners_and_feed_the_next_agenda(web: We
     shown = page.get_by_test_id("notes")
     shown.wait_for()
     expected = web.server.api("POST", "/v1/coach/notes", "manager", json={
-        "employee_id": daan, "text": MEETING_NOTES, "held_on": "2026-11-02", "language": "en", "kind": "one_on_one"}).json()
+        "employee_id": daan, "text": MEETING_NOTES, "held_on": "2026-11-02", "language": "en",
+        "kind": "one_on_one"}).json()
     items = shown.locator("li.note-item")
     assert items.count() == len(expected["action_items"]) >= 2
     runbook = next(i for i, x in enumerate(expected["action_items"]) if "runbook" in x["text"])
@@ -176,5 +177,6 @@ def test_notes_to_record_ask_for_missing_owners_and_feed_the_next_agenda(web: We
     assert page.get_by_label("With").input_value() == daan
     page.locator("form button[type=submit]").click()
     page.get_by_test_id("agenda").wait_for()
-    cited = {b.get_attribute("data-source-id") for b in page.locator("button.source[data-source-type=action_item]").all()}
+    buttons = page.locator("button.source[data-source-type=action_item]").all()
+    cited = {b.get_attribute("data-source-id") for b in buttons}
     assert {i["id"] for i in conversation["action_items"]} <= cited
