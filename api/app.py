@@ -26,8 +26,9 @@ from api import telemetry
 from api.deps import refuse_nul_params
 from api.errors import BodySizeLimit, install_error_handlers, problem_schemas_as_sent
 from api.idempotency import IdempotencyMiddleware
-from api.mcp import KeyAuth, Services, build_mcp_server, principal_from_request
+from api.mcp import SCOPE_KEY, TASK_TOOLS, KeyAuth, Services, build_mcp_server, principal_from_request
 from api.mcp import http_app as mcp_http_app
+from api.mcp_limits import McpRateLimit
 from api.preconditions import ETagMiddleware
 from api.rate_limit import RateLimiter, limit_api, limit_coach, person_key
 from api.routes import (
@@ -189,7 +190,9 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     app.state.settings = settings
     app.state.evaluation = evaluation
     mcp_server = build_mcp_server(lambda: Services(app.state.coach, app.state.engine), principal_from_request)
-    app.mount("/mcp", KeyAuth(mcp_http_app(mcp_server), lambda: app.state.engine))
+    limited = McpRateLimit(mcp_http_app(mcp_server), lambda: app.state.rate_limiter,
+                           model_tools=frozenset(TASK_TOOLS), principal_key_in_scope=SCOPE_KEY)
+    app.mount("/mcp", KeyAuth(limited, lambda: app.state.engine))
     app.state.rate_limiter = RateLimiter(settings)
     # What erasure runs besides the stores: (org_id, person_id) -> forget. The rate limiter's counters.
     app.state.erasure_hooks = [lambda org_id, person_id: app.state.rate_limiter.forget(person_key(org_id, person_id))]

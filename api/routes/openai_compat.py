@@ -11,7 +11,9 @@ with a coach API key as its API key. The model name selects what answers:
   content is the task's JSON result.
 
 Rights are the key's, exactly as on the rest of the API (a service key may send
-``X-On-Behalf-Of``). Errors use OpenAI's shape (``{"error": {"message", "type", "param",
+``X-On-Behalf-Of``), and so are the rate limits: a completion counts against both
+``COACH_RATE_LIMIT_API`` and ``COACH_RATE_LIMIT_COACH``, and over a limit the answer is 429
+``rate_limit_error`` with ``Retry-After``. Errors use OpenAI's shape (``{"error": {"message", "type", "param",
 "code"}}``) so the clients raise their usual exceptions; streaming follows the Chat
 Completions chunk format and ends with ``data: [DONE]``.
 """
@@ -38,6 +40,8 @@ from agent.schemas import Request as TaskRequest
 from agent.schemas import Task
 from agent.task_service import REQUEST_TYPES
 from api.deps import CoachDep, NowDep
+from api.errors import ApiError
+from api.rate_limit import Scope, get_rate_limiter, principal_key
 from api.routes.chat import STREAM_FAILED, _Pump
 from api.schemas import AgendaBody, DevelopmentBody, FeedbackBody, SmartGoalBody
 from knowledge.keys import KeyRefused, authenticate
@@ -76,9 +80,25 @@ class OpenAIError(Exception):
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
+    headers: dict[str, str] | None = None
+
     def response(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else dict(self.headers or {})
         return JSONResponse(self.body(), status_code=self.status, headers=headers)
+
+
+async def _limit(request: Request, principal: Principal, *scopes: Scope) -> None:
+    """The per-principal rate limits (:mod:`api.rate_limit`), in OpenAI's error shape when exceeded:
+    429 ``rate_limit_error`` with ``Retry-After``, which the OpenAI SDKs read and honour."""
+    limiter = get_rate_limiter(request)
+    key = principal_key(principal)
+    for scope in scopes:
+        try:
+            await anyio.to_thread.run_sync(limiter.hit, scope, key)
+        except ApiError as exc:
+            error = OpenAIError(429, exc.detail, type_="rate_limit_error", code="rate_limit_exceeded")
+            error.headers = exc.headers
+            raise error from None
 
 
 class MessageIn(BaseModel):
@@ -122,7 +142,7 @@ def _model_card(name: str) -> dict[str, Any]:
 async def list_models(request: Request) -> JSONResponse:
     """``coach`` (the chat) and one ``coach-<task>`` model per coach task."""
     try:
-        await _principal(request)
+        await _limit(request, await _principal(request), "api")
     except OpenAIError as error:
         return error.response()
     names = [CHAT_MODEL, *task_models()]
@@ -136,6 +156,7 @@ async def chat_completions(request: Request, coach: CoachDep, now: NowDep) -> An
     """A Chat Completions request answered by the coach (see the module's description)."""
     try:
         principal = await _principal(request)
+        await _limit(request, principal, "api", "coach")  # every completion is model-backed
         body = await _body(request)
         if body.model == CHAT_MODEL:
             return await _chat(request, body, principal, coach, now)
