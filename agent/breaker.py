@@ -20,6 +20,7 @@ Time is read through an injectable monotonic clock, so tests step it instead of 
 from __future__ import annotations
 
 import threading
+import weakref
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,8 @@ class CircuitBreaker:
         self._opened_at: float | None = None
         self._probing = False
         self._last: str | None = None
+        with _REGISTRY_LOCK:
+            _ALL[self] = None
 
     def _state(self, now: float) -> State:
         if self._opened_at is None:
@@ -129,7 +132,9 @@ class CircuitBreaker:
 
 
 _BREAKERS: dict[str, CircuitBreaker] = {}
-_REGISTRY_LOCK = threading.Lock()
+_ALL: weakref.WeakKeyDictionary[CircuitBreaker, None] = weakref.WeakKeyDictionary()
+"""Every breaker alive, also those built for one client (tests, the eval judge)."""
+_REGISTRY_LOCK = threading.RLock()  # re-entered: breaker_for builds a breaker, which registers itself
 
 
 def provider_key(settings: Settings) -> str:
@@ -155,9 +160,10 @@ def breaker_for(settings: Settings, *, clock: Callable[[], float] | None = None)
 
 
 def known_breakers() -> list[CircuitBreaker]:
-    """Every breaker of this process."""
+    """Every breaker of this process, one per provider (the newest when there are several)."""
     with _REGISTRY_LOCK:
-        return list(_BREAKERS.values())
+        alive = list(_ALL.keys())
+    return list({b.provider: b for b in alive}.values())
 
 
 def forget_breakers() -> None:
