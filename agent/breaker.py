@@ -20,8 +20,8 @@ Time is read through an injectable monotonic clock, so tests step it instead of 
 from __future__ import annotations
 
 import threading
-import weakref
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal

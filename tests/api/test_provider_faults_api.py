@@ -130,7 +130,8 @@ async def test_an_open_breaker_shows_in_readyz_metrics_and_answers_then_closes(
 
 
 async def _sse(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
-    events, event, data = [], "message", []
+    events: list[tuple[str, dict[str, Any]]] = []
+    event, data = "message", list[str]()
     async for line in response.aiter_lines():
         if line == "":
             if data:
