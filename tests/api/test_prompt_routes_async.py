@@ -1,6 +1,6 @@
 """HR's evaluate and activate routes hold no connection while the eval suite runs (issue 9).
 
-On a pool of one connection, with an evaluation that takes a second, other requests that
+On a pool of one connection, with an evaluation that takes three seconds, other requests that
 need the database are answered while the evaluation runs, and ``/healthz`` answers. Before
 the fix the routes held the request's session (and so the only connection) across the run:
 the other requests got 503 after the pool timeout.
@@ -28,7 +28,7 @@ from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import NOW, Api, Template
 
-EVAL_S = 1.0
+EVAL_S = 3.0
 
 
 class SlowEvaluation:
@@ -61,7 +61,7 @@ class SlowEvaluation:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout_s": 0.3})
+    return settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout_s": 1.0})
 
 
 @pytest.fixture
