@@ -28,6 +28,7 @@ from agent.schemas import (
     Task,
 )
 from agent.state import Engine, TaskContext, TaskState
+from knowledge.offload import run_cpu
 from tools.views import Evidence
 
 OFFLINE_VERSION = "offline"
@@ -35,8 +36,11 @@ OFFLINE_VERSION = "offline"
 
 
 async def finalize_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
-    """Repair or drop what still fails, attach the envelope, build the result."""
-    ctx = runtime.context
+    """Repair or drop what still fails, attach the envelope, build the result (CPU work: off the loop)."""
+    return await run_cpu(_finalize, state, runtime.context)
+
+
+def _finalize(state: TaskState, ctx: TaskContext) -> dict[str, Any]:
     if state.draft is None or state.evidence is None:
         raise RuntimeError("finalize runs after gather and draft")
     draft, warnings = state.draft, list(state.warnings)

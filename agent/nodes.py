@@ -25,7 +25,7 @@ from agent.prompts.common import REVISE_INSTRUCTION
 from agent.prompts.data import escape, human_message
 from agent.schemas import DRAFT_SCHEMAS, Draft
 from agent.state import TaskContext, TaskState
-from knowledge.offload import run_sync
+from knowledge.offload import run_cpu, run_sync
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,13 @@ async def draft_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[
     """One structured-output model call; the offline drafter when no model or when it fails."""
     ctx = runtime.context
     if ctx.model is None:
-        return {"draft": _offline(state), "engine": "offline"}
+        return {"draft": await run_cpu(_offline, state), "engine": "offline"}
     messages = _messages(state, ctx)
     try:
         draft = await ctx.model.generate(DRAFT_SCHEMAS[state.task], messages)
     except ModelFailure as failure:
         log.warning("model failed on task %s (%s); serving the offline draft", state.task, failure.reason)
-        return {"draft": _offline(state), "engine": "offline", "degraded_reason": failure.kind}
+        return {"draft": await run_cpu(_offline, state), "engine": "offline", "degraded_reason": failure.kind}
     if leaks(draft, messages[0].text):
         return _leak_replaced(state)
     return {"draft": draft, "engine": "llm"}
@@ -83,7 +83,7 @@ async def check_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[
     """Run the deterministic validators on the current draft."""
     if state.draft is None or state.evidence is None:
         raise RuntimeError("check runs after gather and draft")
-    return {"report": run_checks(state.task, state.draft, state.request, state.evidence)}
+    return {"report": await run_cpu(run_checks, state.task, state.draft, state.request, state.evidence)}
 
 
 def needs_revision(report: CheckReport) -> bool:

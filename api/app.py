@@ -58,7 +58,7 @@ from knowledge.corpus import sync_corpus
 from knowledge.db import engine_for
 from knowledge.index_sync import attach_record_index
 from knowledge.migrations import require_current
-from knowledge.offload import run_sync, set_worker_threads
+from knowledge.offload import run_sync, set_cpu_threads, set_worker_threads
 from knowledge.reconcile import Reconciler
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
@@ -151,6 +151,8 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Every blocking step runs in a worker thread (docs/ARCHITECTURE.md, "Concurrency").
         set_worker_threads(settings.worker_threads)
+        if settings.cpu_threads is not None:
+            set_cpu_threads(settings.cpu_threads)
         engine = engine_for(settings)
         await run_sync(require_current, engine)  # refuse an un-migrated database
         the_store = store if store is not None else await run_sync(open_store, settings)

@@ -5,14 +5,25 @@ database session, Chroma, the embedder, a file read) runs on the event loop. Fas
 plain ``def`` routes and dependencies in its threadpool; ``async`` code hands blocking work
 to :func:`run_sync`. Both draw on anyio's default thread limiter, sized once per process
 by :func:`set_worker_threads`, so one number bounds the threads of the whole process.
+
+Our own CPU work (the offline drafter, the checks, the repair and output guard) goes through
+:func:`run_cpu` instead: a worker thread too, but behind a second, small limiter sized to the
+cores (:func:`set_cpu_threads`). Run on the loop, a 50-100 ms draft-and-check stalls every
+other request, ``/healthz`` included, for that long (issue 9: ``/healthz`` p95 359 ms at 50
+concurrent tasks); in a thread the loop gets the GIL back every switch interval (5 ms), and
+with at most ~cores such threads it competes with few of them. I/O waits keep the large limiter.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import os
+import weakref
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+import anyio
 import anyio.to_thread
 
 P = ParamSpec("P")
@@ -27,3 +38,30 @@ async def run_sync(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> 
 def set_worker_threads(count: int) -> None:
     """Size the worker threads of the running event loop (FastAPI's threadpool included)."""
     anyio.to_thread.current_default_thread_limiter().total_tokens = count
+
+
+_cpu_threads = max(1, os.cpu_count() or 1)
+_cpu_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def set_cpu_threads(count: int) -> None:
+    """Size the CPU limiter of :func:`run_cpu` (default: the number of cores)."""
+    global _cpu_threads
+    _cpu_threads = max(1, count)
+    for limiter in _cpu_limiters.values():
+        limiter.total_tokens = _cpu_threads
+
+
+def _cpu_limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _cpu_limiters.get(loop)
+    if limiter is None:
+        limiter = _cpu_limiters[loop] = anyio.CapacityLimiter(_cpu_threads)
+    return limiter
+
+
+async def run_cpu(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn(*args, **kwargs)``, CPU-bound and pure, in a worker thread behind the CPU limiter."""
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_cpu_limiter())

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.i18n import match_key
@@ -87,42 +88,47 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Bm25:
-    """Okapi BM25 over one organisation's lexical pool, as an inverted index.
+    """Okapi BM25 over one organisation's lexical pool, as an inverted index of numpy arrays.
 
     Built once per (organisation, language, store revision) and kept in :func:`_lexical_index`'s
     cache: a query costs the postings of its terms, not a pass over every chunk (issue 9: the
-    pool was loaded and tokenised again on every query).
+    pool was loaded and tokenised again on every query). Each posting holds its chunk's final
+    BM25 term weight, so a query is one vectorised add per term: a term found in all 100,000
+    chunks of a large handbook costs a fraction of a millisecond, not 100,000 Python steps.
     """
 
     chunks: list[StoredChunk]
-    postings: dict[str, list[tuple[int, int]]]
-    lengths: list[int]
-    idf: dict[str, float]
-    avg_len: float
+    position: dict[str, int]
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]
 
     @classmethod
-    def build(cls, chunks: Sequence[StoredChunk]) -> _Bm25:
-        postings: dict[str, list[tuple[int, int]]] = {}
-        lengths = []
-        for i, chunk in enumerate(chunks):
-            counts = Counter(tokenize(_lexical_text(chunk)))
-            lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                postings.setdefault(term, []).append((i, tf))
+    def build(cls, chunks: Sequence[StoredChunk], k1: float = 1.2, b: float = 0.75) -> _Bm25:
+        counts = [Counter(tokenize(_lexical_text(chunk))) for chunk in chunks]
+        lengths = [sum(c.values()) for c in counts]
         n = len(chunks)
-        idf = {term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in postings.items()}
-        return cls(list(chunks), postings, lengths, idf, (sum(lengths) / n) if n else 0.0)
+        avg_len = (sum(lengths) / n) if n else 0.0
+        raw: dict[str, tuple[list[int], list[int]]] = {}
+        for i, c in enumerate(counts):
+            for term, tf in c.items():
+                docs, tfs = raw.setdefault(term, ([], []))
+                docs.append(i)
+                tfs.append(tf)
+        norm = k1 * (1 - b + b * np.asarray(lengths, dtype=np.float64) / (avg_len or 1))
+        postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, (docs, tfs) in raw.items():
+            idx = np.asarray(docs, dtype=np.int64)
+            freq = np.asarray(tfs, dtype=np.float64)
+            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            postings[term] = (idx, idf * freq * (k1 + 1) / (freq + norm[idx]))
+        return cls(list(chunks), {chunk.id: i for i, chunk in enumerate(chunks)}, postings)
 
-    def scores(self, query: str, k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
-        """Scores of the chunks that contain a query term (every other chunk scores 0)."""
-        out: dict[int, float] = {}
+    def scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every chunk of the pool (0 for chunks without a query term)."""
+        out = np.zeros(len(self.chunks), dtype=np.float64)
         for term in dict.fromkeys(tokenize(query)):
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for i, tf in self.postings[term]:
-                norm = k1 * (1 - b + b * self.lengths[i] / (self.avg_len or 1))
-                out[i] = out.get(i, 0.0) + idf * tf * (k1 + 1) / (tf + norm)
+            found = self.postings.get(term)
+            if found is not None:
+                out[found[0]] += found[1]  # a chunk appears once per term: no repeated indices
         return out
 
 
@@ -225,21 +231,27 @@ def search_guidance(
         for hit in hits:
             dense[hit.id] = hit.score
             texts[hit.id] = StoredChunk(hit.id, hit.text, hit.metadata)
-    pool_size = 0
+    stats = (0.0, 1.0)
     if mode in ("lexical", "hybrid"):
         bm25 = _lexical_index(store, org_id=org_id, language=lang)
-        pool_size = len(bm25.chunks)
-        for i, score in bm25.scores(query).items():
+        pool = bm25.scores(query)
+        chosen = np.flatnonzero(pool)
+        if mode == "hybrid":  # the lexical top and the dense candidates' own scores are all fusion reads
+            chosen = chosen[np.argsort(-pool[chosen], kind="stable")[:DENSE_CANDIDATES]]
+            chosen = np.union1d(chosen, [bm25.position[i] for i in dense if i in bm25.position]).astype(np.int64)
+        for i in chosen.tolist():
             chunk = bm25.chunks[i]
-            lexical[chunk.id] = score
+            lexical[chunk.id] = float(pool[i])
             texts.setdefault(chunk.id, chunk)
+        if len(pool):
+            stats = (float(pool.mean()), float(pool.std()) or 1.0)
 
     if mode == "dense":
         scores = dense
     elif mode == "lexical":
         scores = {i: s for i, s in lexical.items() if s > 0}
     else:
-        scores = _fuse(dense, lexical, pool_size=pool_size)
+        scores = _fuse(dense, lexical, mean=stats[0], sd=stats[1])
     out: list[Passage] = []
     per_doc: Counter[tuple[object, object]] = Counter()
     for chunk_id in sorted(scores, key=lambda i: (-scores[i], i)):
@@ -262,21 +274,16 @@ def _zscores(values: dict[str, float]) -> dict[str, float]:
     return {i: (v - mean) / sd for i, v in values.items()}
 
 
-def _fuse(dense: dict[str, float], lexical: dict[str, float], *, pool_size: int) -> dict[str, float]:
+def _fuse(dense: dict[str, float], lexical: dict[str, float], *, mean: float, sd: float) -> dict[str, float]:
     """Standardised cosine plus :data:`LEXICAL_WEIGHT` times standardised BM25.
 
     Candidates are the dense neighbours and the lexical top hits; a lexical hit outside the
     dense neighbours gets the lowest dense score seen (it is at least that far away). BM25 is
-    standardised over the whole pool of ``pool_size`` chunks: ``lexical`` holds the non-zero
-    scores, every other chunk of the pool scores 0.
+    standardised with ``mean`` and ``sd`` over the whole pool (every chunk without a query
+    term scores 0); ``lexical`` holds the lexical top and the dense candidates' scores.
     """
     lexical_top = sorted((i for i, s in lexical.items() if s > 0), key=lambda i: -lexical[i])[:DENSE_CANDIDATES]
     z_dense = _zscores(dense)
-    n = max(pool_size, len(lexical))
-    mean = sum(lexical.values()) / n if n else 0.0
-    spread = sum((v - mean) ** 2 for v in lexical.values()) + (n - len(lexical)) * mean**2
-    sd = math.sqrt(spread / n) if n else 0.0
-    sd = sd or 1.0
     floor = min(z_dense.values(), default=0.0)
     return {
         i: z_dense.get(i, floor) + LEXICAL_WEIGHT * (lexical.get(i, 0.0) - mean) / sd

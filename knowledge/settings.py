@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         40, ge=1, le=1000, description="Worker threads for blocking work (database, store, embeddings, files)."
     )
+    cpu_threads: int | None = Field(
+        None, ge=1, le=64,
+        description="Worker threads for our own CPU work (drafting, checks); default: the number of cores.",
+    )
     retry_after_s: int = Field(2, ge=1, le=300, description="Retry-After of a 503 when the pool or store is busy.")
 
     host: str = "127.0.0.1"

@@ -97,6 +97,10 @@ class Hit:
 
 # --- filters --------------------------------------------------------------------------------
 
+GET_PAGE = 5000
+"""Chunks per Chroma ``get`` call."""
+
+
 def field_is(key: str, value: MetadataValue) -> Where:
     """A filter: ``key`` equals ``value``."""
     return {key: {"$eq": value}}
@@ -129,6 +133,13 @@ def any_of(*clauses: Where | None) -> Where | None:
 
 def _metadata(raw: Mapping[str, object] | None) -> dict[str, MetadataValue]:
     return {k: v for k, v in (raw or {}).items() if isinstance(v, str | int | float | bool)}
+
+
+def _chunks(result: Any) -> list[StoredChunk]:
+    docs = result["documents"] or [""] * len(result["ids"])
+    metas = result["metadatas"] or [{}] * len(result["ids"])
+    return [StoredChunk(id=i, text=d or "", metadata=_metadata(m))
+            for i, d, m in zip(result["ids"], docs, metas, strict=True)]
 
 
 class Store:
@@ -244,15 +255,21 @@ class Store:
         """Stored texts by ``ids`` and/or ``where`` (all of the collection when both are None)."""
         if ids is not None and not ids:
             return []
-        result = self._collection(kind).get(
-            ids=list(ids) if ids is not None else None, where=where, include=["documents", "metadatas"]
-        )
-        docs = result["documents"] or [""] * len(result["ids"])
-        metas = result["metadatas"] or [{}] * len(result["ids"])
-        return [
-            StoredChunk(id=i, text=d or "", metadata=_metadata(m))
-            for i, d, m in zip(result["ids"], docs, metas, strict=True)
-        ]
+        collection = self._collection(kind)
+        # In pages: one get of a 100,000-chunk organisation fails inside Chroma ("too many SQL
+        # variables", issue 9's retrieval benchmark).
+        out: list[StoredChunk] = []
+        if ids is not None:
+            for start in range(0, len(ids), GET_PAGE):
+                out += _chunks(collection.get(ids=list(ids[start:start + GET_PAGE]), where=where,
+                                              include=["documents", "metadatas"]))
+            return out
+        while True:
+            page = _chunks(collection.get(where=where, limit=GET_PAGE, offset=len(out),
+                                          include=["documents", "metadatas"]))
+            out += page
+            if len(page) < GET_PAGE:
+                return out
 
     def ids(self, kind: CollectionKind, *, where: Where | None = None) -> set[str]:
         """The ids of the stored texts matching ``where``."""

@@ -278,3 +278,32 @@ def test_fresh_install_ingests_the_corpus_and_answers_with_the_network_off(corpu
     passages = search_guidance(corpus.store, org_id=corpus.org_a, query="Hoe geef ik feedback over gedrag?", k=3,
                                language="nl")
     assert {p.doc_key for p in passages} & {"sbi-feedback", "bias-in-feedback", "asking-for-feedback"}
+
+
+def test_store_reads_in_pages_and_returns_every_chunk_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Reads go to Chroma in pages (one get of 100,000 chunks fails inside Chroma); none is lost or doubled."""
+    from knowledge import store as store_module
+    from knowledge.settings import Settings
+    from knowledge.store import field_is, open_store
+    from tests.api.conftest import HashEmbedder
+
+    store = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
+    ids = [f"pol-{i}" for i in range(23)]
+    store.upsert("policy", ids=ids, texts=[f"Rule {i}" for i in ids],
+                 metadatas=[{"org_id": "org_a", "source_type": "policy"} for _ in ids])
+    monkeypatch.setattr(store_module, "GET_PAGE", 5)
+    calls = []
+    collection = store._collection("policy")
+    real_get = type(collection).get
+
+    def counting_get(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs.get("limit") or len(kwargs.get("ids") or []))
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(collection), "get", counting_get)
+    got = store.get("policy", where=field_is("org_id", "org_a"))
+    assert sorted(c.id for c in got) == sorted(ids)
+    assert len(calls) == 5 and max(calls) <= 5
+    calls.clear()
+    assert sorted(c.id for c in store.get("policy", ids=ids)) == sorted(ids)
+    assert len(calls) == 5
