@@ -227,7 +227,7 @@ def search_guidance(
     lexical: dict[str, float] = {}
     if mode in ("dense", "hybrid"):
         hits = store.query("guidance", text=query, k=DENSE_CANDIDATES, where=_guidance_where(lang))
-        hits += store.query("policy", text=query, k=DENSE_CANDIDATES, where=field_is("org_id", org_id))
+        hits += store.query_scoped("policy", text=query, k=DENSE_CANDIDATES, field="org_id", value=org_id)
         for hit in hits:
             dense[hit.id] = hit.score
             texts[hit.id] = StoredChunk(hit.id, hit.text, hit.metadata)
@@ -236,8 +236,10 @@ def search_guidance(
         bm25 = _lexical_index(store, org_id=org_id, language=lang)
         pool = bm25.scores(query)
         chosen = np.flatnonzero(pool)
-        if mode == "hybrid":  # the lexical top and the dense candidates' own scores are all fusion reads
-            chosen = chosen[np.argsort(-pool[chosen], kind="stable")[:DENSE_CANDIDATES]]
+        # The lexical top (enough for k passages at max_per_doc each) and, for fusion, the dense
+        # candidates' own scores: never a Python loop over every chunk that has a common word.
+        chosen = chosen[np.argsort(-pool[chosen], kind="stable")[:max(DENSE_CANDIDATES, k * max_per_doc * 4)]]
+        if mode == "hybrid":
             chosen = np.union1d(chosen, [bm25.position[i] for i in dense if i in bm25.position]).astype(np.int64)
         for i in chosen.tolist():
             chunk = bm25.chunks[i]

@@ -249,6 +249,26 @@ class Store:
             for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
         ]
 
+    def query_scoped(
+        self, kind: CollectionKind, *, text: str, k: int, field: str, value: str, probe: int = 2
+    ) -> list[Hit]:
+        """The ``k`` texts closest to ``text`` among those whose ``field`` is ``value`` (an org id).
+
+        Chroma's metadata filter costs time in proportion to the rows it matches: 16 ms at
+        1,000 chunks of one organisation, 56 ms at 10,000, against 7 ms unfiltered (issue 9).
+        So first the ``probe * k`` nearest texts of the whole collection: if ``k`` of them match,
+        those are exactly the ``k`` nearest matching ones (everything ranked above them was
+        counted). Otherwise (a small organisation in a large shared store, whose filter is
+        cheap) the filtered query answers. Either way only matching texts are returned.
+        """
+        if k <= 0:
+            return []
+        hits = self.query(kind, text=text, k=k * probe)
+        mine = [h for h in hits if h.metadata.get(field) == value]
+        if len(mine) >= k or len(hits) < k * probe:  # enough, or the whole collection was read
+            return mine[:k]
+        return self.query(kind, text=text, k=k, where=field_is(field, value))
+
     def get(
         self, kind: CollectionKind, *, where: Where | None = None, ids: Sequence[str] | None = None
     ) -> list[StoredChunk]:

@@ -307,3 +307,33 @@ def test_store_reads_in_pages_and_returns_every_chunk_once(tmp_path, monkeypatch
     calls.clear()
     assert sorted(c.id for c in store.get("policy", ids=ids)) == sorted(ids)
     assert len(calls) == 5
+
+
+def test_scoped_query_equals_the_filtered_one_and_never_crosses_organisations(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """query_scoped (unfiltered probe, filtered fallback) finds what the filtered query finds, only the org's."""
+    from knowledge.settings import Settings
+    from knowledge.store import field_is, open_store
+    from tests.api.conftest import HashEmbedder
+
+    store = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
+    big = [f"big-{i}" for i in range(30)]
+    small = [f"small-{i}" for i in range(3)]
+    store.upsert("policy", ids=big + small,
+                 texts=[f"travel budget rule {i}" for i in big] + [f"travel budget note {i}" for i in small],
+                 metadatas=[{"org_id": "org_big"} for _ in big] + [{"org_id": "org_small"} for _ in small])
+    calls: list[object] = []
+    real = store.query
+
+    def spy(kind, *, text, k, where=None):  # type: ignore[no-untyped-def]
+        calls.append(where)
+        return real(kind, text=text, k=k, where=where)
+
+    store.query = spy  # type: ignore[method-assign]
+    for org, k, queries in (("org_big", 5, 1), ("org_small", 5, 2)):
+        calls.clear()
+        got = store.query_scoped("policy", text="travel budget", k=k, field="org_id", value=org)
+        assert len(calls) == queries  # the big org: the probe suffices; the small one: the filtered query
+        assert {h.metadata["org_id"] for h in got} == {org}
+        expected = real("policy", text="travel budget", k=k, where=field_is("org_id", org))
+        # the same neighbours (ids may swap between equally distant texts)
+        assert [round(h.score, 6) for h in got] == [round(h.score, 6) for h in expected]
