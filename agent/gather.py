@@ -47,6 +47,10 @@ DEVELOPMENT_ACTIONS = 6
 """Development actions: in progress, then planned, then done."""
 GUIDANCE = 4
 """Passages of coaching guidance and policy."""
+CATALOGUE = 12
+"""Development actions of the shipped catalogue offered to the drafter, best matches first
+(with places kept for social and formal learning). The eval recordings cite actions from
+these 12: a smaller number needs `coach eval record` against a real model."""
 
 # Guidance queries in the reader's language (locales/*/search.yaml): lexical search needs the
 # corpus's own words.
@@ -178,7 +182,7 @@ def _development(session: Session, request: DevelopmentRequest, ctx: CoachContex
             session, principal=p, person_id=subject.id, limit=DEVELOPMENT_ACTIONS
         ),
         guidance=_guidance(ctx, "development", language, request.focus or ""),
-        catalogue=catalogue(hints=hints),
+        catalogue=catalogue(hints=hints, limit=CATALOGUE),
     )
 
 

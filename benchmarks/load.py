@@ -403,11 +403,17 @@ async def react_baseline(stub: RunningStub, root: Path, repeat: int) -> list[dic
     assert femke is not None
     ctx = CoachContext(principal=femke, engine=engine, now=NOW, store=store)
     model = ChatOpenAI(model="stub", base_url=stub.url, api_key="sk-bench", max_retries=0)  # type: ignore[arg-type]
+    # The record tools the baseline's model calls for each task: the chat tools' real names
+    # (tools/chat_tools.py), covering what gather reads for the task. (The stub calls only
+    # offered tools: the names "goals", "conversations", "action_items" of an earlier plan
+    # matched none, so that baseline read no goals and no action items.)
     plans = {
-        "agenda": ["goals", "conversations", "action_items", "recent_feedback", "search_coaching_guidance"],
-        "smart_goal": ["goals", "search_coaching_guidance"],
+        "agenda": ["list_goals", "team_goals", "open_action_items", "recent_feedback", "development_actions",
+                   "search_coaching_guidance"],
+        "smart_goal": ["list_goals", "team_goals", "search_coaching_guidance"],
         "feedback": ["search_coaching_guidance"],
-        "development": ["goals", "recent_feedback", "development_actions", "search_coaching_guidance"],
+        "development": ["list_goals", "team_goals", "recent_feedback", "development_actions",
+                        "search_coaching_guidance"],
     }
     rows = []
     async with Coach(settings=settings, engine=engine, store=store) as coach:
