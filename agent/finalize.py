@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 from agent.checks.citations import cited, drop_unknown_sources
 from agent.checks.notes import instruction_warning, repair_notes
 from agent.checks.report import warning
+from agent.checks.review import review_notes
 from agent.faults import reason_text
 from agent.output_guard import count, plain_model
 from agent.repair import repair
@@ -22,6 +23,8 @@ from agent.schemas import (
     NotesRequest,
     Request,
     Result,
+    ReviewDraft,
+    ReviewRequest,
     SmartGoalDraft,
     SmartGoalRequest,
     Source,
@@ -57,6 +60,8 @@ def _finalize(state: TaskState, ctx: TaskContext) -> dict[str, Any]:
     # A last guard, independent of the checks: nothing cites an id gather did not return.
     draft, removed = unknown_sources_removed(draft, state.evidence)
     warnings += removed
+    if isinstance(draft, ReviewDraft):
+        warnings += review_notes(draft, state.evidence)
     llm = state.engine == "llm"
     result = build_result(
         state.task,
@@ -137,4 +142,13 @@ def build_result(
     elif isinstance(request, NotesRequest):
         data |= {"employee_id": request.employee_id, "kind": request.kind,
                  "held_on": request.held_on or evidence.now.date()}
+    elif isinstance(request, ReviewRequest) and evidence.review is not None:
+        r = evidence.review
+        data |= {"employee_id": request.employee_id, "perspective": r.perspective, "period_start": r.period_start,
+                 "period_end": r.period_end, "facts": {
+                     "conversations": r.conversations, "one_on_ones": r.one_on_ones, "rhythm_days": r.rhythm_days,
+                     "expected_one_on_ones": r.expected_one_on_ones, "longest_gap_days": r.longest_gap_days,
+                     "feedback": r.feedback, "development_done": len(r.development_done),
+                     "development_open": len(r.development_open),
+                     "development_overdue": len(r.development_overdue)}}
     return RESULT_SCHEMAS[task].model_validate(data)  # type: ignore[return-value]

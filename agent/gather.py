@@ -12,6 +12,7 @@ from typing import Literal
 
 from sqlmodel import Session
 
+from agent.review_evidence import review_evidence
 from agent.schemas import (
     AgendaRequest,
     DevelopmentRequest,
@@ -19,6 +20,7 @@ from agent.schemas import (
     Language,
     NotesRequest,
     Request,
+    ReviewRequest,
     SmartGoalRequest,
     Task,
 )
@@ -27,6 +29,7 @@ from tools import records
 from tools.context import CoachContext
 from tools.errors import NotVisible
 from tools.guidance import catalogue, search_guidance
+from tools.review import default_period, period_records
 from tools.views import Evidence, GoalView, PassageView, PersonView
 
 # The context budget of one task: at most this many records of each kind, the most relevant
@@ -69,6 +72,8 @@ def gather(task: Task, request: Request, ctx: CoachContext) -> Evidence:
             return _development(session, request, ctx)
         if isinstance(request, NotesRequest):
             return _notes(session, request, ctx)
+        if isinstance(request, ReviewRequest):
+            return _review(session, request, ctx)
     raise TypeError(f"no gather step for {type(request).__name__}")
 
 
@@ -214,3 +219,10 @@ def _notes(session: Session, request: NotesRequest, ctx: CoachContext) -> Eviden
         manager=manager,
         author=author,
     )
+def _review(session: Session, request: ReviewRequest, ctx: CoachContext) -> Evidence:
+    today = ctx.now.date()
+    start, end = default_period(request.period_start, request.period_end, today=today)
+    period = period_records(session, principal=ctx.principal, employee_id=request.employee_id, start=start,
+                            end=end, perspective=request.perspective)
+    language = resolve_language(request.language, period.subject, session, ctx)
+    return review_evidence(session, period, ctx, language=language, today=today, focus=request.focus)

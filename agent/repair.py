@@ -15,6 +15,7 @@ from agent.checks.development import repair_development
 from agent.checks.feedback import repair_feedback
 from agent.checks.notes import repair_notes
 from agent.checks.report import term, warning
+from agent.checks.review import repair_review
 from agent.checks.smart import repair_smart
 from agent.schemas import (
     AgendaDraft,
@@ -27,6 +28,8 @@ from agent.schemas import (
     NotesDraft,
     NotesRequest,
     Request,
+    ReviewDraft,
+    ReviewRequest,
     SmartGoalDraft,
     SmartGoalRequest,
     Task,
@@ -66,6 +69,9 @@ def repair(
     elif task == "notes":
         fixed, more = repair_notes(as_type(draft, NotesDraft, "draft"), as_type(request, NotesRequest, "request"),
                                    evidence)
+    elif task == "review":
+        fixed, more = repair_review(as_type(draft, ReviewDraft, "draft"), as_type(request, ReviewRequest, "request"),
+                                    evidence, as_type(fallback, ReviewDraft, "fallback"), report.issues)
     else:
         fixed, more = repair_development(as_type(draft, DevelopmentDraft, "draft"),
                                          as_type(request, DevelopmentRequest, "request"), evidence,

@@ -21,10 +21,20 @@ from agent.schemas_notes import NotesKind as NotesKind
 from agent.schemas_notes import NoteSpan as NoteSpan
 from agent.schemas_notes import NotesRequest as NotesRequest
 from agent.schemas_notes import NoteTopic as NoteTopic
+from agent.schemas_review import MAX_PERIOD_DAYS as MAX_PERIOD_DAYS
+from agent.schemas_review import GoalOutcome as GoalOutcome
+from agent.schemas_review import GoalOutcomeKind as GoalOutcomeKind
+from agent.schemas_review import ReviewDraft as ReviewDraft
+from agent.schemas_review import ReviewExample as ReviewExample
+from agent.schemas_review import ReviewFactsOut as ReviewFactsOut
+from agent.schemas_review import ReviewRequest as ReviewRequest
+from agent.schemas_review import ReviewStatement as ReviewStatement
+from agent.schemas_review import ReviewTheme as ReviewTheme
 
 # The shared vocabulary lives at the bottom of the stack; re-exported here beside the schemas.
 from knowledge.vocabulary import Id as Id
 from knowledge.vocabulary import Language as Language
+from knowledge.vocabulary import Perspective as Perspective
 from knowledge.vocabulary import Source as Source
 from knowledge.vocabulary import SourceType as SourceType
 from knowledge.vocabulary import Task as Task
@@ -196,9 +206,19 @@ class NotesResult(NotesDraft, Envelope):
     held_on: date = Field(description="The conversation day the relative dates were read from.")
 
 
-Draft = AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft | NotesDraft
-Result = AgendaResult | SmartGoalResult | FeedbackResult | DevelopmentResult | NotesResult
-Request = AgendaRequest | SmartGoalRequest | FeedbackRequest | DevelopmentRequest | NotesRequest
+# --- period review (request and draft in agent.schemas_review) -------------------------------
+
+class ReviewResult(ReviewDraft, Envelope):
+    employee_id: str
+    perspective: Perspective
+    period_start: date
+    period_end: date
+    facts: ReviewFactsOut
+
+
+Draft = AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft | NotesDraft | ReviewDraft
+Result = AgendaResult | SmartGoalResult | FeedbackResult | DevelopmentResult | NotesResult | ReviewResult
+Request = AgendaRequest | SmartGoalRequest | FeedbackRequest | DevelopmentRequest | NotesRequest | ReviewRequest
 
 DRAFT_SCHEMAS: dict[Task, type[BaseModel]] = {
     "agenda": AgendaDraft,
@@ -206,6 +226,7 @@ DRAFT_SCHEMAS: dict[Task, type[BaseModel]] = {
     "feedback": FeedbackDraft,
     "development": DevelopmentDraft,
     "notes": NotesDraft,
+    "review": ReviewDraft,
 }
 RESULT_SCHEMAS: dict[Task, type[BaseModel]] = {
     "agenda": AgendaResult,
@@ -213,4 +234,5 @@ RESULT_SCHEMAS: dict[Task, type[BaseModel]] = {
     "feedback": FeedbackResult,
     "development": DevelopmentResult,
     "notes": NotesResult,
+    "review": ReviewResult,
 }

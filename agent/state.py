@@ -21,7 +21,7 @@ class TaskState:
     """What one task run knows at each step."""
 
     task: Task
-    """Which of the four coach tasks runs."""
+    """Which of the coach tasks runs."""
     request: Request
     """What the caller asked for, validated against the task's request schema."""
     evidence: Evidence | None = None

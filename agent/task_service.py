@@ -29,6 +29,7 @@ from agent.schemas import (
     FeedbackRequest,
     NotesRequest,
     Request,
+    ReviewRequest,
     Result,
     SmartGoalRequest,
     Task,
@@ -50,6 +51,7 @@ REQUEST_TYPES: dict[Task, type[Request]] = {  # type: ignore[assignment]
     "feedback": FeedbackRequest,
     "development": DevelopmentRequest,
     "notes": NotesRequest,
+    "review": ReviewRequest,
 }
 """The request schema of each task: the one table to extend when a task is added."""
 

@@ -17,9 +17,12 @@ from knowledge.i18n.languages import Language as Language
 
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
-Task = Literal["agenda", "smart_goal", "feedback", "development", "notes"]
-"""The coaching tasks (``notes``: conversation notes turned into a record to save)."""
+Task = Literal["agenda", "smart_goal", "feedback", "development", "notes", "review"]
+"""The coaching tasks (``notes``: conversation notes turned into a record to save; ``review``: a period review)."""
 TASKS: tuple[Task, ...] = get_args(Task)
+
+Perspective = Literal["manager", "self"]
+"""Who a period review is written for: the manager's draft, or the employee's own self-review."""
 
 SourceType = Literal["goal", "conversation", "action_item", "feedback", "development_action", "guidance", "policy"]
 

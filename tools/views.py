@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.vocabulary import Language, Source, SourceType, Task
+from knowledge.vocabulary import Language, Perspective, Source, SourceType, Task
 
 
 class View(BaseModel):
@@ -125,6 +125,65 @@ class CatalogueActionView(View):
     source: str
 
 
+class ReviewExcerpt(View):
+    """The map step's output for one sentence of a period record: what it shows, and about what."""
+
+    source: Source = Field(description="The conversation or feedback record the excerpt comes from.")
+    day: date
+    text: str = Field(description="The sentence(s), clipped; record text, so data.")
+    themes: list[str] = Field(default_factory=list, description="Theme keys of the review lexicon.")
+    polarity: Literal["strength", "growth", "neutral"] = "neutral"
+    origin: str = Field(description="Who it comes from, for independence: a giver id, 'anonymous:<id>' or "
+                                    "'conversation:<id>'. Never shown.")
+    goal_ids: list[str] = Field(default_factory=list, description="Goals this record is about (search + words).")
+    score: float = Field(0.0, description="Best retrieval score of the record for its themes or goals.")
+
+
+class ThemeSummary(View):
+    """The reduce step's output for one theme: every period record that shows it, counted."""
+
+    theme: str
+    polarity: Literal["strength", "growth"]
+    records: int
+    origins: int = Field(description="Independent origins (givers, conversations) among those records.")
+    first: date
+    last: date
+
+
+class GoalFacts(View):
+    """A goal of the period and its outcome, computed from its key results."""
+
+    goal_id: str
+    outcome: Literal["achieved", "partly", "not_achieved"]
+    running: bool = Field(description="Still running after the period's end.")
+
+
+class ReviewEvidence(View):
+    """What gather found for a period review, bounded by a fixed budget (see tools.review)."""
+
+    period_start: date
+    period_end: date
+    perspective: Perspective
+    focus: str | None = None
+    rhythm_days: int
+    conversations: int
+    one_on_ones: int
+    expected_one_on_ones: int
+    longest_gap_days: int | None = None
+    feedback: int
+    development_done: list[str] = Field(default_factory=list)
+    development_open: list[str] = Field(default_factory=list)
+    development_overdue: list[str] = Field(default_factory=list)
+    goal_facts: list[GoalFacts] = Field(default_factory=list)
+    excerpts: list[ReviewExcerpt] = Field(default_factory=list, description="Selected within the budget.")
+    themes: list[ThemeSummary] = Field(default_factory=list)
+    dated: dict[str, date] = Field(default_factory=dict, description="Every citable record id -> its day.")
+    private_ids: list[str] = Field(default_factory=list, description="Records private to the manager.")
+    thin: bool = False
+    retrieval: Literal["semantic", "lexical"] = "lexical"
+    candidates: int = Field(0, description="Excerpts found before the budget cut.")
+
+
 class Evidence(View):
     """Everything gather returned for one task and one principal. The only citable ids."""
 
@@ -143,6 +202,7 @@ class Evidence(View):
     manager: PersonView | None = Field(None, description="The subject's manager (notes: whose name makes an owner).")
     author: Literal["employee", "manager"] | None = Field(
         None, description="Notes: who wrote them, relative to the subject (their 'I'); None for anyone else.")
+    review: ReviewEvidence | None = Field(None, description="The period review's bundle (review task only).")
 
     def known_sources(self) -> set[tuple[SourceType, str]]:
         """Every (type, id) a draft may cite for this principal."""

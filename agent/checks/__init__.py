@@ -19,6 +19,8 @@
 * development: ``action_count``, ``due_in_past``, ``missing_success_indicator``,
   ``catalogue_unknown``, ``invented_resource``, ``category_mismatch`` (warning),
   ``not_tied_to_evidence``, ``category_mix``;
+* review: see :mod:`agent.checks.review` (``outside_period``, ``private_in_self``,
+  ``uncited_statement``, ``theme_not_single``, ``rating_proposed``, ``not_first_person``, ...);
 * language: ``language_mismatch`` (error for the whole draft, warning for a single field).
 """
 
@@ -32,6 +34,7 @@ from agent.checks.development import check_development
 from agent.checks.feedback import check_feedback, lint_feedback_text
 from agent.checks.notes import check_notes
 from agent.checks.report import CheckIssue, CheckReport, issue
+from agent.checks.review import check_review, coach_texts
 from agent.checks.smart import check_smart, lint_goal_text
 from agent.schemas import (
     AgendaDraft,
@@ -44,6 +47,8 @@ from agent.schemas import (
     NotesDraft,
     NotesRequest,
     Request,
+    ReviewDraft,
+    ReviewRequest,
     SmartGoalDraft,
     SmartGoalRequest,
     Task,
@@ -92,6 +97,9 @@ def run_checks(task: Task, draft: Draft, request: Request, evidence: Evidence) -
                                     as_type(request, DevelopmentRequest, "request"), evidence)
     elif task == "notes":
         issues += check_notes(as_type(draft, NotesDraft, "draft"), as_type(request, NotesRequest, "request"), evidence)
+    elif task == "review":
+        issues += check_review(as_type(draft, ReviewDraft, "draft"), as_type(request, ReviewRequest, "request"),
+                               evidence)
     else:
         raise ValueError(f"unknown task {task!r}")
     issues += check_language(task, draft, request, evidence)
@@ -131,6 +139,8 @@ def user_texts(task: Task, draft: Draft, request: Request) -> list[tuple[str, st
     if isinstance(draft, NotesDraft):
         # Items quote the notes (the author's words); the summary and the questions are ours.
         return [("summary", draft.summary), *((f"questions[{i}]", q) for i, q in enumerate(draft.questions))]
+    if isinstance(draft, ReviewDraft):
+        return coach_texts(draft)
     raise TypeError(f"not a draft: {type(draft).__name__}")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 
 from agent.checks.report import CheckIssue, issue, warning
-from agent.schemas import AgendaDraft, DevelopmentDraft, Draft, NotesDraft, Source
+from agent.checks.review import cited_sources, drop_uncited
+from agent.schemas import AgendaDraft, DevelopmentDraft, Draft, NotesDraft, ReviewDraft, Source
 from tools.views import Evidence
 
 
@@ -29,6 +30,8 @@ def cited(draft: Draft) -> list[tuple[str, Source]]:
             for i, item in enumerate(draft.action_items)
             for j, s in enumerate(item.sources)
         ]
+    if isinstance(draft, ReviewDraft):
+        return cited_sources(draft)
     return []
 
 
@@ -87,4 +90,32 @@ def drop_unknown_sources(draft: Draft, evidence: Evidence) -> tuple[Draft, list[
             for a in draft.action_items
         ]
         return draft.model_copy(update={"action_items": notes}), warnings
+    if isinstance(draft, ReviewDraft):
+        return _review_known(draft, evidence, warnings), warnings
     return draft, warnings
+
+
+def _review_known(draft: ReviewDraft, evidence: Evidence, warnings: list[str]) -> ReviewDraft:
+    known = evidence.known_sources()
+
+    def keep(sources: list[Source]) -> list[Source]:
+        return _keep_known(sources, evidence, warnings)
+
+    def themes(items: list) -> list:  # type: ignore[type-arg]
+        out = []
+        for th in items:
+            examples = [e for e in th.examples if (e.source.type, e.source.id) in known]
+            warnings.extend(warning("unknown_source", evidence.language, type=e.source.type, id=e.source.id)
+                            for e in th.examples if e not in examples)
+            if examples:
+                out.append(th.model_copy(update={"examples": examples}))
+        return out
+
+    goals = [g.model_copy(update={"sources": keep(g.sources)}) for g in draft.goals if ("goal", g.goal_id) in known]
+    return drop_uncited(draft.model_copy(update={
+        "summary": draft.summary.model_copy(update={"sources": keep(draft.summary.sources)}),
+        "goals": goals, "strengths": themes(draft.strengths), "growth_areas": themes(draft.growth_areas),
+        "conversations": draft.conversations.model_copy(update={"sources": keep(draft.conversations.sources)}),
+        "development": draft.development.model_copy(update={"sources": keep(draft.development.sources)}),
+        "next_focus": [s.model_copy(update={"sources": keep(s.sources)}) for s in draft.next_focus],
+    }))

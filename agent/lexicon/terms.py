@@ -40,6 +40,12 @@ Category = Literal[
     "baseline",
     "positive",
     "negative",
+    "review_theme",
+    "review_strength",
+    "review_growth",
+    "instruction",
+    "review_skip",
+    "review_rating",
 ]
 """What a term signals. ``impact_claim`` is the subset of ``impact`` that asserts an effect
 happened (``which meant``), as opposed to a purpose (``so that``)."""

@@ -11,6 +11,7 @@ from agent.offline.agenda import draft_agenda
 from agent.offline.development import draft_development
 from agent.offline.feedback import draft_feedback
 from agent.offline.notes import draft_notes
+from agent.offline.review import draft_review
 from agent.offline.smart import draft_smart, suggest_parent_goal
 from agent.schemas import (
     AgendaRequest,
@@ -19,6 +20,7 @@ from agent.schemas import (
     FeedbackRequest,
     NotesRequest,
     Request,
+    ReviewRequest,
     SmartGoalRequest,
     Task,
 )
@@ -30,6 +32,7 @@ __all__ = [
     "draft_feedback",
     "draft_notes",
     "draft_offline",
+    "draft_review",
     "draft_smart",
     "suggest_parent_goal",
 ]
@@ -47,4 +50,6 @@ def draft_offline(task: Task, request: Request, evidence: Evidence) -> Draft:
         return draft_development(request, evidence)
     if task == "notes" and isinstance(request, NotesRequest):
         return draft_notes(request, evidence)
+    if task == "review" and isinstance(request, ReviewRequest):
+        return draft_review(request, evidence)
     raise TypeError(f"task {task!r} does not take a {type(request).__name__}")

@@ -2,7 +2,7 @@
 
 A :class:`PromptSpec` is what a run uses: the system text and its version. The built-in
 prompts are the ``SYSTEM`` constants of :mod:`agent.prompts.agenda`, ``smart_goal``,
-``feedback`` and ``development``; their version is ``builtin-`` + the first 8 hex digits of
+``feedback``, ``development`` and ``review``; their version is ``builtin-`` + the first 8 hex digits of
 the SHA-256 of the text, so any edit is a new version. HR-edited prompts (the prompt
 registry) are passed to :meth:`agent.service.Coach.run` as ``prompt=``.
 
@@ -23,7 +23,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.output_guard import CANARY_LINE
-from agent.prompts import agenda, development, feedback, notes, smart_goal
+from agent.prompts import agenda, development, feedback, notes, review, smart_goal
 from agent.schemas import Language, Task
 from knowledge.i18n.languages import language_info
 
@@ -59,6 +59,7 @@ BUILTIN_PROMPTS: dict[Task, PromptSpec] = {
     "feedback": _builtin(feedback.SYSTEM),
     "development": _builtin(development.SYSTEM),
     "notes": _builtin(notes.SYSTEM),
+    "review": _builtin(review.SYSTEM),
 }
 
 

@@ -96,6 +96,9 @@ from api.schemas.coach import (
     Readiness as Readiness,
 )
 from api.schemas.coach import (
+    ReviewBody as ReviewBody,
+)
+from api.schemas.coach import (
     SearchRequest as SearchRequest,
 )
 from api.schemas.coach import (

@@ -16,6 +16,7 @@ from agent.schemas import (
     AgendaRequest,
     DevelopmentRequest,
     FeedbackRequest,
+    ReviewRequest,
     SmartGoalRequest,
 )
 from api.schemas.base import Body, NoNul, Public, RecordId
@@ -130,6 +131,16 @@ class DevelopmentBody(NoNul, DevelopmentRequest):
         extra="forbid",
         json_schema_extra={
             "examples": [{"employee_id": "per_3f2a9c1d0e7b4a5c6d8e", "focus": "stakeholder management"}]
+        },
+    )
+
+
+class ReviewBody(NoNul, ReviewRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"employee_id": "per_3f2a9c1d0e7b4a5c6d8e", "period_start": "2025-12-01",
+                          "period_end": "2026-11-30", "perspective": "manager", "language": "en"}]
         },
     )
 
