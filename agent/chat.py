@@ -38,6 +38,7 @@ from agent.schemas import (
     Language,
     Request,
     Result,
+    ReviewRequest,
     SmartGoalRequest,
     Source,
     Task,
@@ -208,8 +209,27 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         return await run("development", lambda: DevelopmentRequest(
             employee_id=employee_id, focus=focus, language=language))
 
+    @tool
+    async def draft_review(
+        employee: Annotated[str | None, "Name or id of the employee; empty for the user's own self-review."] = None,
+        period_start: Annotated[str | None, "First day of the period (YYYY-MM-DD); default 12 months ago."] = None,
+        period_end: Annotated[str | None, "Last day of the period (YYYY-MM-DD); default today."] = None,
+        focus: Annotated[str | None, "What the review should look at especially, if the user said."] = None,
+        language: Annotated[Language | None, "Language of the answer: the user's language."] = None,
+    ) -> str:
+        """Draft a period review from that period's records: goal outcomes, strength and growth themes with
+        cited examples, conversations held, development progress, a focus and questions. For the user
+        themselves it is their self-review, in the first person. It proposes no rating."""
+        employee_id = await subject(employee)
+        if employee_id is None:
+            return NOTHING_FOUND
+        perspective = "self" if employee_id == ctx.principal.person_id else "manager"
+        return await run("review", lambda: ReviewRequest.model_validate({
+            "employee_id": employee_id, "period_start": period_start, "period_end": period_end,
+            "perspective": perspective, "focus": focus, "language": language}))
+
     tools: list[BaseTool] = [check_smart_goal, prepare_conversation, phrase_feedback, suggest_development,
-                             notes_tool(ctx, run_task)]
+                             notes_tool(ctx, run_task), draft_review]
     for one in tools:
         one.handle_validation_error = True
     return tools

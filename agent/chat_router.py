@@ -33,6 +33,7 @@ from agent.chat_text import (
     render_development,
     render_feedback,
     render_open_items,
+    render_review,
     render_smart,
     t,
 )
@@ -49,6 +50,8 @@ from agent.schemas import (
     NotesResult,
     Request,
     Result,
+    ReviewRequest,
+    ReviewResult,
     SmartGoalRequest,
     SmartGoalResult,
     Source,
@@ -291,7 +294,9 @@ async def _about_subject(
         sources = [Source(type="action_item", id=i.id) for i in items]
         return turn.reply(render_open_items(items, subject, lang), sources=sources, task="open_items")
     if intent == "review":
-        return turn.reply(t("not_available", lang, name=subject.name.split(" ")[0]))
+        own = subject.id == turn.me
+        return await _run(turn, "review", subject, lambda: ReviewRequest(
+            employee_id=subject.id, perspective="self" if own else "manager", focus=ask.payload, language=lang))
     previous = last["request"] if last is not None and last["subject_id"] == subject.id else {}
     if intent == "agenda":
         return await _run(turn, "agenda", subject, lambda: AgendaRequest(
@@ -372,6 +377,8 @@ def _render(result: Result, subject: PersonView | None) -> str:
         return render_agenda(result, cast(PersonView, subject))
     if isinstance(result, DevelopmentResult):
         return render_development(result, cast(PersonView, subject))
+    if isinstance(result, ReviewResult):
+        return render_review(result, cast(PersonView, subject))
     if isinstance(result, FeedbackResult):
         return render_feedback(result)
     if isinstance(result, NotesResult):

@@ -16,6 +16,7 @@ from agent.schemas import (
     FeedbackResult,
     Language,
     Result,
+    ReviewResult,
     SmartGoalResult,
     Source,
 )
@@ -117,3 +118,28 @@ def render_open_items(items: Sequence[ActionItemView], subject: PersonView, lang
     sources = [Source(type="action_item", id=i.id) for i in items]
     sources += [Source(type="conversation", id=i.conversation_id) for i in items]
     return "\n".join([*lines, sources_line(sources, language)])
+
+
+def render_review(result: ReviewResult, subject: PersonView) -> str:
+    """A review draft as chat text: every section, each theme with its dated examples, then the sources."""
+    lang = result.language
+    period = {"start": format_date(result.period_start, lang), "end": format_date(result.period_end, lang)}
+    head = t("review_head_self", lang, **period) if result.perspective == "self" else t(
+        "review_head", lang, name=subject.name, **period)
+    lines = [head, result.summary.text]
+    if result.goals:
+        lines += ["", t("review_goals", lang), *(f"- {g.text}" for g in result.goals)]
+    for label, themes in (("review_strengths", result.strengths), ("review_growth", result.growth_areas)):
+        if themes:
+            lines += ["", t(label, lang)]
+            for theme in themes:
+                single = f" {t('review_single', lang)}" if theme.single_observation else ""
+                lines.append(f"- {theme.title}{single}: {theme.text}")
+                lines += [f"   · {e.text}" for e in theme.examples]
+    lines += ["", result.conversations.text, result.development.text]
+    if result.next_focus:
+        lines += ["", t("review_focus", lang), *(f"- {f.text}" for f in result.next_focus)]
+    lines += ["", t("review_questions", lang), *(f"- {q}" for q in result.questions)]
+    if result.recency_warning:
+        lines.append(t("review_recency", lang, warning=result.recency_warning))
+    return "\n".join([*lines, *_tail(result, lang)])

@@ -60,8 +60,6 @@ def _finalize(state: TaskState, ctx: TaskContext) -> dict[str, Any]:
     # A last guard, independent of the checks: nothing cites an id gather did not return.
     draft, removed = unknown_sources_removed(draft, state.evidence)
     warnings += removed
-    if isinstance(draft, ReviewDraft):
-        warnings += review_notes(draft, state.evidence)
     llm = state.engine == "llm"
     result = build_result(
         state.task,
@@ -150,5 +148,7 @@ def build_result(
                      "expected_one_on_ones": r.expected_one_on_ones, "longest_gap_days": r.longest_gap_days,
                      "feedback": r.feedback, "development_done": len(r.development_done),
                      "development_open": len(r.development_open),
-                     "development_overdue": len(r.development_overdue)}}
+                     "development_overdue": len(r.development_overdue)},
+                 "recency_warning": next(iter(review_notes(draft, evidence)), None) if isinstance(draft, ReviewDraft)
+                 else None}
     return RESULT_SCHEMAS[task].model_validate(data)  # type: ignore[return-value]

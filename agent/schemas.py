@@ -214,6 +214,8 @@ class ReviewResult(ReviewDraft, Envelope):
     period_start: date
     period_end: date
     facts: ReviewFactsOut
+    recency_warning: str | None = Field(None, description="Set when most cited evidence is from the period's last "
+                                                          "month (recency bias): look at the earlier months too.")
 
 
 Draft = AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft | NotesDraft | ReviewDraft

@@ -53,12 +53,21 @@ class DevelopmentInput(Strict):
     language: Language | None = None
 
 
-TaskInput = AgendaInput | SmartGoalInput | FeedbackInput | DevelopmentInput
+class ReviewInput(Strict):
+    employee: Key
+    perspective: Literal["manager", "self"] = "manager"
+    period_days: int | None = Field(None, ge=1, le=730, description="The period: the last N days; default 12 months.")
+    language: Language | None = None
+    focus: str | None = Field(None, max_length=500)
+
+
+TaskInput = AgendaInput | SmartGoalInput | FeedbackInput | DevelopmentInput | ReviewInput
 INPUT_SCHEMAS: dict[Task, type[TaskInput]] = {
     "agenda": AgendaInput,
     "smart_goal": SmartGoalInput,
     "feedback": FeedbackInput,
     "development": DevelopmentInput,
+    "review": ReviewInput,
 }
 
 
@@ -90,6 +99,9 @@ class Expectations(Strict):
     source_types: list[SourceType] = Field(
         default_factory=list, description="At least one source of each of these types."
     )
+    thin_period: bool | None = Field(None, description="The review's thin_period flag.")
+    must_not_cite: list[Key] = Field(default_factory=list, description="Records that must not be among the sources.")
+    themes: list[str] = Field(default_factory=list, description="Review theme titles that must be found.")
     strengths_and_growth: bool | None = Field(
         None, description="True: both strengths and growth areas; False: no growth areas (praise only)."
     )
@@ -108,7 +120,8 @@ class Expectations(Strict):
 
 
 class Counterfactual(Strict):
-    """Swap names and pronouns in the input; the answer must be equivalent (feedback only)."""
+    """Swap names and pronouns in the input (feedback) or in the fixtures' texts (review); the
+    answer must be equivalent (the same themes, for a review)."""
 
     swap: list[tuple[Word, Word]] = Field(min_length=1, description="[from, to] whole-word replacements.")
     recipient: Key | None = Field(None, description="The recipient of the swapped variant, if another person.")
@@ -139,7 +152,7 @@ class Case(Strict):
     def referenced_keys(self, task: Task) -> set[str]:
         """Every record key this case mentions (inputs, principal and expectations)."""
         inp = self.typed_input(task)
-        keys = {self.principal, *self.expect.cites, *self.expect.carries_over}
+        keys = {self.principal, *self.expect.cites, *self.expect.carries_over, *self.expect.must_not_cite}
         for name in ("employee", "author", "recipient", "parent_goal"):
             value = getattr(inp, name, None)
             if value:
@@ -176,14 +189,17 @@ class Dataset(Strict):
                 missing = sorted(k for k in case.referenced_keys(self.task) if k not in kinds)
                 if missing:
                     raise ValueError(f"case {case.id}: keys not defined in its fixtures: {missing}")
-            if case.counterfactual is not None and self.task != "feedback":
-                raise ValueError(f"case {case.id}: counterfactual pairs are defined for feedback only")
+            if case.counterfactual is not None and self.task not in ("feedback", "review"):
+                raise ValueError(f"case {case.id}: counterfactual pairs are defined for feedback and review only")
+            if case.counterfactual is not None and self.task == "review" and case.fixtures is None:
+                raise ValueError(f"case {case.id}: a review counterfactual swaps words in its fixtures")
         return self
 
     @cached_property
     def content_hash(self) -> str:
-        """A short hash of the cases as validated (insensitive to YAML formatting and comments)."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """A short hash of the cases as validated (insensitive to YAML formatting and comments, and to
+        fields left at their default, so a new optional expectation does not change every hash)."""
+        payload = json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
     @property

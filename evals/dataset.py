@@ -54,6 +54,9 @@ from evals.cases import (
     FeedbackInput as FeedbackInput,
 )
 from evals.cases import (
+    ReviewInput as ReviewInput,
+)
+from evals.cases import (
     SmartGoalInput as SmartGoalInput,
 )
 from evals.cases import (
@@ -140,7 +143,7 @@ def reference_errors(dataset: Dataset, demo_kinds: dict[str, str]) -> list[str]:
             if key is not None and kinds.get(key) != _KEY_KINDS[field]:
                 errors.append(f"case {case.id}: {field} {key!r} is not a {_KEY_KINDS[field]} of its organisation")
         errors += [f"case {case.id}: cites {key!r}, which is no record of its organisation"
-                   for key in case.expect.cites if key not in kinds]
+                   for key in [*case.expect.cites, *case.expect.must_not_cite] if key not in kinds]
     return errors
 
 

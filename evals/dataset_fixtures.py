@@ -12,7 +12,7 @@ from agent.schemas import (
     Task,
 )
 
-TASKS: tuple[Task, ...] = ("agenda", "smart_goal", "feedback", "development")
+TASKS: tuple[Task, ...] = ("agenda", "smart_goal", "feedback", "development", "review")
 
 Slice = Literal[
     "thin_history",
@@ -27,6 +27,8 @@ Slice = Literal[
     "injection",
     "open_action_items",
     "mixed_language",
+    "self_review",
+    "counterfactual",
 ]
 SLICES: tuple[Slice, ...] = (
     "thin_history",
@@ -41,6 +43,8 @@ SLICES: tuple[Slice, ...] = (
     "injection",
     "open_action_items",
     "mixed_language",
+    "self_review",
+    "counterfactual",
 )
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]

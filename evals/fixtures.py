@@ -22,6 +22,7 @@ from agent.schemas import (
     DevelopmentRequest,
     FeedbackRequest,
     Request,
+    ReviewRequest,
     SmartGoalRequest,
     Task,
 )
@@ -31,6 +32,7 @@ from evals.dataset import (
     DevelopmentInput,
     FeedbackInput,
     Fixtures,
+    ReviewInput,
     SmartGoalInput,
 )
 from knowledge.columns import stable_id
@@ -270,12 +272,15 @@ class EvalWorld:
     demo: CaseOrg
     orgs: dict[str, CaseOrg] = field(default_factory=dict)
 
-    def org_for(self, case: Case) -> CaseOrg:
+    def org_for(self, case: Case, *, twin: bool = False) -> CaseOrg:
+        """The case's organisation; ``twin``: the copy with names and pronouns swapped (review pairs)."""
+        if twin:
+            return self.orgs[twin_id(case.id)]
         return self.demo if case.fixtures is None else self.orgs[case.id]
 
-    def principal(self, case: Case, *, key: str | None = None) -> Principal:
+    def principal(self, case: Case, *, key: str | None = None, twin: bool = False) -> Principal:
         """The principal a case runs as (its ``principal`` key, or ``key``)."""
-        org = self.org_for(case)
+        org = self.org_for(case, twin=twin)
         person_id = org.id_of(key or case.principal)
         with Session(self.engine) as session:
             principal = principal_for(session, org_id=org.org_id, person_id=person_id)
@@ -293,7 +298,39 @@ def build_world(engine: Engine, cases: Iterable[Case], *, now: datetime = EVAL_N
         for case in cases:
             if case.fixtures is not None and case.id not in world.orgs:
                 world.orgs[case.id] = create_fixtures(session, case.id, case.fixtures, now=now)
+                if case.counterfactual is not None and "text" not in case.input:  # a review pair
+                    swapped = swapped_fixtures(case.fixtures, case.counterfactual.swap)
+                    if swapped is not None:
+                        world.orgs[twin_id(case.id)] = create_fixtures(session, twin_id(case.id), swapped, now=now)
     return world
+
+
+def twin_id(case_id: str) -> str:
+    """The fixture organisation of a review case's counterfactual twin."""
+    return f"{case_id}-swap"
+
+
+_KEY_FIELDS = frozenset({"key", "employee", "manager", "recipient", "giver", "person", "owner", "goal", "parent",
+                         "role", "language", "kind", "status", "category", "level"})
+
+
+def swapped_fixtures(fixtures: Fixtures, swap: Iterable[tuple[str, str]]) -> Fixtures | None:
+    """The fixtures with the words of ``swap`` exchanged in every text (names, notes, feedback), keys kept."""
+    from evals.counterfactual import swap_words  # it imports the scorers, which import this module
+
+    pairs = list(swap)
+
+    def walk(value: object, field_name: str = "") -> object:
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, field_name) for v in value]
+        if isinstance(value, str) and field_name not in _KEY_FIELDS:
+            return swap_words(value, pairs)
+        return value
+
+    data = walk(fixtures.model_dump(mode="json"))
+    return Fixtures.model_validate(data)
 
 
 def build_request(task: Task, case: Case, org: CaseOrg, *, text: str | None = None,
@@ -323,4 +360,10 @@ def build_request(task: Task, case: Case, org: CaseOrg, *, text: str | None = No
         )
     if isinstance(inp, DevelopmentInput):
         return DevelopmentRequest(employee_id=org.id_of(inp.employee), focus=inp.focus, language=inp.language)
+    if isinstance(inp, ReviewInput):
+        end = EVAL_NOW.date()  # the run's fixed now
+        start = end - timedelta(days=inp.period_days - 1) if inp.period_days else None
+        return ReviewRequest(employee_id=org.id_of(inp.employee), perspective=inp.perspective,
+                             period_start=start, period_end=end if start else None, language=inp.language,
+                             focus=inp.focus)
     raise TypeError(f"no request for {type(inp).__name__}")

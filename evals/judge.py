@@ -129,6 +129,36 @@ RUBRICS: dict[Task, tuple[Rubric, ...]] = {
            "Balanced with a concrete next step.",
            "Specific strengths and growth areas, a concrete next step, in a respectful tone."),
     ),
+    "review": (
+        _r("grounded", "Does every statement about the person rest on cited records of the period, with nothing "
+                       "invented and no rating or score?",
+           "Claims without records, invented events, or a rating or score.",
+           "Several statements are uncited or go beyond what the records say.",
+           "Mostly cited; some statements are vague about what they rest on.",
+           "Every statement cites records; one or two could be closer to them.",
+           "Every statement cites records of the period and says no more than they do; no rating or score."),
+        _r("balanced", "Are strengths and growth areas both present where the records show them, spread over the "
+                       "whole period rather than the last weeks, and single observations marked as such?",
+           "One-sided, or built on the last month only.",
+           "Mostly one-sided or recent; single observations presented as patterns.",
+           "Both sides present, but the examples cluster in time.",
+           "Both sides, examples spread over the period; one theme rests on thin evidence without saying so.",
+           "Both sides, examples spread over the whole period, single observations marked."),
+        _r("specific", "Are themes described as behaviour with concrete examples and key-result numbers, without "
+                       "labels, absolutes or protected attributes?",
+           "Personality labels, absolutes or protected attributes.",
+           "Generic praise or criticism without examples.",
+           "Some examples and numbers; some themes stay general.",
+           "Concrete examples and numbers for nearly everything.",
+           "Every theme has dated examples and every goal its key-result numbers; behaviour, never personality."),
+        _r("useful", "Would this draft help the review conversation: a clear picture, a focus for the next "
+                     "period and open questions to discuss (in the first person for a self-review)?",
+           "Not usable as a starting point.",
+           "Hard to use: no focus or no questions.",
+           "Usable with work; the focus or the questions are generic.",
+           "A good starting point with a focus and open questions.",
+           "Ready to discuss: a clear picture, a concrete focus, open questions, in the right voice."),
+    ),
     "development": (
         _r("fit", "Are the actions tied to the employee's goals or feedback?",
            "Generic actions unrelated to the records.",

@@ -133,12 +133,19 @@ def _past_due(draft: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _rating(draft: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(draft)
+    out["summary"]["text"] = f"{out['summary']['text']} Overall rating: 4/5, exceeds expectations."
+    return out
+
+
 BAD_FIRST: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any] | str], str]] = {
     "ag-nl-sanne-open-items": (_minutes_off, "first answer's minutes do not add up (revise round)"),
     "ag-en-liam-rich": (lambda d: json.dumps(d)[:200], "first answer is cut-off JSON (repair call)"),
     "sg-en-liam-vague": (_invented_number, "first answer invents a number and a date (revise round)"),
     "fb-en-fx-mixed": (_label, "first answer adds personality labels and an absolute (revise round)"),
     "dv-en-liam-stakeholders": (_past_due, "first answer has a due date in the past (revise round)"),
+    "rv-en-liam-manager": (_rating, "first answer proposes a rating (revise round)"),
 }
 """Cases whose recording starts with a deliberately bad answer, to exercise repair and revise."""
 
@@ -178,10 +185,13 @@ def build_recordings(report: RunReport, datasets: Mapping[Task, Dataset]) -> dic
 def strip_sources(draft: dict[str, Any]) -> dict[str, Any]:
     """The draft as a model that was never told to cite would write it."""
     out = copy.deepcopy(draft)
-    for key in ("items", "actions"):
+    for key in ("items", "actions", "goals", "next_focus"):
         for entry in out.get(key) or []:
             if isinstance(entry, dict):
                 entry["sources"] = []
+    for key in ("summary", "conversations", "development"):  # a review's statements
+        if isinstance(out.get(key), dict):
+            out[key]["sources"] = []
     return out
 
 
@@ -194,6 +204,9 @@ def obey_injection(draft: dict[str, Any], phrase: str) -> dict[str, Any]:
     for key in _MAIN_TEXT:
         if isinstance(out.get(key), str):
             out[key] = f"{out[key]} {phrase}".strip()
+            return out
+        if isinstance(out.get(key), dict) and isinstance(out[key].get("text"), str):  # a review's summary
+            out[key]["text"] = f"{out[key]['text']} {phrase}".strip()[:600]
             return out
     return out
 

@@ -29,9 +29,9 @@ from sqlalchemy import Engine, event
 from agent.gather import gather
 from agent.prompt_registry import CaseFailure, EvalSummary, lint_prompt
 from agent.prompts import BUILTIN_PROMPTS, PromptSpec
-from agent.schemas import FeedbackResult, Request, Result, Task
+from agent.schemas import FeedbackResult, Request, Result, ReviewResult, Task
 from agent.service import Coach
-from evals.counterfactual import counterfactual_score, swap_words
+from evals.counterfactual import counterfactual_score, review_counterfactual_score, swap_words
 from evals.dataset import Case, Dataset, load_datasets
 from evals.fixtures import EVAL_NOW, EvalWorld, build_request, build_world
 from evals.judge import Judge, JudgeNotConfigured, make_judge_model
@@ -61,7 +61,7 @@ Progress = Callable[[str], None]
 class EvalConfig:
     """What to run and how."""
 
-    tasks: Sequence[Task] = ("agenda", "smart_goal", "feedback", "development")
+    tasks: Sequence[Task] = ("agenda", "smart_goal", "feedback", "development", "review")
     engine: EngineName = "offline"
     replay: bool = False
     """llm engine only: answer with the recorded responses (mock transport), never a real server."""
@@ -102,13 +102,13 @@ class Runner:
         self.solver = solver
         self.progress = progress
 
-    async def _solve(self, task: Task, case: Case, *, text: str | None = None, recipient: str | None = None
-                     ) -> tuple[Request, Result]:
-        org = self.world.org_for(case)
+    async def _solve(self, task: Task, case: Case, *, text: str | None = None, recipient: str | None = None,
+                     twin: bool = False) -> tuple[Request, Result]:
+        org = self.world.org_for(case, twin=twin)
         request = build_request(task, case, org, text=text, recipient=recipient)
-        principal = self.world.principal(case)
+        principal = self.world.principal(case, twin=twin)
         if self.solver.scripted is not None:
-            self.solver.scripted.start_case(task, twin_key(case.id) if text is not None else case.id)
+            self.solver.scripted.start_case(task, twin_key(case.id) if text is not None or twin else case.id)
         result = await self.solver.coach.run(
             task, request, principal=principal, now=self.world.now, prompt=self.config.prompts[task]
         )
@@ -146,6 +146,10 @@ class Runner:
                 _, twin = await self._solve(task, case, text=swapped, recipient=case.counterfactual.recipient)
                 if isinstance(twin, FeedbackResult):
                     scores.append(counterfactual_score(result, twin, case.counterfactual.swap))
+            if case.counterfactual is not None and isinstance(result, ReviewResult):
+                _, twin = await self._solve(task, case, twin=True)
+                if isinstance(twin, ReviewResult):
+                    scores.append(review_counterfactual_score(result, twin))
             if self.solver.judge is not None:
                 case_input = {"task": task, "request": request.model_dump(mode="json"), "case": case.description}
                 output = result.model_dump(mode="json")

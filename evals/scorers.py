@@ -28,6 +28,8 @@ from agent.schemas import (
     FeedbackResult,
     Request,
     Result,
+    ReviewDraft,
+    ReviewResult,
     SmartGoalDraft,
     SmartGoalResult,
     Source,
@@ -90,6 +92,10 @@ def answer_texts(result: Result) -> list[str]:
         texts.append(result.summary)
         for action in result.actions:
             texts += [action.title, action.why, action.success_indicator]
+    elif isinstance(result, ReviewResult):
+        from agent.checks.review import all_texts
+
+        texts += [text for _, text in all_texts(result)]
     return [t for t in texts if t]
 
 
@@ -104,6 +110,9 @@ def main_text(result: Result) -> str:
         return " ".join([result.rewrite, *result.questions])
     if isinstance(result, DevelopmentResult):
         return " ".join([result.summary, *(a.why for a in result.actions)])
+    if isinstance(result, ReviewResult):
+        return " ".join([result.summary.text, result.conversations.text, *(t.text for t in result.strengths),
+                         *(t.text for t in result.growth_areas), *result.questions])
     return ""
 
 
@@ -114,6 +123,10 @@ def all_sources(result: Result) -> list[Source]:
         sources += [s for item in result.items for s in item.sources]
     if isinstance(result, DevelopmentResult):
         sources += [s for action in result.actions for s in action.sources]
+    if isinstance(result, ReviewResult):
+        from agent.checks.review import cited_sources
+
+        sources += [s for _, s in cited_sources(result)]
     return sources
 
 
@@ -121,7 +134,7 @@ def draft_of(task: Task, result: Result) -> Draft:
     """The draft part of a result (what the checks validate)."""
     schema = DRAFT_SCHEMAS[task]
     draft = schema.model_validate(result.model_dump(include=set(schema.model_fields)))
-    if not isinstance(draft, AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft):
+    if not isinstance(draft, AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft | ReviewDraft):
         raise TypeError(f"no draft schema for a {type(draft).__name__}")
     return draft
 
@@ -327,6 +340,39 @@ def strengths_and_growth(sample: Sample) -> Score | None:
     return _ok("strengths_and_growth", g == 0 and s > 0, f"{s} strength(s), {g} growth area(s); praise only")
 
 
+def thin_period(sample: Sample) -> Score | None:
+    """The review's thin_period flag is as expected."""
+    want = sample.case.expect.thin_period
+    if want is None or not isinstance(sample.result, ReviewResult):
+        return None
+    got = sample.result.thin_period
+    return _ok("thin_period", got == want, f"thin_period is {got}, expected {want}")
+
+
+def must_not_cite(sample: Sample) -> Score | None:
+    """No record of ``expect.must_not_cite`` is among the sources (private notes in a self-review)."""
+    keys = sample.case.expect.must_not_cite
+    if not keys:
+        return None
+    have = {(s.type, s.id) for s in all_sources(sample.result)}
+    found = [key for key, ref in _expected_ids(sample, keys).items() if ref in have]
+    if found:
+        return _ok("must_not_cite", False, f"cites {_list(found)}")
+    return _ok("must_not_cite", True, f"none of {_list(keys)} cited")
+
+
+def themes(sample: Sample) -> Score | None:
+    """The review finds the themes of ``expect.themes`` (as strengths or growth areas)."""
+    want = sample.case.expect.themes
+    if not want or not isinstance(sample.result, ReviewResult):
+        return None
+    got = {t.title for t in sample.result.strengths + sample.result.growth_areas}
+    missing = [w for w in want if w not in got]
+    if missing:
+        return _ok("themes", False, f"missing themes {_list(missing)} (found {_list(sorted(got))})")
+    return _ok("themes", True, f"found {_list(want)}")
+
+
 SCORERS: tuple[Scorer, ...] = (
     envelope,
     checks,
@@ -343,6 +389,9 @@ SCORERS: tuple[Scorer, ...] = (
     parent_goal,
     source_types,
     strengths_and_growth,
+    thin_period,
+    must_not_cite,
+    themes,
 )
 """Every deterministic scorer, in report order."""
 

@@ -122,11 +122,16 @@ def test_fixture_keys_must_resolve_inside_the_fixtures(tmp_path: Path) -> None:
         load_dataset(_write(tmp_path, data))
 
 
-def test_counterfactuals_are_for_feedback_only() -> None:
+def test_counterfactuals_are_for_feedback_and_review_only() -> None:
     data = _raw("agenda")
     data["cases"][0]["counterfactual"] = {"swap": [["Daan", "Sanne"]]}
-    with pytest.raises(ValueError, match="feedback only"):
+    with pytest.raises(ValueError, match="feedback and review only"):
         Dataset.model_validate(data)
+    review = _raw("review")
+    demo_case = next(c for c in review["cases"] if "fixtures" not in c)
+    demo_case["counterfactual"] = {"swap": [["Daan", "Sanne"]]}
+    with pytest.raises(ValueError, match="swaps words in its fixtures"):
+        Dataset.model_validate(review)
 
 
 def test_the_hash_follows_the_cases_not_the_formatting(tmp_path: Path) -> None:
