@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.load --out benchmarks/load.json
 	$(BIN)/python -m benchmarks.retrieval
 	$(BIN)/python -m benchmarks.latency
+	$(BIN)/python -m benchmarks.review_tokens --out benchmarks/review_tokens.json
 
 clean:
 	rm -rf $(VENV) .coach eval-out

@@ -29,8 +29,8 @@ from agent.schemas import (
     FeedbackRequest,
     NotesRequest,
     Request,
-    ReviewRequest,
     Result,
+    ReviewRequest,
     SmartGoalRequest,
     Task,
 )

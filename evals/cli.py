@@ -19,6 +19,7 @@ from agent.prompts import BUILTIN_PROMPTS, PromptSpec
 from agent.schemas import Task
 from evals.compare import compare_reports, render_comparison
 from evals.dataset import SLICES, DatasetError, json_schema, load_datasets
+from evals.dataset_fixtures import TASKS
 from evals.judge import JudgeNotConfigured
 from evals.report import Thresholds, console_summary, render_markdown, write_report
 from evals.runner import EvalConfig, run_eval
@@ -38,7 +39,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _tasks(values: list[str] | None) -> list[Task]:
-    chosen = values or list(TASK_NAMES)
+    chosen = values or list(TASKS)  # by default every task that has an eval dataset
     unknown = [t for t in chosen if t not in TASK_NAMES]
     if unknown:
         raise _fail(f"unknown task {', '.join(unknown)}; one of: {', '.join(TASK_NAMES)}")

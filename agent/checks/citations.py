@@ -99,7 +99,7 @@ def _review_known(draft: ReviewDraft, evidence: Evidence, warnings: list[str]) -
     known = evidence.known_sources()
 
     def keep(sources: list[Source]) -> list[Source]:
-        return _keep_known(sources, evidence, warnings)
+        return _keep_known(sources, evidence, known, warnings)
 
     def themes(items: list) -> list:  # type: ignore[type-arg]
         out = []
