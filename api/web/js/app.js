@@ -15,7 +15,7 @@ const state = { me: null, reachable: true };
 
 const NAV = {
   manager: ["team", "agenda", "notes", "feedback", "review", "chat", "development", "activity"],
-  employee: ["chat", "development", "activity"],
+  employee: ["chat", "development", "review", "activity"],
   hr: ["prompts", "documents", "chat", "development", "activity"],
 };
 
