@@ -43,6 +43,11 @@ def _notes(web: Web) -> None:
     web.page.get_by_test_id("notes").wait_for()
 
 
+def _review(web: Web) -> None:
+    web.page.get_by_role("button", name="Draft the review").click()
+    web.page.get_by_test_id("review").wait_for()
+
+
 def _documents(web: Web) -> None:
     """A listed document, its delete button asked once (the confirm step shown)."""
     text = "# Leave\n\n## Parental leave\n\nParents may take up to nine weeks of paid leave in the first year.\n"
@@ -55,9 +60,9 @@ def _documents(web: Web) -> None:
 
 
 PAGES: dict[str, list[tuple[str, Callable[[Web], None] | None]]] = {
-    "manager": [("team", None), ("agenda", _agenda), ("notes", _notes), ("feedback", _feedback), ("review", None),
+    "manager": [("team", None), ("agenda", _agenda), ("notes", _notes), ("feedback", _feedback), ("review", _review),
                 ("development", _development), ("activity", None)],
-    "employee": [("chat", _smart), ("development", None), ("activity", None)],
+    "employee": [("chat", _smart), ("development", None), ("review", _review), ("activity", None)],
     "hr": [("prompts", None), ("documents", _documents)],
 }
 
