@@ -20,11 +20,13 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from agent.checks.review import cited_sources
 from agent.schemas import (
     AgendaResult,
     DevelopmentResult,
     Language,
     Result,
+    ReviewResult,
     Source,
 )
 from api.demo_cases import Case, demo_cases
@@ -106,6 +108,8 @@ def _all_sources(result: Result) -> list[Source]:
         out += [s for item in result.items for s in item.sources]
     if isinstance(result, DevelopmentResult):
         out += [s for a in result.actions for s in a.sources]
+    if isinstance(result, ReviewResult):
+        out += [s for _, s in cited_sources(result)]
     return out
 
 

@@ -1,4 +1,5 @@
-"""The runs `coach demo` shows: who asks, which task, about whom."""
+"""The runs `coach demo` shows: who asks, which task, about whom (the year-end reviews of Daan and
+Liam in both perspectives among them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from agent.schemas import (
     FeedbackRequest,
     Language,
     Request,
+    ReviewRequest,
     SmartGoalRequest,
     Task,
 )
@@ -46,4 +48,10 @@ def demo_cases(language: Language | None, *, rough_notes: str) -> list[Case]:
              DevelopmentRequest(employee_id=sanne, language=language)),
         Case("case.development_liam", "priya", "development",
              DevelopmentRequest(employee_id=liam, focus="stakeholder communication", language=language)),
+        Case("case.review_daan", "femke", "review", ReviewRequest(employee_id=daan, language=language)),
+        Case("case.review_daan_self", "daan", "review",
+             ReviewRequest(employee_id=daan, perspective="self", language=language)),
+        Case("case.review_liam", "priya", "review", ReviewRequest(employee_id=liam, language=language)),
+        Case("case.review_liam_self", "liam", "review",
+             ReviewRequest(employee_id=liam, perspective="self", language=language)),
     ]

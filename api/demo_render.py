@@ -16,6 +16,7 @@ from agent.schemas import (
     FeedbackResult,
     Language,
     Result,
+    ReviewResult,
     SmartGoalRequest,
     SmartGoalResult,
     Source,
@@ -143,6 +144,25 @@ def render_development(result: DevelopmentResult, labels: dict[str, str]) -> lis
     return lines
 
 
+def render_review(result: ReviewResult, labels: dict[str, str]) -> list[str]:
+    """A review draft: each section with the records it cites (named, not by id)."""
+    lang = result.language
+    period = label("period", lang, start=f"{result.period_start:%Y-%m-%d}", end=f"{result.period_end:%Y-%m-%d}")
+    lines = [f"   {period}", wrap(result.summary.text, "   ")]
+    lines += [wrap(g.text, "       ", f"   {label('goal', lang)} ") for g in result.goals]
+    for key, themes in (("strength", result.strengths), ("growth", result.growth_areas)):
+        for theme in themes:
+            lines.append(wrap(f"{theme.title}: {theme.text}", "       ", f"   {label(key, lang)} "))
+            lines += [wrap(e.text, "         ", "       · ") for e in theme.examples]
+            lines.append(wrap(_source_line([e.source for e in theme.examples], labels, lang), "         ", "       ↳ "))
+    for statement in (result.conversations, result.development, *result.next_focus):
+        lines.append(wrap(statement.text, "     ", "   • "))
+    lines += [wrap(q, "       ", "   ? ") for q in result.questions[:3]]
+    if result.recency_warning:
+        lines.append(wrap(result.recency_warning, "     ", "   ! "))
+    return lines
+
+
 def render(case: Case, result: Result, labels: dict[str, str]) -> str:
     """One result, every label in ``result.language``; ``labels`` name the cited ids in that language."""
     lines = _heading(label(case.title, result.language), result)
@@ -154,6 +174,8 @@ def render(case: Case, result: Result, labels: dict[str, str]) -> str:
         lines += render_feedback(result, _request_text(case))
     elif isinstance(result, DevelopmentResult):
         lines += render_development(result, labels)
+    elif isinstance(result, ReviewResult):
+        lines += render_review(result, labels)
     return "\n".join([*lines, *_footer(result, labels)])
 
 
