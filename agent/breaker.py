@@ -87,6 +87,7 @@ class CircuitBreaker:
         return "open"
 
     def status(self) -> BreakerStatus:
+        """The breaker's state now, its consecutive failures and the seconds until it tries again."""
         with self._lock:
             now = self.clock()
             state = self._state(now)
@@ -138,8 +139,11 @@ _REGISTRY_LOCK = threading.RLock()  # re-entered: breaker_for builds a breaker, 
 
 
 def provider_key(settings: Settings) -> str:
-    """The provider a breaker belongs to: host, port and path of its base URL, without any
-    credentials or query (it is a metrics label); ``openai`` for the default endpoint."""
+    """The provider a breaker belongs to, as a credential-free metrics label.
+
+    The provider a breaker belongs to: host, port and path of its base URL, without any
+    credentials or query (it is a metrics label); ``openai`` for the default endpoint.
+    """
     if not settings.openai_base_url:
         return "openai"
     url = urlsplit(settings.openai_base_url)

@@ -350,6 +350,7 @@ def tool_specs(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
 
 
 def route_after_model(state: ChatState) -> Literal["run_tools", "__end__"]:
+    """Run the tools when the model asked for any; otherwise the turn is done."""
     messages = state["messages"]
     last = messages[-1] if messages else None
     if isinstance(last, AIMessage) and last.tool_calls:

@@ -1,5 +1,4 @@
-"""The notes task in chat: its result as chat text, the save kept for an explicit "save" turn,
-and the task as a tool for the model.
+"""The notes task in chat: its result as text, the save on an explicit "save", the task as a tool.
 
 "here are my notes from the 1:1 with Daan: ..." runs the notes task (the router,
 :mod:`agent.chat_router`, picks the person); the answer lists what was extracted with where in
@@ -125,8 +124,10 @@ def notes_tool(ctx: CoachContext, run_task: TaskRunner) -> BaseTool:
         kind: Annotated[ConversationKind, "Kind of conversation."] = "one_on_one",
         language: Annotated[Language | None, "Language of the answer: the user's language."] = None,
     ) -> str:
-        """Turn conversation notes into a summary, decisions, action items (owner, due date, goal)
-        and the employee's topics for next time, each citing the sentence of the notes."""
+        """Turn conversation notes into a record: summary, decisions, action items, topics for next time.
+
+        Each action item (owner, due date, goal) cites the sentence of the notes it came from.
+        """
         def lookup() -> str | None:
             with Session(ctx.engine, expire_on_commit=False) as session:
                 found = resolve_subject(session, ctx, employee)

@@ -186,9 +186,12 @@ class ChatService:
 
 
 class _TokenGuard:
-    """Streamed tokens as plain text (an unfinished link or tag is held back), and none at all
+    """Streamed tokens made safe to show, withheld once the answer leaks the prompt.
+
+    Streamed tokens as plain text (an unfinished link or tag is held back), and none at all
     once the answer shows the canary or quotes the system prompt: the ``done`` event then
-    carries the replacement (:func:`agent.chat.guarded`)."""
+    carries the replacement (:func:`agent.chat.guarded`).
+    """
 
     def __init__(self, context: ChatContext) -> None:
         self._system = context.system
@@ -231,7 +234,9 @@ def _update_events(update: dict[str, Any]) -> list[ChatEvent]:
 
 
 async def _undo_turn(graph: ChatGraph, config: RunnableConfig, human_id: str | None) -> None:
-    """Remove a turn that did not finish from the thread: the user's message and whatever
+    """Remove a turn that did not finish from the thread.
+
+    Remove a turn that did not finish from the thread: the user's message and whatever
     followed it (tool calls, tool results), so no half turn is stored.
 
     Runs shielded: it is the cleanup of a cancelled turn too. A failure here is logged and the

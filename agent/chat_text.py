@@ -33,6 +33,7 @@ def t(key: str, language: Language, **values: object) -> str:
 
 
 def kind_name(kind: ConversationKind, language: Language) -> str:
+    """The name of a conversation kind in ``language`` ("1-on-1", "één-op-één")."""
     return t(f"kind.{kind}", language)
 
 
@@ -42,6 +43,7 @@ def names_list(people: Sequence[PersonView], language: Language, *, me: str | No
 
 
 def sources_line(sources: Sequence[Source], language: Language) -> str:
+    """The line listing ``sources`` (each once), or "" when there are none."""
     listed = ", ".join(f"{t('source.' + s.type, language)} {s.id}" for s in dict.fromkeys(sources))
     return t("sources", language, list=listed) if listed else ""
 
@@ -53,6 +55,7 @@ def _tail(result: Result, language: Language) -> list[str]:
 
 
 def render_agenda(result: AgendaResult, subject: PersonView) -> str:
+    """An agenda as a chat reply: head, numbered items with minutes and leader, sources."""
     lang = result.language
     lines = [t("agenda_head", lang, kind=kind_name(result.kind, lang), name=subject.name, minutes=result.minutes)]
     for n, item in enumerate(result.items, 1):
@@ -69,6 +72,7 @@ def render_agenda(result: AgendaResult, subject: PersonView) -> str:
 
 
 def render_smart(result: SmartGoalResult) -> str:
+    """A SMART check as a chat reply: verdicts, rewrite, key results, proposals and questions."""
     lang = result.language
     lines = [t("smart_head", lang)]
     lines += [f"{_VERDICT[c.verdict]} {t('criterion.' + c.criterion, lang)}: {c.note}" for c in result.criteria]
@@ -82,6 +86,7 @@ def render_smart(result: SmartGoalResult) -> str:
 
 
 def render_feedback(result: FeedbackResult) -> str:
+    """Phrased feedback as a chat reply: the SBI rewrite, flagged words and questions."""
     lang = result.language
     lines = [t("feedback_head", lang), result.rewrite]
     lines += [t("flagged", lang, words=i.words, suggestion=i.suggestion) for i in result.issues if i.words]
@@ -95,6 +100,7 @@ def render_feedback(result: FeedbackResult) -> str:
 
 
 def render_development(result: DevelopmentResult, subject: PersonView) -> str:
+    """Development actions as a chat reply, one per line with category, due date and indicator."""
     lang = result.language
     lines = [t("development_head", lang, name=subject.name)]
     for n, action in enumerate(result.actions, 1):
@@ -108,6 +114,7 @@ def render_development(result: DevelopmentResult, subject: PersonView) -> str:
 
 
 def render_open_items(items: Sequence[ActionItemView], subject: PersonView, language: Language) -> str:
+    """The open action items of ``subject`` as a chat reply (or that there are none)."""
     if not items:
         return t("open_none", language, name=subject.name)
     lines = [t("open_head", language, name=subject.name)]

@@ -54,14 +54,18 @@ class DerivedDataPending(Exception):
 class ThreadEraser(Protocol):
     """What erasure needs of the chat service (:class:`agent.service.Coach`)."""
 
-    async def delete_threads_of(self, *, org_id: str, person_id: str) -> int: ...
+    async def delete_threads_of(self, *, org_id: str, person_id: str) -> int:
+        """Delete every chat thread of the person; returns how many."""
+        ...
 
 
 class Auditor(Protocol):
     """Writes an audit event for the acting principal (:class:`api.deps.RecordWriter`)."""
 
     def audit(self, *, action: str, target_type: str, target_id: str | None,
-              detail: dict[str, Any] | None = None) -> None: ...
+              detail: dict[str, Any] | None = None) -> None:
+        """Record one audit event as the acting principal."""
+        ...
 
 
 def was_erased(session: Session, *, org_id: str, person_id: str) -> bool:
@@ -144,7 +148,9 @@ async def erase_derived(
     files: LocalFiles | None = None,
     hooks: Sequence[ForgetHook] = (),
 ) -> None:
-    """Remove the person's search vectors, chat threads and everything else derived (after the
+    """Remove what was derived from the person's records, after the records are erased.
+
+    Remove the person's search vectors, chat threads and everything else derived (after the
     records are erased): ``hooks`` run (rate-limit keys ...), then the local files are purged
     and compacted (Chroma's log, SQLite free pages and WAL: :mod:`knowledge.purge`).
 

@@ -62,10 +62,12 @@ class CaseRun(BaseModel):
 
     @property
     def failed_scorers(self) -> list[str]:
+        """The scorers this case failed (and ``error`` when it did not run)."""
         return [s.name for s in self.scores if not s.passed] + (["error"] if self.error else [])
 
     @property
     def judge_mean(self) -> float | None:
+        """The mean judge score of this case; None when no judge graded it."""
         graded = [g.score for g in self.judge if g.score is not None]
         return sum(graded) / len(graded) if graded else None
 

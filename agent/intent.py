@@ -67,6 +67,7 @@ def _kinds() -> tuple[tuple[ConversationKind, re.Pattern[str]], ...]:
 
 
 def as_kind(value: str) -> ConversationKind:
+    """``value`` as a :data:`ConversationKind`; ValueError when it is none."""
     for kind in get_args(ConversationKind):
         if kind == value:
             return cast(ConversationKind, kind)
@@ -112,10 +113,12 @@ class Ask:
 
     @property
     def ambiguous(self) -> bool:
+        """Whether more than one intent scores best."""
         return len(self.best) > 1
 
     @property
     def intent(self) -> IntentKind | None:
+        """The single best intent; None when there is none or a tie."""
         return self.best[0] if len(self.best) == 1 else None
 
 
@@ -139,6 +142,7 @@ def scores(text: str) -> dict[IntentKind, int]:
 
 
 def conversation_kind(text: str) -> ConversationKind | None:
+    """The conversation kind ``text`` asks for ("check-in", "review", ...); None when it names none."""
     folded = fold(text)
     for kind, pattern in _kinds():
         if pattern.search(folded):
@@ -157,8 +161,11 @@ def meeting_minutes(text: str) -> int | None:
 
 
 def names_someone(text: str) -> bool:
-    """Whether ``text`` names a person: a capitalised word inside a sentence, or after "with",
-    "voor", ... or before "'s" (not I, acronyms, days or months)."""
+    """Whether ``text`` names a person.
+
+    Whether ``text`` names a person: a capitalised word inside a sentence, or after "with",
+    "voor", ... or before "'s" (not I, acronyms, days or months).
+    """
     named, not_names = _names()
     for found in named.finditer(text):
         name = (found.group(1) or found.group(2) or "").split()[0]

@@ -75,8 +75,11 @@ def http_timeout(settings: Settings) -> httpx.Timeout:
 def make_http_clients(
     settings: Settings, *, timing: Timing | None = None, breaker: CircuitBreaker | None = None
 ) -> tuple[httpx.Client, httpx.AsyncClient]:
-    """The httpx clients a chat model talks through: timeouts, pool limits, and the retry owner
-    with the provider's breaker (the process-wide one unless ``breaker`` is given)."""
+    """The httpx clients a chat model talks through, with the retry owner and the breaker.
+
+    The httpx clients a chat model talks through: timeouts, pool limits, and the retry owner
+    with the provider's breaker (the process-wide one unless ``breaker`` is given).
+    """
     timeout = http_timeout(settings)
     policy = RetryPolicy.from_settings(settings)
     breaker = breaker or breaker_for(settings)
@@ -114,8 +117,11 @@ def make_chat_model(
 
 
 def breaker_of(model: ChatOpenAI, settings: Settings) -> CircuitBreaker:
-    """The circuit breaker ``model``'s calls go through (the provider's process-wide one
-    unless the model's client was built with another)."""
+    """The circuit breaker ``model``'s calls go through.
+
+    The circuit breaker ``model``'s calls go through (the provider's process-wide one
+    unless the model's client was built with another).
+    """
     transport = getattr(model.http_async_client, "_transport", None)
     breaker = getattr(transport, "breaker", None)
     return breaker if isinstance(breaker, CircuitBreaker) else breaker_for(settings)
@@ -220,10 +226,12 @@ class StructuredModel:
 
     @property
     def model_name(self) -> str:
+        """The model's name as configured (what results report in ``model``)."""
         return str(self.model.model_name)
 
     @property
     def timeout_s(self) -> float | None:
+        """The per-request timeout of the model client in seconds; None when unset."""
         timeout = self.model.request_timeout
         return float(timeout) if isinstance(timeout, (int, float)) else None
 
@@ -303,8 +311,11 @@ def _json_schema(schema: type[BaseModel]) -> dict[str, Any]:
 
 
 def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
-    """``schema``'s JSON schema, built once per class (pydantic rebuilds it on every call:
-    4-6 ms of each task's loop time in issue 9's profile); a copy, so callers may change it."""
+    """``schema``'s JSON schema, built once per class.
+
+    ``schema``'s JSON schema, built once per class (pydantic rebuilds it on every call:
+    4-6 ms of each task's loop time in issue 9's profile); a copy, so callers may change it.
+    """
     return copy.deepcopy(_json_schema(schema))
 
 

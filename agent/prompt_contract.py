@@ -1,5 +1,6 @@
-"""The prompt contract: the rules every coaching prompt must keep (sources, data, language), and
-the lint that checks them.
+"""The prompt contract: the rules every coaching prompt must keep, and the lint that checks them.
+
+The rules are about sources, data and language.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Clause:
     """Which eval cases break without it (shown in refusals)."""
 
     def present(self, system: str) -> bool:
+        """Whether ``system`` keeps this clause (all its needs in one paragraph or bullet)."""
         return any(all(need(seg) for need in self.needs) for seg in _segments(system))
 
 
@@ -75,6 +77,8 @@ CONTRACT: tuple[Clause, ...] = (
 
 
 class LintIssue(BaseModel):
+    """One finding of the prompt lint: which clause, how bad, and the message for HR."""
+
     clause: ClauseName
     severity: Literal["error", "warning"]
     message: str
@@ -95,4 +99,5 @@ def lint_prompt(system: str) -> list[LintIssue]:
 
 
 def clauses_present(system: str) -> frozenset[ClauseName]:
+    """The contract clauses ``system`` keeps."""
     return frozenset(c.name for c in CONTRACT if c.present(system))

@@ -108,8 +108,10 @@ async def evaluate(
 
 
 def _fresh(summary: EvalSummary | None, row: PromptVersion, engine: str | None, dataset: str | None) -> bool:
-    """A stored evaluation counts for activation: of this text, of every case, on ``engine`` and
-    ``dataset`` (when given)."""
+    """Whether a stored evaluation counts for activation.
+
+    It must be of this text and of every case, on ``engine`` and ``dataset`` (when given).
+    """
     return (summary is not None and summary.prompt_hash == row.hash and summary.selection == ALL_CASES
             and (engine is None or summary.engine == engine) and (dataset is None or summary.dataset == dataset))
 

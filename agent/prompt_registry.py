@@ -192,6 +192,7 @@ def create_version(
 
 
 def list_versions(session: Session, *, principal: Principal, task: str | None = None) -> list[PromptVersion]:
+    """HR: the prompt versions of the organisation, by task and number (optionally of one task)."""
     require_hr(principal)
     stmt = select(PromptVersion).where(PromptVersion.org_id == principal.org_id)
     if task is not None:
@@ -200,6 +201,7 @@ def list_versions(session: Session, *, principal: Principal, task: str | None = 
 
 
 def get_version(session: Session, *, principal: Principal, version_id: str) -> PromptVersion:
+    """HR: one prompt version of the organisation; :class:`VersionNotFound` otherwise."""
     require_hr(principal)
     row = session.get(PromptVersion, version_id)
     if row is None or row.org_id != principal.org_id:
@@ -241,6 +243,7 @@ def prompt_resolver(engine: Engine) -> Callable[[str, Task], PromptSpec]:
 
 
 def active_version(session: Session, *, principal: Principal, task: str) -> PromptVersion | None:
+    """HR: the active prompt version of ``task``; None while the built-in prompt is used."""
     require_hr(principal)
     return _active_row(session, org_id=principal.org_id, task=_task(task))
 

@@ -1,5 +1,6 @@
-"""What an evaluation of a prompt version found, and the activation rule that judges it (a pure
-function).
+"""What an evaluation of a prompt version found, and the activation rule that judges it.
+
+The rule is a pure function of the two summaries.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from knowledge.service_models import prompt_hash
 JUDGE_TOLERANCE = 0.1
 
 class CaseFailure(BaseModel):
+    """One eval case the prompt failed, with the slices it belongs to and why."""
+
     case_id: str
     slices: list[str] = PydField(default_factory=list)
     scorers: list[str] = PydField(description="The deterministic scorers that failed.")
@@ -45,10 +48,12 @@ class EvalSummary(BaseModel):
 
     @property
     def failed_case_ids(self) -> list[str]:
+        """The ids of the failed cases."""
         return [f.case_id for f in self.failures]
 
     @property
     def ok(self) -> bool:
+        """Whether the evaluation ran cases, none failed, and the lint found no error."""
         return self.cases > 0 and not self.failures and not any(i.severity == "error" for i in self.lint)
 
 

@@ -62,6 +62,7 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """The retry policy ``settings`` configure."""
         return cls(max_retries=settings.model_max_retries, budget_s=settings.model_retry_budget_s,
                    backoff_base_s=settings.model_backoff_base_s, backoff_max_s=settings.model_backoff_max_s)
 
@@ -79,8 +80,11 @@ class Timing:
 
 
 def retry_after(headers: httpx.Headers, *, now: float) -> float | None:
-    """Seconds the server asks us to wait (``retry-after-ms``, ``Retry-After`` in seconds or as
-    an HTTP-date relative to ``now``); None when it asks nothing readable."""
+    """Seconds the server asks us to wait, or None when it asks nothing readable.
+
+    Seconds the server asks us to wait (``retry-after-ms``, ``Retry-After`` in seconds or as
+    an HTTP-date relative to ``now``); None when it asks nothing readable.
+    """
     millis = headers.get("retry-after-ms")
     if millis is not None:
         try:
@@ -199,6 +203,7 @@ class ModelTransport(_Base, httpx.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the breaker, retrying within the policy's count and time budget."""
         probe = self._admit()
         try:
             return await self._attempts(request)
@@ -231,6 +236,7 @@ class ModelTransport(_Base, httpx.AsyncBaseTransport):
             await self.timing.sleep(wait)
 
     async def aclose(self) -> None:
+        """Close the wrapped transport."""
         await self.inner.aclose()
 
 
@@ -242,6 +248,7 @@ class SyncModelTransport(_Base, httpx.BaseTransport):
         self.inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the breaker, retrying within the policy's count and time budget."""
         probe = self._admit()
         try:
             return self._attempts(request)
@@ -274,4 +281,5 @@ class SyncModelTransport(_Base, httpx.BaseTransport):
             self.timing.sleep_sync(wait)
 
     def close(self) -> None:
+        """Close the wrapped transport."""
         self.inner.close()

@@ -63,6 +63,8 @@ class Envelope(BaseModel):
 # --- agenda -------------------------------------------------------------------------------
 
 class AgendaRequest(BaseModel):
+    """Prepare a conversation with an employee: its kind, length, language and their topics."""
+
     employee_id: Id
     kind: ConversationKind = "one_on_one"
     minutes: int = Field(30, ge=10, le=180, description="Meeting length in minutes.")
@@ -71,6 +73,8 @@ class AgendaRequest(BaseModel):
 
 
 class AgendaItem(BaseModel):
+    """One agenda item: what, why, open questions, minutes, who leads it, its sources."""
+
     title: str = Field(min_length=1, max_length=200, description="Short item title.")
     why: str = Field(min_length=1, max_length=600, description="Why this is on the agenda, grounded in the data.")
     questions: list[str] = Field(
@@ -90,6 +94,8 @@ class AgendaDraft(BaseModel):
 
 
 class AgendaResult(AgendaDraft, Envelope):
+    """An agenda as returned: the draft, the request's employee, kind and minutes, and the envelope."""
+
     employee_id: str
     kind: ConversationKind
     minutes: int
@@ -98,6 +104,8 @@ class AgendaResult(AgendaDraft, Envelope):
 # --- SMART goal ---------------------------------------------------------------------------
 
 class CriterionVerdict(BaseModel):
+    """The verdict on one SMART criterion of the goal as written, with why."""
+
     criterion: Criterion
     verdict: Literal["pass", "fail", "unclear"]
     note: str = Field(min_length=1, max_length=500, description="Why, in one or two sentences.")
@@ -111,6 +119,8 @@ class ProposedValue(BaseModel):
 
 
 class SmartGoalRequest(BaseModel):
+    """Check a goal against SMART, optionally under a parent goal."""
+
     text: str = Field(min_length=3, max_length=2000, description="The goal as drafted by its author.")
     author_id: Id | None = None
     parent_goal_id: Id | None = None
@@ -118,6 +128,8 @@ class SmartGoalRequest(BaseModel):
 
 
 class SmartGoalDraft(BaseModel):
+    """A SMART check: a verdict per criterion, a rewrite, key results, questions and proposals."""
+
     criteria: list[CriterionVerdict] = Field(min_length=5, max_length=5, description="One verdict per criterion.")
     rewrite: str = Field(min_length=1, max_length=1500, description="The goal rewritten; keep the author's wording.")
     key_results: list[str] = Field(default_factory=list, max_length=5, description="Metric + target (+ baseline).")
@@ -129,6 +141,8 @@ class SmartGoalDraft(BaseModel):
 
 
 class SmartGoalResult(SmartGoalDraft, Envelope):
+    """A SMART check as returned, with whether the parent goal was suggested, and the envelope."""
+
     parent_goal_suggested: bool = Field(False, description="True when the parent was suggested, not given.")
 
 
@@ -139,18 +153,24 @@ IssueKind = Literal["absolute", "personality_label", "vague", "protected_attribu
 
 
 class FeedbackIssue(BaseModel):
+    """One problem in feedback notes (a label, an absolute, biased wording ...) and a better phrasing."""
+
     kind: IssueKind
     words: str = Field(max_length=200, description="The offending words, quoted from the input.")
     suggestion: str = Field(min_length=1, max_length=400, description="How to phrase it instead.")
 
 
 class SBIParts(BaseModel):
+    """The situation, behaviour and impact the notes give; null for each part they do not."""
+
     situation: str | None = Field(None, max_length=600, description="When and where; null if not in the input.")
     behaviour: str | None = Field(None, max_length=600, description="What the person did or said, observable.")
     impact: str | None = Field(None, max_length=600, description="The effect; null if not in the input.")
 
 
 class FeedbackRequest(BaseModel):
+    """Phrase rough feedback notes, optionally for a recipient and with an intent."""
+
     text: str = Field(min_length=3, max_length=5000, description="The rough feedback notes.")
     recipient_id: Id | None = None
     intent: Literal["praise", "constructive", "mixed"] | None = None
@@ -158,6 +178,8 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackDraft(BaseModel):
+    """Phrased feedback: issues found, SBI parts, a balanced rewrite, questions, strengths, growth areas."""
+
     issues: list[FeedbackIssue] = Field(default_factory=list)
     sbi: SBIParts
     rewrite: str = Field(min_length=1, max_length=3000, description="Balanced rewrite; never invent facts.")
@@ -167,18 +189,24 @@ class FeedbackDraft(BaseModel):
 
 
 class FeedbackResult(FeedbackDraft, Envelope):
+    """Phrased feedback as returned, with the intent and the envelope."""
+
     intent: Literal["praise", "constructive", "mixed"] | None = None
 
 
 # --- development actions ------------------------------------------------------------------
 
 class DevelopmentRequest(BaseModel):
+    """Suggest development actions for an employee, optionally with a focus."""
+
     employee_id: Id
     focus: str | None = Field(None, max_length=500)
     language: Language | None = None
 
 
 class DevelopmentActionDraft(BaseModel):
+    """One development action: title, 70-20-10 category, why, owner, due date, success indicator."""
+
     title: str = Field(min_length=1, max_length=200)
     category: Literal["experience", "social", "formal"] = Field(description="70-20-10: experience, social, formal.")
     why: str = Field(min_length=1, max_length=600, description="Which goal or feedback this serves.")
@@ -190,17 +218,23 @@ class DevelopmentActionDraft(BaseModel):
 
 
 class DevelopmentDraft(BaseModel):
+    """Development actions (2-5, mixed categories) with a short summary."""
+
     actions: list[DevelopmentActionDraft] = Field(min_length=2, max_length=5)
     summary: str = Field(max_length=1000)
 
 
 class DevelopmentResult(DevelopmentDraft, Envelope):
+    """Development actions as returned, with the employee and the envelope."""
+
     employee_id: str
 
 
 # --- notes to record (request and draft in agent.schemas_notes) ----------------------------
 
 class NotesResult(NotesDraft, Envelope):
+    """Conversation notes as a record to review, with the employee, kind, conversation day and envelope."""
+
     employee_id: str
     kind: NotesKind
     held_on: date = Field(description="The conversation day the relative dates were read from.")

@@ -24,6 +24,8 @@ NOTES_MAX_CHARS = 20_000
 
 
 class NotesRequest(BaseModel):
+    """Turn notes of a conversation with an employee into a record to review."""
+
     employee_id: Id = Field(description="The employee the conversation was with.")
     text: str = Field(min_length=3, max_length=NOTES_MAX_CHARS, description="Rough notes or a pasted transcript.")
     kind: NotesKind = "one_on_one"
@@ -41,16 +43,22 @@ class NoteSpan(BaseModel):
 
 
 class NoteDecision(BaseModel):
+    """A decision taken in the conversation, with where the notes say so."""
+
     text: str = Field(min_length=1, max_length=300, description="The decision, in the notes' words.")
     span: NoteSpan
 
 
 class NoteTopic(BaseModel):
+    """A topic the employee wants to discuss next time, with where the notes say so."""
+
     text: str = Field(min_length=1, max_length=300, description="A topic the employee wants to discuss next time.")
     span: NoteSpan
 
 
 class NoteActionItem(BaseModel):
+    """An action item from the notes: what, who, by when, for which goal, and what is missing."""
+
     text: str = Field(min_length=1, max_length=300, description="What is to be done, in the notes' words.")
     owner: Owner | None = Field(None, description="Who does it, only when the quoted sentence names them; "
                                                   "else null (it will be asked).")

@@ -48,10 +48,14 @@ tracer = trace.get_tracer("ai-coach")
 
 
 class BreakerCollector(Collector):
-    """``coach_model_breaker_state{provider}`` (0 closed, 1 half-open, 2 open) and
-    ``coach_model_breaker_failures{provider}`` (consecutive failed calls), read at scrape time."""
+    """The model breakers' state and failures per provider, read at scrape time.
+
+    ``coach_model_breaker_state{provider}`` (0 closed, 1 half-open, 2 open) and
+    ``coach_model_breaker_failures{provider}`` (consecutive failed calls), read at scrape time.
+    """
 
     def collect(self) -> Iterator[Metric]:
+        """The two breaker gauges of every provider seen so far."""
         state = GaugeMetricFamily("coach_model_breaker_state", "Circuit breaker of the model provider: "
                                   "0 closed, 1 half-open, 2 open", labels=["provider"])
         failures = GaugeMetricFamily("coach_model_breaker_failures", "Consecutive failed model calls",
@@ -82,8 +86,11 @@ _open_calls: contextvars.ContextVar[list[tuple[Telemetry, UUID]] | None] = conte
 
 
 def traced(name: str, node: Node) -> Node:
-    """``node`` inside a span ``coach.node.<name>``, current while it runs (store queries and model
-    calls made by the node nest under it)."""
+    """Run ``node`` inside a span ``coach.node.<name>``.
+
+    ``node`` inside a span ``coach.node.<name>``, current while it runs (store queries and model
+    calls made by the node nest under it).
+    """
 
     @functools.wraps(node)
     async def run(state: Any, runtime: Any) -> Any:
@@ -125,6 +132,7 @@ class Telemetry(BaseCallbackHandler):
 
     def on_chat_model_start(self, serialized: dict[str, Any] | None, messages: Any, *, run_id: UUID,
                             parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+        """Count the model call and open its span."""
         task = current_task.get()
         MODEL_CALLS.labels(task=task).inc()
         model = ((kwargs.get("invocation_params") or {}).get("model")
@@ -141,6 +149,7 @@ class Telemetry(BaseCallbackHandler):
             span.end()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """Count the call's tokens and close its span."""
         task = current_task.get()
         prompt, completion = _usage(response)
         if prompt:
@@ -154,6 +163,7 @@ class Telemetry(BaseCallbackHandler):
         self._end(run_id)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Count the failed call and close its span with the error."""
         MODEL_ERRORS.labels(task=current_task.get()).inc()
         self._end(run_id, error)
 

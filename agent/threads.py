@@ -45,12 +45,16 @@ class ThreadView(BaseModel):
 
 
 def new_thread_id() -> str:
+    """A new, unguessable chat thread id (``thr_`` + 24 URL-safe characters)."""
     return "thr_" + secrets.token_urlsafe(18)
 
 
 def _owned_by(principal: Principal) -> list:  # type: ignore[type-arg]
-    """A person's threads are theirs through any door: their own key or a service acting for
-    them (which has exactly their rights). A bare service owns the threads it started alone."""
+    """The conditions under which a thread belongs to ``principal``.
+
+    A person's threads are theirs through any door: their own key or a service acting for
+    them (which has exactly their rights). A bare service owns the threads it started alone.
+    """
     person, service = col(ChatThread.person_id), col(ChatThread.service)
     if principal.person_id is not None:
         return [ChatThread.org_id == principal.org_id, person == principal.person_id]
@@ -58,6 +62,7 @@ def _owned_by(principal: Principal) -> list:  # type: ignore[type-arg]
 
 
 def create_thread(session: Session, *, principal: Principal, now: datetime) -> ChatThread:
+    """Create a new thread owned by ``principal`` (added to the session; the caller commits)."""
     thread = ChatThread(
         id=new_thread_id(),
         org_id=principal.org_id,

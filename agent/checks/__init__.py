@@ -150,8 +150,10 @@ FIELD_CONFIDENCE = 0.8
 
 
 def check_language(task: Task, draft: Draft, request: Request, evidence: Evidence) -> list[CheckIssue]:
-    """``language_mismatch``: an error when the draft as a whole is in the other language, a
-    warning for a single field that clearly is. Uses the product's language detector (knowledge.i18n.detect)."""
+    """The ``language_mismatch`` check, with the product's language detector (knowledge.i18n.detect).
+
+    An error when the draft as a whole is in the other language, a warning for a single field that clearly is.
+    """
     target = evidence.language
     author_text = getattr(request, "text", None)
     # The rewrite keeps the author's wording: it only counts when they wrote in the target language.

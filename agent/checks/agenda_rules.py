@@ -1,6 +1,9 @@
-"""What the evidence asks of an agenda, and the rules the agenda check, its repair and the
+"""The rules the agenda check, its repair and the offline agenda drafter share.
+
+What the evidence asks of an agenda, and the rules the agenda check, its repair and the
 offline agenda drafter share: recent feedback, goals at risk, the employee's topics, thin
-history, open questions, and how minutes are split."""
+history, open questions, and how minutes are split.
+"""
 
 from __future__ import annotations
 

@@ -45,8 +45,11 @@ def is_grounded(action: DevelopmentActionDraft, evidence: Evidence) -> bool:
 def check_development(
     draft: DevelopmentDraft, request: DevelopmentRequest, evidence: Evidence
 ) -> list[CheckIssue]:
-    """The development rules: count, future due dates, success indicators, known catalogue ids,
-    no invented resources, ties to goals or feedback, and a mix of categories."""
+    """Check a development draft; the issues found (none when it passes).
+
+    The rules: count, future due dates, success indicators, known catalogue ids, no invented
+    resources, ties to goals or feedback, and a mix of categories.
+    """
     issues: list[CheckIssue] = []
     n = len(draft.actions)
     if not 2 <= n <= 5:

@@ -125,8 +125,11 @@ def _is_gap(value: str | None) -> bool:
 
 
 def check_feedback(draft: FeedbackDraft, request: FeedbackRequest, evidence: Evidence) -> list[CheckIssue]:
-    """The feedback rules: a clean rewrite, SBI parts only from the notes (else a question),
-    both strengths and growth areas for mixed intent, and every offending phrase reported."""
+    """Check a feedback draft; the issues found (none when it passes).
+
+    The rules: a clean rewrite, SBI parts only from the notes (else a question), both strengths
+    and growth areas for mixed intent, and every offending phrase reported.
+    """
     lang = evidence.language
     issues: list[CheckIssue] = []
     for path, text in _output_fields(draft):

@@ -42,6 +42,7 @@ def who(evidence: Evidence) -> People:
 
 
 def short(text: str) -> str:
+    """``text`` cut to 80 characters, for quoting an item in a question."""
     return clip(text, 80)
 
 
@@ -57,6 +58,7 @@ def questions_for(items: list[NoteActionItem], language: Language) -> list[str]:
 
 
 def missing_of(owner: str | None, due: date | None) -> list[str]:
+    """The fields of an action item the notes leave open: ``owner``, ``due`` or both."""
     return [name for name, value in (("owner", owner), ("due", due)) if value is None]
 
 
@@ -155,8 +157,11 @@ def _repaired_item(item: NoteActionItem, request: NotesRequest, evidence: Eviden
 
 
 def repair_notes(draft: NotesDraft, request: NotesRequest, evidence: Evidence) -> tuple[NotesDraft, list[str]]:
-    """``draft`` with spans placed, unfounded items dropped, invented values removed, and a
-    question back for every missing owner and date. Also the normaliser of every notes draft."""
+    """A notes draft made sound: placed, founded, and asking for what is missing.
+
+    ``draft`` with spans placed, unfounded items dropped, invented values removed, and a
+    question back for every missing owner and date. Also the normaliser of every notes draft.
+    """
     warnings: list[str] = []
     lang = evidence.language
     decisions = _kept(request, draft.decisions, warnings, lang)

@@ -186,9 +186,12 @@ def _gap(text: str, pattern: re.Pattern[str]) -> bool:
 
 
 def check_smart(draft: SmartGoalDraft, request: SmartGoalRequest, evidence: Evidence) -> list[CheckIssue]:
-    """The SMART rules: complete verdicts that match the goal as written, a measurable and
+    """Check a SMART-goal draft; the issues found (none when it passes).
+
+    The SMART rules: complete verdicts that match the goal as written, a measurable and
     time-bound rewrite (or explicit gaps), no invented values, questions for failed criteria,
-    and a known parent goal."""
+    and a known parent goal.
+    """
     issues: list[CheckIssue] = []
     counts = Counter(v.criterion for v in draft.criteria)
     missing = [c for c in CRITERIA if counts[c] == 0]

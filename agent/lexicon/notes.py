@@ -1,4 +1,6 @@
-"""The rules of the notes task: sentences with their place in the notes, what kind each one is,
+"""The word rules of the notes task: sentences, their kind, owners and dates.
+
+The rules of the notes task: sentences with their place in the notes, what kind each one is,
 who it names as owner and which dates it names (absolute, or relative to the conversation).
 
 Shared by the offline drafter (which extracts with them) and the checks (which hold a model's
@@ -152,6 +154,7 @@ class People:
     """The role of whoever wrote the notes (their "I"); None when they are neither (HR)."""
 
     def role_of_speaker(self, speaker: str | None) -> Role | None:
+        """Whether ``speaker`` is the employee or the manager (by full or first name); None otherwise."""
         if speaker is None:
             return None
         name = fold(speaker)
@@ -281,8 +284,11 @@ def _absolute_date(found: re.Match[str], held: date, months: dict[str, int]) -> 
 
 
 def due_dates(text: str, held: date) -> list[date]:
-    """Every date ``text`` names, in order: absolute ("15 December", "2026-12-15", "15/12") or
-    relative to the conversation date ``held`` ("by Friday", "next week", "over twee weken")."""
+    """Every date ``text`` names, absolute or relative to the conversation.
+
+    Every date ``text`` names, in order: absolute ("15 December", "2026-12-15", "15/12") or
+    relative to the conversation date ``held`` ("by Friday", "next week", "over twee weken").
+    """
     months, weekdays, numbers, relative = _date_words()
     folded = fold(text)
     taken: list[tuple[int, int]] = []

@@ -44,8 +44,12 @@ def words(text: str) -> list[str]:
 
 
 def content_stems(text: str) -> set[str]:
-    """Snowball match keys (:func:`knowledge.i18n.match_key`) of the words of ``text`` that are
-    not stopwords in any supported language."""
+    """The content match keys of ``text``.
+
+    Snowball match keys (:func:`knowledge.i18n.match_key`) of the words of ``text`` that are
+
+    not stopwords in any supported language.
+    """
     stop = frozenset().union(*STOPWORDS.values())
     return {match_key(w) for w in words(text) if w not in stop and len(w) > 2}
 

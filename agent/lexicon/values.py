@@ -142,8 +142,10 @@ def has_real_date(text: str) -> bool:
 
 
 def targets(text: str) -> list[Value]:
-    """Numbers in ``text`` that can serve as a target: not dates, quarters, years or time frames
-    (the 3 in "within 3 months")."""
+    """The numbers in ``text`` that can serve as a target.
+
+    Not dates, quarters, years or time frames (the 3 in "within 3 months").
+    """
     frames = find_terms(text, "relative_time")
     return [
         v for v in values(text)

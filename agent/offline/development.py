@@ -64,8 +64,11 @@ def _skill_stems(action: CatalogueActionView) -> list[tuple[str, frozenset[str]]
 
 
 def _score(action: CatalogueActionView, needs: list[_Need]) -> tuple[int, list[_Need], list[str]]:
-    """Score, matched needs and matched skills. A skill matches a need when all its distinctive
-    words occur there; titles and descriptions are not matched, their words are too common."""
+    """How well a catalogue entry fits the needs: score, matched needs, matched skills.
+
+    Score, matched needs and matched skills. A skill matches a need when all its distinctive
+    words occur there; titles and descriptions are not matched, their words are too common.
+    """
     score = 0
     matched: list[_Need] = []
     skills: list[str] = []

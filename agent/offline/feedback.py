@@ -1,4 +1,6 @@
-"""Offline feedback phrasing: the author's own sentences, cleaned, in a Situation-Behaviour-Impact
+"""Offline feedback phrasing: the author's own sentences, cleaned, in an SBI frame.
+
+Offline feedback phrasing: the author's own sentences, cleaned, in a Situation-Behaviour-Impact
 frame with explicit gaps where the notes say nothing.
 
 Cleaning never adds facts: clauses with personality labels or protected attributes are dropped,
@@ -98,8 +100,11 @@ def infer_intent(text: str, language: Language) -> Intent:
 
 
 def draft_feedback(request: FeedbackRequest, evidence: Evidence) -> FeedbackDraft:
-    """A balanced SBI phrasing of ``request.text`` in ``evidence.language``, addressed to the
-    recipient where that is safe; deterministic, invents nothing."""
+    """A balanced SBI phrasing of the notes, in the evidence's language.
+
+    A balanced SBI phrasing of ``request.text`` in ``evidence.language``, addressed to the
+    recipient where that is safe; deterministic, invents nothing.
+    """
     lang = evidence.language
     text = request.text
     langs = text_languages(text, lang)
@@ -149,9 +154,12 @@ def draft_feedback(request: FeedbackRequest, evidence: Evidence) -> FeedbackDraf
 
 
 def _recipient_names(evidence: Evidence, notes: str, labelled: list[str]) -> tuple[list[str], bool]:
-    """The recipient's name as the notes may write it, and whether that is certain: from the
+    """The recipient's name as the notes may write it, and whether that is certain.
+
+    The recipient's name as the notes may write it, and whether that is certain: from the
     profile when the notes use it, else (a guess) the named subject of a personality label
-    ("Jonas is lazy")."""
+    ("Jonas is lazy").
+    """
     if evidence.subject is not None:
         first = evidence.subject.name.split()[0] if evidence.subject.name.split() else ""
         if first and re.search(rf"(?<!\w){re.escape(first)}(?!\w)", notes):

@@ -1,5 +1,7 @@
-"""Addressing the recipient: "he", "she" or the name become "you"/"je" with the verb agreeing,
-only where that is safe (see :mod:`agent.offline.feedback`)."""
+"""Addressing the recipient in the second person, only where that is safe.
+
+"He", "she" or the name become "you"/"je" with the verb agreeing (see :mod:`agent.offline.feedback`).
+"""
 
 from __future__ import annotations
 
@@ -144,7 +146,9 @@ def _address_sentence(sentence: str, family: str | None, names: set[str], gramma
 
 def address_recipient(texts: list[str], notes: str, grammar: Language, names: Iterable[str], *,
                       certain: bool = True) -> list[str]:
-    """``texts`` (cleaned sentences of ``notes``) in the second person when that is a safe swap
+    """``texts`` in the second person, or unchanged when that is not safe for all of them.
+
+    ``texts`` (cleaned sentences of ``notes``) in the second person when that is a safe swap
     for every one of them, else unchanged.
 
     Safe: the notes do not already say "you"; they refer to one person with one set of

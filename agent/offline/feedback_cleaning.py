@@ -1,6 +1,9 @@
-"""Cleaning one sentence of feedback notes: labels, protected attributes and vague praise
+"""Cleaning one sentence of feedback notes.
+
+Cleaning one sentence of feedback notes: labels, protected attributes and vague praise
 dropped, absolutes cut or marked as a gap, the rest rejoined into a sentence (see
-:mod:`agent.offline.feedback`)."""
+:mod:`agent.offline.feedback`).
+"""
 
 from __future__ import annotations
 
@@ -139,8 +142,11 @@ _Kind = Literal["own", "own_inverted", "verb", "complement", "unknown"]
 
 
 def _classify(clause: str, grammar: Language, dropped: _Dropped) -> _Kind:
-    """What the kept ``clause`` needs in front of it: nothing (own subject), a subject, or a
-    subject and copula; ``unknown`` when that cannot be told."""
+    """What the kept ``clause`` needs in front of it to be a sentence.
+
+    What the kept ``clause`` needs in front of it: nothing (own subject), a subject, or a
+    subject and copula; ``unknown`` when that cannot be told.
+    """
     toks = [t for t in _tokens(clause) if _is_word(t) or _is_placeholder(t)]
     if not toks:
         return "unknown"
@@ -265,8 +271,11 @@ def _clean_clause(clause: str, lang: Language) -> str:
 
 
 def _clause_list(sentence: str, lang: Language) -> list[tuple[str, str, list[Hit]]]:
-    """``(separator, clause, offending hits)`` of ``sentence``; a clause that is only a situation
-    ("Yesterday, he was rude") is joined to a following dropped clause, whose lead it is."""
+    """The clauses of ``sentence`` with their separators and offending hits.
+
+    ``(separator, clause, offending hits)`` of ``sentence``; a clause that is only a situation
+    ("Yesterday, he was rude") is joined to a following dropped clause, whose lead it is.
+    """
     parts = _CLAUSE_SPLIT.split(sentence)
     items = [(sep, clause, [h for h in offending_hits(clause, lang, LANGUAGES) if h.category != "absolute"])
              for sep, clause in zip(["", *parts[1::2]], parts[0::2], strict=True)]
@@ -282,8 +291,11 @@ def _clause_list(sentence: str, lang: Language) -> list[tuple[str, str, list[Hit
 
 
 def _clean(sentence: str, lang: Language, grammar: Language) -> tuple[str | None, list[str]]:
-    """The cleaned sentence (None when nothing observable is left) and the subjects of the
-    dropped personality-label clauses (the person the notes are about)."""
+    """One sentence cleaned, and the subjects of its dropped label clauses.
+
+    The cleaned sentence (None when nothing observable is left) and the subjects of the
+    dropped personality-label clauses (the person the notes are about).
+    """
     kept: list[str] = []
     dropped: tuple[str, _Dropped] | None = None  # separator and analysis of the first dropped clause in a run
     labelled: list[str] = []

@@ -1,5 +1,6 @@
-"""The small amount of English and Dutch grammar the offline feedback cleaning needs: word
-lists, tokens and finite verbs.
+"""The little English and Dutch grammar the offline feedback cleaning needs.
+
+Word lists, tokens and finite verbs.
 
 Deliberately small: a word that is not listed makes the cleaning fall back to the author's
 clause with a marked gap (or keeps the third person), never to a guess.
@@ -212,8 +213,11 @@ def _finite(word: str, grammar: Language) -> bool:
 
 
 def _situation_phrase(sentence: str, hit: Hit) -> str | None:
-    """The situation ``hit`` as a phrase: a bare marker ("During", "Tijdens") is extended to the
-    phrase it introduces ("Tijdens de sprintdemo van dinsdag"), or None when its end is unclear."""
+    """The situation ``hit`` as a whole phrase, or None when its end is unclear.
+
+    The situation ``hit`` as a phrase: a bare marker ("During", "Tijdens") is extended to the
+    phrase it introduces ("Tijdens de sprintdemo van dinsdag"), or None when its end is unclear.
+    """
     if hit.words.lower() not in _SITUATION_MARKERS:
         return sentence[hit.start : hit.end]
     tail = list(_TOKEN.finditer(sentence, hit.end))

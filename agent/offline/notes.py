@@ -40,12 +40,16 @@ MAX_CONTEXT = 2
 
 
 def span_of(segment: Segment) -> NoteSpan:
+    """The span of the notes a segment covers, as cited in the result."""
     return NoteSpan(quote=segment.text, start=segment.start, end=segment.end)
 
 
 def goal_for(text: str, goals: list[GoalView]) -> GoalView | None:
-    """The goal ``text`` serves: the most content words in common (at least :data:`GOAL_OVERLAP`),
-    the employee's own goal before a team or organisation goal on a tie."""
+    """The goal ``text`` serves, if any.
+
+    The goal ``text`` serves: the most content words in common (at least :data:`GOAL_OVERLAP`),
+    the employee's own goal before a team or organisation goal on a tie.
+    """
     stems = content_stems(text)
     best: tuple[int, bool, GoalView | None] = (0, False, None)
     for g in goals:
@@ -59,6 +63,7 @@ def goal_for(text: str, goals: list[GoalView]) -> GoalView | None:
 
 
 def summary_of(draft: NotesDraft, request: NotesRequest, evidence: Evidence, context: list[str]) -> str:
+    """The summary of the notes: the conversation, its decisions and action items, in one or two sentences."""
     lang = evidence.language
     name = evidence.subject.name if evidence.subject is not None else ""
     head = t("notes.summary", lang, kind=t(f"chat.kind.{request.kind}", lang), name=name,

@@ -47,8 +47,11 @@ def _add_months(day: date, months: int) -> date:
 
 
 def propose_deadline(text: str, now: date, language: Language) -> tuple[date, str]:
-    """A deadline for a goal without one, and the reason: the author's rough time frame counted
-    from ``now`` if there is one, else the end of the current (or, when too near, next) quarter."""
+    """A deadline for a goal without one, and the reason for it.
+
+    A deadline for a goal without one, and the reason: the author's rough time frame counted
+    from ``now`` if there is one, else the end of the current (or, when too near, next) quarter.
+    """
     rough = find_terms(text, "relative_time")
     match = _RELATIVE.search(rough[0].words) if rough else None
     if rough and match:

@@ -64,8 +64,10 @@ BUILTIN_PROMPTS: dict[Task, PromptSpec] = {
 
 
 def render_system(spec: PromptSpec, *, language: Language, today: date) -> str:
-    """The system text with its placeholders filled (plain replacement: other braces stay),
-    and the process's canary line (:mod:`agent.output_guard`) at the end."""
+    """The system text with its placeholders filled and the canary line appended.
+
+    Plain replacement: other braces stay; the canary is the process's (:mod:`agent.output_guard`).
+    """
     text = spec.system.replace("{language_name}", language_name(language)).replace("{today}", today.isoformat())
     return f"{text}\n\n{CANARY_LINE}"
 

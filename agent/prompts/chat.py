@@ -49,6 +49,7 @@ Today is {today}."""
 
 
 def render_chat_system(*, user_name: str, user_role: str, language: Language, today: date) -> str:
+    """The chat's system prompt for this user, language and day, with the canary line."""
     return (
         SYSTEM.replace("{user_name}", user_name)
         .replace("{user_role}", user_role)
