@@ -313,4 +313,5 @@ def db_revision(
 
 
 def main() -> None:
+    """Run the ``coach`` command line."""
     app()

@@ -23,7 +23,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print ``error: message`` in red on stderr; raise the returned exit (``raise fail(...)``)."""
+    """Print ``error: message`` in red on stderr; raise the returned exit (so callers write ``raise`` on it)."""
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     return typer.Exit(code=code)
 

@@ -151,8 +151,11 @@ DEMO_KEY_ACTOR = "demo"
 
 
 def web_keys(session: Session, *, org_id: str, now: datetime) -> list[tuple[str, Person, str]]:
-    """Fresh keys for a manager, an employee and HR of the demo organisation (label id, person,
-    secret). The keys an earlier demo run made are revoked, so they do not pile up."""
+    """Fresh web-app keys for the demo's manager, employee and HR person.
+
+    Fresh keys for a manager, an employee and HR of the demo organisation (label id, person,
+    secret). The keys an earlier demo run made are revoked, so they do not pile up.
+    """
     from knowledge.demo import demo_person_id
 
     earlier = session.exec(select(AuditEvent.target_id).where(

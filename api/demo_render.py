@@ -36,6 +36,7 @@ def label(key: str, language: Language, **fields: Any) -> str:
 
 
 def wrap(text: str, indent: str, first: str | None = None) -> str:
+    """``text`` wrapped to the demo's width, after ``first`` (default: ``indent``) on the first line."""
     return textwrap.fill(" ".join(text.split()), width=WIDTH, initial_indent=first if first is not None else indent,
                          subsequent_indent=indent)
 
@@ -73,6 +74,7 @@ def _footer(result: Result, labels: dict[str, str]) -> list[str]:
 
 
 def render_agenda(result: AgendaResult, labels: dict[str, str]) -> list[str]:
+    """The lines of an agenda: items with minutes, who leads, why, questions and sources."""
     lang = result.language
     lines = [wrap(result.summary, "   ")]
     if result.little_history:
@@ -89,6 +91,7 @@ def render_agenda(result: AgendaResult, labels: dict[str, str]) -> list[str]:
 
 
 def render_smart(result: SmartGoalResult, text: str, labels: dict[str, str]) -> list[str]:
+    """The lines of a SMART check: the goal as written, a verdict table, the rewrite and proposals."""
     lang = result.language
     criteria = {c: label(f"crit.{c}", lang) for c in ("specific", "measurable", "achievable", "relevant", "time_bound")}
     marks = {m: label(f"mark.{m}", lang) for m in ("pass", "fail", "unclear")}
@@ -113,6 +116,7 @@ def render_smart(result: SmartGoalResult, text: str, labels: dict[str, str]) -> 
 
 
 def render_feedback(result: FeedbackResult, text: str) -> list[str]:
+    """The lines of phrased feedback: the notes, the issues found, the SBI parts and the rewrite."""
     lang = result.language
     lines = [wrap(f"“{text}”", "     ", f"   {label('notes', lang)}"), f"   {label('issues', lang)}"]
     lines += [wrap(label(f"issue.{i.kind}", lang) + (f": “{i.words}”" if i.words.strip() else "")
@@ -130,6 +134,7 @@ def render_feedback(result: FeedbackResult, text: str) -> list[str]:
 
 
 def render_development(result: DevelopmentResult, labels: dict[str, str]) -> list[str]:
+    """The lines of development actions, each with category, owner, due date and sources."""
     lang = result.language
     lines = [wrap(result.summary, "   ")]
     for n, a in enumerate(result.actions, 1):

@@ -32,21 +32,25 @@ from knowledge.store import Store
 # --- services built by the lifespan -----------------------------------------------------------
 
 def get_settings(request: Request) -> Settings:
+    """The app's settings (a dependency)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
 def get_engine(request: Request) -> Engine:
+    """The app's database engine (a dependency)."""
     engine: Engine = request.app.state.engine
     return engine
 
 
 def get_store(request: Request) -> Store:
+    """The app's vector store (a dependency)."""
     store: Store = request.app.state.store
     return store
 
 
 def get_coach(request: Request) -> Coach:
+    """The app's coach service (a dependency)."""
     coach: Coach = request.app.state.coach
     return coach
 
@@ -154,8 +158,12 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 # --- lists ------------------------------------------------------------------------------------
 
 class HasId(Protocol):
+    """Anything with an ``id``: a page of such rows gets a next cursor."""
+
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The row's id (the next page starts after it)."""
+        ...
 
 
 R = TypeVar("R", bound=HasId)
@@ -215,6 +223,7 @@ class RecordWriter:
         self.now = now
 
     def authorize(self, record: Record, *, conversation: Conversation | None = None) -> None:
+        """403 unless the principal may write ``record`` (in ``conversation``, for an action item)."""
         if not can_write(self.principal, record, conversation=conversation):
             raise forbidden("You may read this, but not write it.")
 
@@ -226,6 +235,7 @@ class RecordWriter:
     def audit(
         self, *, action: str, target_type: str, target_id: str | None, detail: dict[str, Any] | None = None
     ) -> None:
+        """Stage an audit event by the acting principal (never with record text)."""
         self.session.add(
             AuditEvent(
                 org_id=self.principal.org_id,
@@ -239,6 +249,7 @@ class RecordWriter:
         )
 
     def commit(self) -> None:
+        """Commit the request's writes and audit events together; 409 on a conflicting record."""
         try:
             self.session.commit()
         except IntegrityError:
@@ -249,18 +260,21 @@ class RecordWriter:
     # reading them, so a body cannot probe ids it could not GET.
 
     def person(self, person_id: str, *, field: str) -> Person:
+        """The person ``person_id`` named in body field ``field``; 422 unless the principal may read them."""
         person = get_person(self.session, principal=self.principal, person_id=person_id)
         if person is None:
             raise invalid(f"{field}: no such person.", loc=["body", field])
         return person
 
     def team(self, team_id: str, *, field: str) -> Team:
+        """The team ``team_id`` named in body field ``field``; 422 unless the principal may read it."""
         team = get_team(self.session, principal=self.principal, team_id=team_id)
         if team is None:
             raise invalid(f"{field}: no such team.", loc=["body", field])
         return team
 
     def goal(self, goal_id: str, *, field: str) -> Goal:
+        """The goal ``goal_id`` named in body field ``field``; 422 unless the principal may read it."""
         goal = get_goal(self.session, principal=self.principal, goal_id=goal_id)
         if goal is None:
             raise invalid(f"{field}: no such goal.", loc=["body", field])

@@ -67,6 +67,7 @@ class Problem(BaseModel):
 
 
 def problem_type(status: int, slug: str | None = None) -> str:
+    """The problem ``type`` URI of a status (or of a more specific ``slug``)."""
     return TYPE_BASE + (slug or _TITLES.get(status, ("error", ""))[0])
 
 
@@ -79,6 +80,7 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """A problem+json response: type, title, status, detail and, for a 422, the field errors."""
     body = Problem(
         type=problem_type(status, slug),
         title=title or _TITLES.get(status, ("error", "Error"))[1],
@@ -119,10 +121,12 @@ def not_found(kind: str) -> ApiError:
 
 
 def forbidden(detail: str) -> ApiError:
+    """A 403 problem with ``detail``."""
     return ApiError(403, detail)
 
 
 def unauthorized(detail: str = "Send a valid key as 'Authorization: Bearer <key>'.") -> ApiError:
+    """A 401 problem asking for a bearer key."""
     return ApiError(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -179,8 +183,11 @@ BUSY_DETAIL = "The coach is busy right now (no database connection free in time)
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` means "no capacity right now" rather than a fault: a database pool that
-    gave no connection within its timeout (records or chat threads), or SQLite's write lock."""
+    """Whether ``exc`` means "no capacity right now" rather than a fault.
+
+    Whether ``exc`` means "no capacity right now" rather than a fault: a database pool that
+    gave no connection within its timeout (records or chat threads), or SQLite's write lock.
+    """
     if isinstance(exc, PoolTimeoutError | PoolTimeout):
         return True
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
@@ -216,6 +223,7 @@ async def _operational(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error as problem+json: our own, validation errors and Starlette's HTTP errors."""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -249,6 +257,7 @@ class BodySizeLimit:
         """Exact paths with their own limit (document uploads are larger than coach requests)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a request body over its path's size limit (413); pass everything else on."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -58,6 +58,7 @@ class IdempotencyMiddleware:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request once per ``Idempotency-Key``: replay, refuse or record its answer."""
         if scope["type"] != "http" or scope.get("method") != "POST" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return

@@ -210,6 +210,7 @@ class KeyAuth:
         self.engine = engine
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """401 unless the request carries a valid coach key; otherwise MCP serves it as that key's principal."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

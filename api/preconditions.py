@@ -63,6 +63,7 @@ class ETagMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Tag JSON record answers and answer 304 to a matching ``If-None-Match``."""
         method = scope.get("method", "")
         if scope["type"] != "http" or method not in ETAG_METHODS or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)

@@ -111,6 +111,7 @@ class RateLimiter:
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:
+    """The app's rate limiter (a dependency)."""
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 

@@ -70,6 +70,7 @@ class Observe:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Give the request an id, count and time it, and write its access-log line."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -109,8 +110,11 @@ router = APIRouter(tags=["health"])
 
 
 def watch_pool(engine: Engine) -> None:
-    """Read the pool's numbers at every scrape, through the pool's public API only (SQLite's
-    in-memory pools report what they have). Saturation is in_use / capacity."""
+    """Read the pool's numbers at every scrape, through its public API only.
+
+    Read the pool's numbers at every scrape, through the pool's public API only (SQLite's
+    in-memory pools report what they have). Saturation is in_use / capacity.
+    """
     pool: Any = engine.pool
     capacity = pool_capacity(engine)
     POOL_IN_USE.set_function(lambda: float(pool.checkedout()) if hasattr(pool, "checkedout") else 0.0)
@@ -187,6 +191,7 @@ class JsonFormatter(logging.Formatter):
     EXTRAS = ("method", "route", "status", "duration_ms")
 
     def format(self, record: logging.LogRecord) -> str:
+        """The log record as one JSON line."""
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),

@@ -26,6 +26,8 @@ router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
 class RecordRef(BaseModel):
+    """A record a coach run used: its type and id."""
+
     type: str
     id: str
 
@@ -48,8 +50,11 @@ class CoachActivity(BaseModel):
 
 @router.get("/v1/me/coach-activity", summary="The coach runs about you")
 def my_coach_activity(session: SessionDep, principal: PrincipalDep, page: PageDep) -> Page[CoachActivity]:
-    """Every coach run about you, newest first: who asked, when, which task and which of your
-    records it used. Notes your manager keeps private are counted, not shown."""
+    """Every coach run about you, newest first.
+
+    Every coach run about you, newest first: who asked, when, which task and which of your
+    records it used. Notes your manager keeps private are counted, not shown.
+    """
     if principal.person_id is None:
         raise invalid("A service key needs X-On-Behalf-Of to read someone's coach activity.",
                       loc=["header", "X-On-Behalf-Of"])
@@ -111,8 +116,11 @@ def export_audit(
     since: Annotated[UtcDatetime | None, Query(description="Events at or after this time.")] = None,
     until: Annotated[UtcDatetime | None, Query(description="Events before this time.")] = None,
 ) -> StreamingResponse:
-    """Every audit event of your organisation, oldest first, as JSON lines: record changes, erasures
-    and coach runs (who, for whom, task, record ids, engine, model, prompt version, tokens; never texts)."""
+    """The organisation's audit log as JSON lines, oldest first (HR).
+
+    Every audit event of your organisation, oldest first, as JSON lines: record changes, erasures
+    and coach runs (who, for whom, task, record ids, engine, model, prompt version, tokens; never texts).
+    """
     if not principal.is_hr:
         raise forbidden("Only HR may export the audit log.")
     return StreamingResponse(_lines(engine, principal.org_id, since, until), media_type="application/x-ndjson")

@@ -1,4 +1,6 @@
-"""``/v1/coach/chat`` (JSON, or Server-Sent Events with ``Accept: text/event-stream``) and
+"""``/v1/coach/chat`` (JSON or Server-Sent Events) and the thread read-back.
+
+``/v1/coach/chat`` (JSON, or Server-Sent Events with ``Accept: text/event-stream``) and
 ``/v1/coach/threads/{id}`` (its owner only).
 
 The stream sends ``token`` events while the model writes, ``tool`` events when the coach
@@ -84,8 +86,11 @@ class _Pump:
 
 
 async def _with_thread(error: ChatEvent, pump: _Pump) -> ChatEvent:
-    """The coach follows a failed model call with ``done`` (the apology and the thread id);
-    fold that into the error, which ends the stream, so the client can still continue."""
+    """The SSE events of a chat turn whose model call failed.
+
+    The coach follows a failed model call with ``done`` (the apology and the thread id);
+    fold that into the error, which ends the stream, so the client can still continue.
+    """
     data = dict(error.data)
     with anyio.move_on_after(CLOSE_SECONDS):
         try:
@@ -127,8 +132,11 @@ async def _relay(first: ChatEvent | None, pump: _Pump) -> AsyncIterator[ServerSe
 )
 async def chat(body: ChatRequest, request: Request, coach: CoachDep, principal: PrincipalDep, now: NowDep,
                settings: SettingsDep) -> Any:
-    """Send a message; continue a thread of yours with ``thread_id``. JSON by default; SSE with
-    ``Accept: text/event-stream``. An unknown thread id and someone else's both give 404."""
+    """Send a message to the coach, in a new thread or one of yours.
+
+    Send a message; continue a thread of yours with ``thread_id``. JSON by default; SSE with
+    ``Accept: text/event-stream``. An unknown thread id and someone else's both give 404.
+    """
     if "text/event-stream" not in request.headers.get("accept", ""):
         try:
             return await coach.chat(principal=principal, message=body.message, thread_id=body.thread_id, now=now)
@@ -155,6 +163,7 @@ async def chat(body: ChatRequest, request: Request, coach: CoachDep, principal: 
 
 @router.get("/threads/{thread_id}", summary="Read one of your chat threads")
 async def get_thread(thread_id: str, coach: CoachDep, principal: PrincipalDep) -> ThreadView:
+    """One of your chat threads with its messages; 404 for an unknown thread or someone else's."""
     thread = await coach.get_thread(principal=principal, thread_id=thread_id)
     if thread is None:
         raise not_found("thread")

@@ -49,25 +49,34 @@ def _result_as(result: Result, kind: type[R]) -> R:
 
 @router.post("/agenda", summary="Prepare a conversation (1-on-1, check-in, review, development talk)")
 async def agenda(body: AgendaBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> AgendaResult:
-    """An agenda for a conversation with ``employee_id``: their own topics first, open action
+    """Prepare a conversation: an agenda grounded in the employee's records.
+
+    An agenda for a conversation with ``employee_id``: their own topics first, open action
     items carried over, goals at risk and recent feedback, each item with coaching questions,
-    minutes, who leads it and its sources. 404 if you may not see the employee's records."""
+    minutes, who leads it and its sources. 404 if you may not see the employee's records.
+    """
     result = await _run(coach, "agenda", AgendaRequest.model_validate(body.model_dump()), principal, now)
     return _result_as(result, AgendaResult)
 
 
 @router.post("/smart-goal", summary="Rewrite a goal as a SMART goal")
 async def smart_goal(body: SmartGoalBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> SmartGoalResult:
-    """A verdict per SMART criterion and a rewrite that keeps the author's wording; values not
-    in the input are listed as proposals, missing facts become questions."""
+    """Check a goal against SMART and rewrite it, asking for what is missing.
+
+    A verdict per SMART criterion and a rewrite that keeps the author's wording; values not
+    in the input are listed as proposals, missing facts become questions.
+    """
     result = await _run(coach, "smart_goal", SmartGoalRequest.model_validate(body.model_dump()), principal, now)
     return _result_as(result, SmartGoalResult)
 
 
 @router.post("/feedback", summary="Phrase feedback: balanced, specific, bias-free")
 async def feedback(body: FeedbackBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> FeedbackResult:
-    """Situation-Behaviour-Impact rewrite of rough notes, with flagged absolutes, personality
-    labels, vague praise and references to protected attributes."""
+    """Phrase rough feedback notes as balanced situation-behaviour-impact feedback.
+
+    Situation-Behaviour-Impact rewrite of rough notes, with flagged absolutes, personality
+    labels, vague praise and references to protected attributes.
+    """
     result = await _run(coach, "feedback", FeedbackRequest.model_validate(body.model_dump()), principal, now)
     return _result_as(result, FeedbackResult)
 
@@ -76,20 +85,26 @@ async def feedback(body: FeedbackBody, coach: CoachDep, principal: PrincipalDep,
 async def development(
     body: DevelopmentBody, coach: CoachDep, principal: PrincipalDep, now: NowDep
 ) -> DevelopmentResult:
-    """2-5 development actions tied to the employee's goals and feedback, each with an owner,
-    a due date and a success indicator (70-20-10 mix)."""
+    """Suggest development actions for an employee.
+
+    2-5 development actions tied to the employee's goals and feedback, each with an owner,
+    a due date and a success indicator (70-20-10 mix).
+    """
     result = await _run(coach, "development", DevelopmentRequest.model_validate(body.model_dump()), principal, now)
     return _result_as(result, DevelopmentResult)
 
 
 @router.post("/notes", summary="Turn conversation notes into a record to review and save")
 async def notes(body: NotesBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> NotesResult:
-    """Rough notes or a transcript of a conversation with ``employee_id`` as a summary,
+    """Turn conversation notes into a record to review.
+
+    Rough notes or a transcript of a conversation with ``employee_id`` as a summary,
     decisions, action items (owner, due date, the goal served) and the employee's topics for
     next time. Every item cites the span of the notes it came from; owners and dates the notes
     do not give stay empty (``missing``) and are asked for in ``questions``. Nothing is saved:
     review the result, then ``POST /v1/coach/notes/record``. 404 if you may not see the
-    employee's records."""
+    employee's records.
+    """
     result = await _run(coach, "notes", NotesRequest.model_validate(body.model_dump()), principal, now)
     return _result_as(result, NotesResult)
 

@@ -1,5 +1,8 @@
-"""``/v1/conversations``: held 1-on-1s, check-ins, reviews and development talks, with their
-action items."""
+"""``/v1/conversations``: held conversations and their action items.
+
+``/v1/conversations``: held 1-on-1s, check-ins, reviews and development talks, with their
+action items.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +67,7 @@ def list_conversations_route(
 
 @router.get("/{conversation_id}", summary="Get a conversation")
 def get_conversation_route(conversation_id: str, session: SessionDep, principal: PrincipalDep) -> ConversationPublic:
+    """One conversation, if you may read it (404 otherwise)."""
     conv = _visible(session, principal, conversation_id)
     return conversation_public(conv, _items(session, principal, conv))
 
@@ -116,6 +120,7 @@ def create_conversation(body: ConversationCreate, w: WriterDep) -> ConversationP
 def update_conversation(
     conversation_id: str, body: ConversationUpdate, w: WriterDep, pre: PreconditionDep
 ) -> ConversationPublic:
+    """Change a conversation you may write (``If-Match`` optional)."""
     conv = _visible(w.session, w.principal, conversation_id)
     w.authorize(conv)
     pre.check(w.session, conv, lambda: conversation_public(conv, _items(w.session, w.principal, conv)))
@@ -135,6 +140,7 @@ def update_conversation(
 
 @router.post("/{conversation_id}/action-items", status_code=201, summary="Add an action item")
 def create_action_item(conversation_id: str, body: ActionItemCreate, w: WriterDep) -> ActionItemPublic:
+    """Add an action item to a conversation you may write."""
     conv = _visible(w.session, w.principal, conversation_id)
     item = _new_item(w, conv, body, None)
     w.save(item, action="action_item.create", target_type="action_item")
@@ -146,6 +152,7 @@ def create_action_item(conversation_id: str, body: ActionItemCreate, w: WriterDe
 def update_action_item(
     conversation_id: str, item_id: str, body: ActionItemUpdate, w: WriterDep, pre: PreconditionDep
 ) -> ActionItemPublic:
+    """Change an action item you may write (``If-Match`` optional)."""
     conv = _visible(w.session, w.principal, conversation_id)
     item = next((i for i in _items(w.session, w.principal, conv) if i.id == item_id), None)
     if item is None:

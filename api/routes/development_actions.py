@@ -36,6 +36,7 @@ def list_development_actions_route(
 def get_development_action_route(
     action_id: str, session: SessionDep, principal: PrincipalDep
 ) -> DevelopmentActionPublic:
+    """One development action, if you may read it (404 otherwise)."""
     action = get_development_action(session, principal=principal, action_id=action_id)
     if action is None:
         raise not_found("development action")
@@ -61,6 +62,7 @@ def create_development_action(body: DevelopmentActionCreate, w: WriterDep) -> De
 def update_development_action(
     action_id: str, body: DevelopmentActionUpdate, w: WriterDep, pre: PreconditionDep
 ) -> DevelopmentActionPublic:
+    """Change a development action you may write (``If-Match`` optional)."""
     action = get_development_action(w.session, principal=w.principal, action_id=action_id)
     if action is None:
         raise not_found("development action")

@@ -41,6 +41,7 @@ def list_feedback_route(
 
 @router.get("/{feedback_id}", summary="Get feedback")
 def get_feedback_route(feedback_id: str, session: SessionDep, principal: PrincipalDep) -> FeedbackPublic:
+    """One piece of feedback, if you may read it (404 otherwise); the giver hidden when anonymous to you."""
     fb = get_feedback(session, principal=principal, feedback_id=feedback_id)
     if fb is None:
         raise not_found("feedback")

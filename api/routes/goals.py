@@ -39,6 +39,7 @@ def list_goals_route(
 
 @router.get("/{goal_id}", summary="Get a goal")
 def get_goal_route(goal_id: str, session: SessionDep, principal: PrincipalDep) -> GoalPublic:
+    """One goal, if you may read it (404 otherwise)."""
     goal = get_goal(session, principal=principal, goal_id=goal_id)
     if goal is None:
         raise not_found("goal")
@@ -78,6 +79,7 @@ def create_goal(body: GoalCreate, w: WriterDep) -> GoalPublic:
 
 @router.patch("/{goal_id}", summary="Change a goal")
 def update_goal(goal_id: str, body: GoalUpdate, w: WriterDep, pre: PreconditionDep) -> GoalPublic:
+    """Change a goal you may write (``If-Match`` optional)."""
     goal = get_goal(w.session, principal=w.principal, goal_id=goal_id)
     if goal is None:
         raise not_found("goal")

@@ -1,4 +1,6 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (the database and the store can serve;
+"""``/healthz`` (the process answers) and ``/readyz`` (the service can serve).
+
+``/healthz`` (the process answers) and ``/readyz`` (the database and the store can serve;
 the model provider's circuit breaker).
 
 ``/healthz`` is ``async`` and touches nothing: it needs neither a worker thread nor a
@@ -40,6 +42,7 @@ Verdict = Literal["ok", "unreachable", "busy"]
 
 @router.get("/healthz", summary="Liveness")
 async def healthz() -> Health:
+    """200 while the process answers."""
     return Health()
 
 
@@ -80,8 +83,11 @@ async def _store(store: Store) -> Verdict:
 )
 async def readyz(request: Request, engine: EngineDep, store: StoreDep, settings: SettingsDep,
                  coach: CoachDep) -> Readiness:
-    """Ready when the database and the store answer and the store holds what the database says:
-    the start-up reconciliation finished and no record change waits for a store that failed."""
+    """Whether the database and the store answer and agree.
+
+    Ready when the database and the store answer and the store holds what the database says:
+    the start-up reconciliation finished and no record change waits for a store that failed.
+    """
     checks = {"database": await _database(engine), "store": await _store(store)}
     failed = {name: verdict for name, verdict in checks.items() if verdict != "ok"}
     if failed:
@@ -95,8 +101,11 @@ async def readyz(request: Request, engine: EngineDep, store: StoreDep, settings:
 
 
 def _with_model(coach: Coach) -> Readiness:
-    """Ready, with the model provider's breaker: open or half-open is ``degraded`` (200), since
-    the offline engine still answers every request (docs/PROVIDER.md)."""
+    """Ready, and how the model provider's breaker stands.
+
+    Ready, with the model provider's breaker: open or half-open is ``degraded`` (200), since
+    the offline engine still answers every request (docs/PROVIDER.md).
+    """
     status = coach.provider_status()
     if status is None:
         return Readiness(checks={"database": "ok", "store": "ok", "model": "offline"})

@@ -65,6 +65,7 @@ def _audit(session: Session, principal: Principal, action: str, doc_id: str, now
 
 @documents.get("", summary="List policy documents")
 def list_documents_route(session: SessionDep, principal: PrincipalDep, page: PageDep) -> Page[DocumentPublic]:
+    """The policy documents of your organisation, a page at a time."""
     docs = sorted(list_documents(session, org_id=principal.org_id), key=lambda d: d.id)
     if page.after is not None:
         docs = [d for d in docs if d.id > page.after]
@@ -117,6 +118,8 @@ _CREATE_BODY: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class PdfUpload:
+    """An uploaded PDF: its file name, bytes and declared language."""
+
     name: str
     data: bytes
     language: Language | None
@@ -175,6 +178,7 @@ def create_document(
     response: Response, session: SessionDep, principal: PrincipalDep, body: DocumentUploadDep,
     store: StoreDep, now: NowDep,
 ) -> DocumentIngested:
+    """Add or replace a policy document (HR): Markdown or text as JSON, or a PDF upload."""
     _require_admin(session, principal)
     try:
         if isinstance(body, PdfUpload):
@@ -207,6 +211,7 @@ def delete_document_route(
     document_id: str, session: SessionDep, principal: PrincipalDep, store: StoreDep, now: NowDep,
     pre: PreconditionDep,
 ) -> Response:
+    """Delete a policy document and its passages (HR)."""
     doc = get_document(session, org_id=principal.org_id, id_or_key=document_id)
     if doc is None:
         raise not_found("document")
@@ -221,8 +226,11 @@ def delete_document_route(
 
 @search.post("/search", summary="Search coaching guidance and your organisation's policies")
 def search_route(body: SearchRequest, principal: PrincipalDep, store: StoreDep) -> SearchResponse:
-    """Passages of the shipped coaching guides and of your organisation's policy documents,
-    best first, each with its source to cite."""
+    """Search the coaching guides and your organisation's policy documents.
+
+    Passages of the shipped coaching guides and of your organisation's policy documents,
+    best first, each with its source to cite.
+    """
     passages = search_guidance(
         store, org_id=principal.org_id, query=body.query, k=body.k,
         language=body.language,
@@ -240,8 +248,11 @@ def search_route(body: SearchRequest, principal: PrincipalDep, store: StoreDep) 
 
 @search.get("/passages/{source_type}/{passage_id:path}", summary="Read a cited passage")
 def get_passage_route(source_type: str, passage_id: str, principal: PrincipalDep, store: StoreDep) -> PassagePublic:
-    """The passage a coach answer cites as ``{type: guidance|policy, id}``: shipped guidance,
-    or a policy of your organisation (any other id is a 404)."""
+    """The passage a coach answer cites.
+
+    The passage a coach answer cites as ``{type: guidance|policy, id}``: shipped guidance,
+    or a policy of your organisation (any other id is a 404).
+    """
     found = get_passage(store, org_id=principal.org_id, source_type=source_type, passage_id=passage_id)
     if found is None:
         raise not_found("passage")

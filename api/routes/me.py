@@ -14,8 +14,11 @@ router = APIRouter(prefix="/v1/me", tags=["people"], responses=PROBLEM_RESPONSES
 
 @router.get("", summary="Who you are")
 def get_me(session: SessionDep, principal: PrincipalDep) -> PersonPublic:
-    """The person the key acts for (with ``X-On-Behalf-Of``: that person), with their role and
-    profile language. A service key without ``X-On-Behalf-Of`` acts for nobody: 403."""
+    """Who you are to the API: the person the key acts for.
+
+    The person the key acts for (with ``X-On-Behalf-Of``: that person), with their role and
+    profile language. A service key without ``X-On-Behalf-Of`` acts for nobody: 403.
+    """
     if principal.person_id is None:
         raise ApiError(403, "A service key acts for nobody; send X-On-Behalf-Of to act for a person.",
                        slug="no-person")

@@ -34,10 +34,13 @@ def as_record(body: NotesRecordBody) -> NotesRecord:
 @router.post("/record", status_code=201, summary="Save reviewed notes as the conversation record")
 def save_notes(body: NotesRecordBody, session: SessionDep, principal: PrincipalDep, now: NowDep
                ) -> ConversationPublic:
-    """Write the conversation with its action items in one transaction (all or nothing). Owners
+    """Save reviewed conversation notes as a conversation with its action items.
+
+    Write the conversation with its action items in one transaction (all or nothing). Owners
     are roles (``employee``, ``manager``) of this conversation; ``manager_id`` defaults to you
     when you are the employee's manager, else to the employee's manager. A goal must be the
-    employee's own or a shared one you may see. Open items appear in the employee's next agenda."""
+    employee's own or a shared one you may see. Open items appear in the employee's next agenda.
+    """
     try:
         conv, items = save_notes_record(session, principal=principal, record=as_record(body), now=now)
     except NotVisible:

@@ -22,6 +22,8 @@ router = APIRouter(prefix="/v1/coach", tags=["coach"], responses=PROBLEM_RESPONS
 
 
 class RhythmBody(BaseModel):
+    """The organisation's 1-on-1 rhythm, as HR sets it."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"one_on_one_days": 14}]})
 
     one_on_one_days: int = Field(ge=MIN_DAYS, le=MAX_DAYS,
@@ -35,10 +37,13 @@ def nudges(
     now: NowDep,
     language: Annotated[Language | None, Query(description="en or nl; default: your profile language.")] = None,
 ) -> NudgeList:
-    """For you and each of your current reports, with sources: no 1-on-1 within the
+    """What to follow up, for you and each of your current reports.
+
+    For you and each of your current reports, with sources: no 1-on-1 within the
     organisation's rhythm, goals at risk or off track without a check-in since, overdue action
     items and development actions, and feedback you gave that was not discussed since.
-    A service key needs ``X-On-Behalf-Of``."""
+    A service key needs ``X-On-Behalf-Of``.
+    """
     if principal.person_id is None:
         raise ApiError(403, "Nudges are personal: a service key needs X-On-Behalf-Of.", slug="person-required")
     lang: Language = language or "en"

@@ -78,11 +78,13 @@ class OpenAIError(Exception):
         self.status, self.message, self.type, self.code, self.param = status, message, type_, code, param
 
     def body(self) -> dict[str, Any]:
+        """The OpenAI-style error body."""
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
     headers: dict[str, str] | None = None
 
     def response(self) -> JSONResponse:
+        """The error as a JSON response with its status (the bearer challenge on a 401, else its headers)."""
         headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else dict(self.headers or {})
         return JSONResponse(self.body(), status_code=self.status, headers=headers)
 
@@ -110,6 +112,7 @@ class MessageIn(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
     def text(self) -> str:
+        """The message's text: the string content, or the text parts of a list."""
         if self.content is None:
             return ""
         if isinstance(self.content, str):

@@ -49,6 +49,7 @@ def list_people_route(
 
 @router.get("/{person_id}", summary="Get a person")
 def get_person_route(person_id: str, session: SessionDep, principal: PrincipalDep) -> PersonPublic:
+    """One person, if you may read them (404 otherwise)."""
     person = get_person(session, principal=principal, person_id=person_id)
     if person is None:
         raise not_found("person")
@@ -77,6 +78,7 @@ _EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
 
 @router.post("", status_code=201, summary="Add a person (HR; services without the HR role)", responses=_EMAIL_TAKEN)
 def create_person(body: PersonCreate, w: WriterDep) -> PersonPublic:
+    """Add a person to the organisation (HR)."""
     person = Person(org_id=w.principal.org_id, created_at=w.now, **body.model_dump())
     w.authorize(person)
     _check_links(w, person.id, body.manager_id, body.team_id)
@@ -87,8 +89,11 @@ def create_person(body: PersonCreate, w: WriterDep) -> PersonPublic:
 
 
 def _keep_one_hr(session: Session, *, org_id: str, leaving: str) -> None:
-    """An organisation keeps at least one HR person: without one nobody can manage documents,
-    prompts or erasures any more."""
+    """Refuse a change that would leave the organisation without an HR person.
+
+    An organisation keeps at least one HR person: without one nobody can manage documents,
+    prompts or erasures any more.
+    """
     others = session.exec(
         select(Person.id).where(Person.org_id == org_id, Person.role == Role.hr, Person.id != leaving)
     ).first()
@@ -103,6 +108,7 @@ def _keep_one_hr(session: Session, *, org_id: str, leaving: str) -> None:
     responses={409: problem_doc("E-mail address taken, or the organisation's last HR person would lose the role")},
 )
 def update_person(person_id: str, body: PersonUpdate, w: WriterDep, pre: PreconditionDep) -> PersonPublic:
+    """Change a person you may write (``If-Match`` optional)."""
     person = get_person(w.session, principal=w.principal, person_id=person_id)
     if person is None:
         raise not_found("person")
@@ -136,7 +142,9 @@ def update_person(person_id: str, body: PersonUpdate, w: WriterDep, pre: Precond
 async def erase_person(
     person_id: str, request: Request, w: WriterDep, store: StoreDep, coach: CoachDep, pre: PreconditionDep
 ) -> Response:
-    """Erase the person's records in one transaction (nothing is deleted if any part fails),
+    """Erase a person and everything derived from their records (HR).
+
+    Erase the person's records in one transaction (nothing is deleted if any part fails),
     then their search vectors and chat threads (what goes and what stays: :mod:`agent.erasure`).
 
     A person who still is the manager of someone else's conversations cannot be erased (409)

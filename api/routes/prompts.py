@@ -58,12 +58,16 @@ router = APIRouter(prefix="/v1/prompts", tags=["prompts"],
 # --- schemas ------------------------------------------------------------------------------
 
 class PromptCreate(NoNul):
+    """A new prompt version for a task: its system text and a note."""
+
     task: Task
     system: str = Field(min_length=1, max_length=40_000, description="The system prompt text.")
     note: str | None = Field(None, max_length=500, description="What changed and why.")
 
 
 class PromptVersionPublic(BaseModel):
+    """A prompt version as listed: task, version, status, who made it, its hash and evaluation."""
+
     id: str
     task: str
     version: str
@@ -79,16 +83,21 @@ class PromptVersionPublic(BaseModel):
 
     @classmethod
     def of(cls, row: PromptVersion) -> PromptVersionPublic:
+        """The public view of a stored prompt version."""
         return cls(id=row.id, task=row.task, version=row.version, prompt_version=spec_of(row).version, hash=row.hash,
                    status=row.status.value, note=row.note, created_by=row.created_by, created_at=row.created_at,
                    activated_at=row.activated_at, lint=lint_prompt(row.system), eval_summary=summary_of(row))
 
 
 class PromptVersionDetail(PromptVersionPublic):
+    """A prompt version with its system text."""
+
     system: str
 
 
 class ActivePrompt(BaseModel):
+    """The prompt a task runs with now: an HR version or the built-in one."""
+
     task: Task
     source: str = Field(description="'registry' (an HR version) or 'builtin'.")
     prompt_version: str
@@ -97,15 +106,21 @@ class ActivePrompt(BaseModel):
 
 
 class CaseSelection(NoNul):
+    """Which eval cases to run (all by default)."""
+
     case_ids: list[str] | None = Field(None, max_length=200, description="Only these cases (default: all).")
     slices: list[str] | None = Field(None, max_length=20, description="Only cases of these slices.")
 
 
 class PreviewBody(NoNul):
+    """The eval case to preview a prompt version on."""
+
     case_id: str = Field(min_length=1, max_length=80, description="An eval case of the version's task.")
 
 
 class RollbackBody(NoNul):
+    """Roll a task back to the version it replaced."""
+
     task: Task
 
 
@@ -158,6 +173,7 @@ def _refusal(exc: ActivationRefused, summary: EvalSummary | None) -> ApiError:
 @router.get("", summary="List prompt versions")
 def list_prompts(session: SessionDep, principal: PrincipalDep,
                  task: Annotated[Task | None, Query()] = None) -> list[PromptVersionPublic]:
+    """The prompt versions of your organisation (HR), optionally of one task."""
     _hr(principal)
     return [PromptVersionPublic.of(r) for r in list_versions(session, principal=principal, task=task)]
 
@@ -178,6 +194,7 @@ def create_prompt(body: PromptCreate, session: SessionDep, principal: PrincipalD
 
 @router.get("/active/{task}", summary="The prompt a task uses now")
 def get_active(task: Task, session: SessionDep, principal: PrincipalDep) -> ActivePrompt:
+    """The prompt ``task`` runs with now (HR)."""
     _hr(principal)
     row = active_version(session, principal=principal, task=task)
     if row is None:
@@ -190,6 +207,7 @@ def get_active(task: Task, session: SessionDep, principal: PrincipalDep) -> Acti
 @router.post("/rollback", summary="Restore the previously active version (one call)")
 def rollback_prompt(body: RollbackBody, session: SessionDep, principal: PrincipalDep,
                     now: NowDep) -> ActivePrompt:
+    """Reactivate the version the active one replaced (HR; audited)."""
     _hr(principal)
     try:
         spec = rollback(session, principal=principal, task=body.task, now=now)
@@ -203,6 +221,7 @@ def rollback_prompt(body: RollbackBody, session: SessionDep, principal: Principa
 
 @router.get("/cases/{task}", summary="The eval cases of a task (to preview a version on)")
 def list_cases(task: Task, principal: PrincipalDep, evaluation: EvaluationDep) -> list[EvalCasePublic]:
+    """The eval cases of ``task`` a prompt can be previewed or evaluated on (HR)."""
     _hr(principal)
     try:
         ids = evaluation.case_ids(task)
@@ -213,6 +232,7 @@ def list_cases(task: Task, principal: PrincipalDep, evaluation: EvaluationDep) -
 
 @router.get("/{version_id}", summary="Get a prompt version")
 def get_prompt(version_id: str, session: SessionDep, principal: PrincipalDep) -> PromptVersionDetail:
+    """One prompt version with its system text (HR)."""
     _hr(principal)
     row = _row(session, principal, version_id)
     return PromptVersionDetail(**PromptVersionPublic.of(row).model_dump(), system=row.system)
@@ -258,9 +278,12 @@ async def evaluate_prompt(version_id: str, engine: EngineDep, principal: Princip
 @router.post("/{version_id}/activate", summary="Activate the version if it does not regress")
 async def activate_prompt(version_id: str, engine: EngineDep, principal: PrincipalDep, evaluation: EvaluationDep,
                           now: NowDep) -> PromptVersionPublic:
-    """Evaluates the version (unless its stored evaluation is of this text) and activates it
+    """Activate a prompt version if it does not regress (HR).
+
+    Evaluates the version (unless its stored evaluation is of this text) and activates it
     only when every deterministic check passes and, with a judge, its mean is not more than 0.1
-    below the active version's. 409 names the failing cases; the refusal is audited too."""
+    below the active version's. 409 names the failing cases; the refusal is audited too.
+    """
     _hr(principal)
     row = await run_sync(_read_row, engine, principal, version_id)
     try:

@@ -16,6 +16,7 @@ router = APIRouter(prefix="/v1/teams", tags=["teams"], responses=PROBLEM_RESPONS
 
 @router.get("", summary="List teams")
 def list_teams_route(session: SessionDep, principal: PrincipalDep, page: PageDep) -> Page[TeamPublic]:
+    """The teams of your organisation you may read, a page at a time."""
     items, cursor = page.collect(
         lambda after, limit: list_teams(session, principal=principal, after=after, limit=limit)
     )
@@ -24,6 +25,7 @@ def list_teams_route(session: SessionDep, principal: PrincipalDep, page: PageDep
 
 @router.get("/{team_id}", summary="Get a team")
 def get_team_route(team_id: str, session: SessionDep, principal: PrincipalDep) -> TeamPublic:
+    """One team, if you may read it (404 otherwise)."""
     team = get_team(session, principal=principal, team_id=team_id)
     if team is None:
         raise not_found("team")
@@ -32,6 +34,7 @@ def get_team_route(team_id: str, session: SessionDep, principal: PrincipalDep) -
 
 @router.post("", status_code=201, summary="Add a team (HR, services)")
 def create_team(body: TeamCreate, w: WriterDep) -> TeamPublic:
+    """Add a team (HR)."""
     team = Team(org_id=w.principal.org_id, created_at=w.now, **body.model_dump())
     w.authorize(team)
     if body.manager_id is not None:
@@ -43,6 +46,7 @@ def create_team(body: TeamCreate, w: WriterDep) -> TeamPublic:
 
 @router.patch("/{team_id}", summary="Change a team (HR, services)")
 def update_team(team_id: str, body: TeamUpdate, w: WriterDep, pre: PreconditionDep) -> TeamPublic:
+    """Change a team you may write (``If-Match`` optional)."""
     team = get_team(w.session, principal=w.principal, team_id=team_id)
     if team is None:
         raise not_found("team")

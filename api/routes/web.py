@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def index() -> FileResponse:
+    """The web app's page (never cached, so a release is picked up at once)."""
     # no-cache: a new release's page (and with it the scripts it names) is picked up at once.
     return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers={
         **SECURITY_HEADERS, "cache-control": "no-cache"})

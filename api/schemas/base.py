@@ -1,4 +1,6 @@
-"""The shared pieces of the API schemas: strict bodies without NUL characters, updates, public
+"""The shared pieces of the API schemas.
+
+The shared pieces of the API schemas: strict bodies without NUL characters, updates, public
 models, pages and cursors.
 """
 
@@ -90,10 +92,12 @@ NUL_MESSAGE = "Text must not contain the NUL character (\\u0000)"
 
 
 class NoNul(BaseModel):
-    """Base of every request body: no NUL character anywhere in its text (422), and no
+    r"""Base of every request body: no NUL or invisible control character in its text.
+
+    Base of every request body: no NUL character anywhere in its text (422), and no
     invisible or bidi control character either (removed: :func:`knowledge.plain_text.clean_input`).
 
-    JSON may carry ``\\u0000`` in a string, but PostgreSQL cannot store it in a text column
+    JSON may carry ``\u0000`` in a string, but PostgreSQL cannot store it in a text column
     (a 500 there), and nothing a person writes needs it.
     """
 
@@ -134,6 +138,8 @@ class Update(Body):
 
 
 class Public(BaseModel):
+    """Base of the public views: read from table rows."""
+
     model_config = ConfigDict(from_attributes=True)
 
 
@@ -148,6 +154,7 @@ _CURSOR_PREFIX = "c1:"
 
 
 def encode_cursor(last_id: str) -> str:
+    """The opaque cursor of the page after ``last_id``."""
     return base64.urlsafe_b64encode((_CURSOR_PREFIX + last_id).encode()).decode().rstrip("=")
 
 

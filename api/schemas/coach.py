@@ -46,6 +46,8 @@ class DocumentCreate(Body):
 
 
 class DocumentPublic(Public):
+    """A policy document as listed, without its text."""
+
     id: str
     key: str
     title: str
@@ -57,14 +59,20 @@ class DocumentPublic(Public):
 
 
 class DocumentDetail(DocumentPublic):
+    """A policy document with its source text."""
+
     content: str
 
 
 class DocumentIngested(DocumentPublic):
+    """A policy document after ingestion, with whether it was created, replaced or unchanged."""
+
     status: Literal["created", "updated", "unchanged"]
 
 
 class SearchRequest(Body):
+    """A search in the coaching guides and policy documents."""
+
     query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     k: int = Field(5, ge=1, le=20, description="How many passages.")
     language: Language | None = Field(None, description="Language of the shipped guidance; policies: any.")
@@ -75,11 +83,15 @@ class SearchRequest(Body):
 
 
 class PassageSource(BaseModel):
+    """Where a passage comes from: a guide or a policy document."""
+
     type: Literal["guidance", "policy"]
     id: str
 
 
 class PassagePublic(BaseModel):
+    """One passage found or cited, with its source and text."""
+
     source: PassageSource = Field(description="Cite as {type, id}.")
     doc_key: str
     title: str
@@ -90,12 +102,16 @@ class PassagePublic(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    """The passages a search found, best first."""
+
     passages: list[PassagePublic]
 
 
 # --- coach ------------------------------------------------------------------------------------
 
 class AgendaBody(NoNul, AgendaRequest):
+    """The body of ``POST /v1/coach/agenda``."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -108,6 +124,8 @@ class AgendaBody(NoNul, AgendaRequest):
 
 
 class SmartGoalBody(NoNul, SmartGoalRequest):
+    """The body of ``POST /v1/coach/smart-goal``."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"text": "Get better at presenting to clients", "language": "en"}]},
@@ -115,6 +133,8 @@ class SmartGoalBody(NoNul, SmartGoalRequest):
 
 
 class FeedbackBody(NoNul, FeedbackRequest):
+    """The body of ``POST /v1/coach/feedback``."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -127,6 +147,8 @@ class FeedbackBody(NoNul, FeedbackRequest):
 
 
 class DevelopmentBody(NoNul, DevelopmentRequest):
+    """The body of ``POST /v1/coach/development``."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -146,6 +168,8 @@ class ReviewBody(NoNul, ReviewRequest):
 
 
 class ChatRequest(Body):
+    """A chat message, in a new thread or continuing ``thread_id``."""
+
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     thread_id: RecordId | None = Field(None, description="Continue this thread (yours); omit to start one.")
 
@@ -156,13 +180,18 @@ class ChatRequest(Body):
 
 
 class Health(BaseModel):
+    """200 from ``/healthz``: the process answers."""
+
     status: Literal["ok"] = "ok"
 
 
 class Readiness(BaseModel):
-    """200 from ``/readyz``: the database and the store serve. The model provider may not:
+    """200 from ``/readyz``, with the model provider's state.
+
+    200 from ``/readyz``: the database and the store serve. The model provider may not:
     with its circuit breaker open the coach still answers (offline drafts, marked degraded),
-    so the status is ``degraded`` with the reason in ``detail``, not a 503."""
+    so the status is ``degraded`` with the reason in ``detail``, not a 503.
+    """
 
     status: Literal["ready", "degraded"] = "ready"
     checks: dict[str, Literal["ok", "offline", "open", "half_open"]] = Field(

@@ -1,5 +1,8 @@
-"""Bodies of the notes task (``POST /v1/coach/notes``) and of saving its reviewed result as the
-conversation record (``POST /v1/coach/notes/record``)."""
+"""Bodies of the notes task and of saving its reviewed result.
+
+Bodies of the notes task (``POST /v1/coach/notes``) and of saving its reviewed result as the
+conversation record (``POST /v1/coach/notes/record``).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ ItemText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 
 
 class NotesBody(NoNul, NotesRequest):
+    """The body of ``POST /v1/coach/notes``."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -42,9 +47,12 @@ class NotesRecordItem(Body):
 
 
 class NotesRecordBody(Body):
-    """The reviewed result of ``POST /v1/coach/notes``, saved as one conversation record with its
+    """The reviewed result of ``POST /v1/coach/notes``, to save as one conversation record.
+
+    The reviewed result of ``POST /v1/coach/notes``, saved as one conversation record with its
     action items, in one transaction (all or nothing). ``manager_id`` defaults to you when you
-    are the employee's manager, else to the employee's manager."""
+    are the employee's manager, else to the employee's manager.
+    """
 
     employee_id: RecordId
     manager_id: RecordId | None = None

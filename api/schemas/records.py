@@ -1,4 +1,6 @@
-"""Create / Update / Public models of the records: people, teams, goals, conversations, action
+"""Create / Update / Public models of the records.
+
+Create / Update / Public models of the records: people, teams, goals, conversations, action
 items, feedback, development actions.
 """
 
@@ -30,6 +32,8 @@ from knowledge.vocabulary import Language
 # --- people and teams -------------------------------------------------------------------------
 
 class PersonCreate(Body):
+    """A new person (HR): name, email, role, language, team and manager."""
+
     name: Name
     email: Email
     role: Role = Role.employee
@@ -50,6 +54,8 @@ class PersonCreate(Body):
 
 
 class PersonUpdate(Update):
+    """Changes to a person: only the fields sent change."""
+
     NOT_NULL = frozenset({"name", "email", "role", "language"})
     name: Name | None = None
     email: Email | None = None
@@ -61,6 +67,8 @@ class PersonUpdate(Update):
 
 
 class PersonPublic(Public):
+    """A person as the API shows them."""
+
     id: str
     name: str
     email: str
@@ -73,6 +81,8 @@ class PersonPublic(Public):
 
 
 class TeamCreate(Body):
+    """A new team (HR), optionally inside a parent team."""
+
     name: Name
     manager_id: RecordId | None = None
 
@@ -82,12 +92,16 @@ class TeamCreate(Body):
 
 
 class TeamUpdate(Update):
+    """Changes to a team: only the fields sent change."""
+
     NOT_NULL = frozenset({"name"})
     name: Name | None = None
     manager_id: RecordId | None = None
 
 
 class TeamPublic(Public):
+    """A team as the API shows it."""
+
     id: str
     name: str
     manager_id: str | None
@@ -124,6 +138,8 @@ class GoalCreate(Body):
 
 
 class GoalUpdate(Update):
+    """Changes to a goal: only the fields sent change."""
+
     NOT_NULL = frozenset({"title", "description", "key_results", "progress", "status"})
     title: Title | None = None
     description: str | None = Field(None, max_length=5000)
@@ -136,6 +152,8 @@ class GoalUpdate(Update):
 
 
 class GoalPublic(Public):
+    """A goal as the API shows it."""
+
     id: str
     level: GoalLevel
     title: str
@@ -155,6 +173,8 @@ class GoalPublic(Public):
 # --- conversations and action items ---------------------------------------------------------
 
 class ActionItemCreate(Body):
+    """A new action item of a conversation."""
+
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
     owner_id: RecordId | None = None
     due: date | None = None
@@ -164,6 +184,8 @@ class ActionItemCreate(Body):
 
 
 class ActionItemUpdate(Update):
+    """Changes to an action item: only the fields sent change."""
+
     NOT_NULL = frozenset({"text", "done"})
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] | None = None
     owner_id: RecordId | None = None
@@ -173,6 +195,8 @@ class ActionItemUpdate(Update):
 
 
 class ActionItemPublic(Public):
+    """An action item as the API shows it."""
+
     id: str
     conversation_id: str
     text: str
@@ -210,6 +234,8 @@ class ConversationCreate(Body):
 
 
 class ConversationUpdate(Update):
+    """Changes to a conversation: only the fields sent change."""
+
     NOT_NULL = frozenset({"manager_id", "kind", "held_at", "notes", "visibility", "employee_topics"})
     manager_id: RecordId | None = None
     kind: ConversationKind | None = None
@@ -220,6 +246,8 @@ class ConversationUpdate(Update):
 
 
 class ConversationPublic(Public):
+    """A conversation as the API shows it."""
+
     id: str
     kind: ConversationKind
     employee_id: str
@@ -257,6 +285,8 @@ class FeedbackCreate(Body):
 
 
 class FeedbackPublic(Public):
+    """Feedback as the API shows it (the giver hidden when anonymous to the reader)."""
+
     id: str
     giver_id: str | None = Field(description="null when the giver is anonymous to you.")
     recipient_id: str
@@ -292,6 +322,8 @@ class DevelopmentActionCreate(Body):
 
 
 class DevelopmentActionUpdate(Update):
+    """Changes to a development action: only the fields sent change."""
+
     NOT_NULL = frozenset({"title", "category", "status"})
     title: Title | None = None
     category: DevCategory | None = None
@@ -302,6 +334,8 @@ class DevelopmentActionUpdate(Update):
 
 
 class DevelopmentActionPublic(Public):
+    """A development action as the API shows it."""
+
     id: str
     person_id: str
     title: str
