@@ -1,5 +1,6 @@
-"""An eval case: its task input (a request with keys instead of ids), its expectations, and the
-dataset that holds the cases.
+"""An eval case and the dataset that holds the cases.
+
+A case holds its task input (a request with keys instead of ids) and its expectations.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from evals.dataset_fixtures import CaseId, Fixtures, Key, Slice, Strict, Text, W
 # --- task inputs (requests with keys instead of ids) --------------------------------------
 
 class AgendaInput(Strict):
+    """An agenda case's input: the employee's key, the kind, length, language and topics."""
+
     employee: Key
     kind: ConversationKind = "one_on_one"
     minutes: int = Field(30, ge=10, le=180)
@@ -34,6 +37,8 @@ class AgendaInput(Strict):
 
 
 class SmartGoalInput(Strict):
+    """A SMART-goal case's input: the goal text, the author and parent goal keys, the language."""
+
     text: Text
     author: Key | None = None
     parent_goal: Key | None = None
@@ -41,6 +46,8 @@ class SmartGoalInput(Strict):
 
 
 class FeedbackInput(Strict):
+    """A feedback case's input: the notes, the recipient's key, the intent and language."""
+
     text: Text
     recipient: Key | None = None
     intent: Literal["praise", "constructive", "mixed"] | None = None
@@ -48,6 +55,8 @@ class FeedbackInput(Strict):
 
 
 class DevelopmentInput(Strict):
+    """A development case's input: the employee's key, a focus and the language."""
+
     employee: Key
     focus: str | None = Field(None, max_length=500)
     language: Language | None = None
@@ -128,6 +137,8 @@ class Counterfactual(Strict):
 
 
 class Case(Strict):
+    """One eval case: who asks what, in which language, and what the answer must show."""
+
     id: CaseId
     slices: list[Slice] = Field(min_length=1)
     language: Language = Field(description="The language the answer must be in.")
@@ -144,9 +155,11 @@ class Case(Strict):
 
     @property
     def org(self) -> Literal["demo", "fixtures"]:
+        """Which organisation the case runs in: the demo's, or its own inline fixtures."""
         return "demo" if self.fixtures is None else "fixtures"
 
     def typed_input(self, task: Task) -> TaskInput:
+        """The case's input validated as ``task``'s input schema."""
         return INPUT_SCHEMAS[task].model_validate(self.input)
 
     def referenced_keys(self, task: Task) -> set[str]:
@@ -208,9 +221,11 @@ class Dataset(Strict):
         return f"{self.dataset}@{self.version}+{self.content_hash}"
 
     def slice_counts(self) -> Counter[str]:
+        """How many cases each slice has."""
         return Counter(s for case in self.cases for s in case.slices)
 
     def language_counts(self) -> Counter[str]:
+        """How many cases each answer language has."""
         return Counter(case.language for case in self.cases)
 
     def select(self, *, case_ids: Iterable[str] | None = None, slices: Iterable[str] | None = None) -> list[Case]:
@@ -229,4 +244,5 @@ class Dataset(Strict):
         return cases
 
     def case(self, case_id: str) -> Case:
+        """The case with id ``case_id``."""
         return self.select(case_ids=[case_id])[0]

@@ -39,6 +39,8 @@ class _Strict(BaseModel):
 
 
 class LanguageMessage(_Strict):
+    """One chat message of the language slice and the language the reply must be in."""
+
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,79}$")]
     principal: str = Field(description="Demo person key; their profile should be in the other language.")
     language: Language = Field(description="The language of the message, so of the expected reply.")
@@ -53,6 +55,8 @@ class LanguageMessage(_Strict):
 
 
 class LanguageSlice(_Strict):
+    """The chat language slice: a versioned list of messages."""
+
     dataset: Literal["chat_language"]
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
     description: str
@@ -60,10 +64,13 @@ class LanguageSlice(_Strict):
 
     @property
     def label(self) -> str:
+        """``dataset@version``, as reports name it."""
         return f"{self.dataset}@{self.version}"
 
 
 class LanguageScore(BaseModel):
+    """The language of one chat reply, against the expected one, explained."""
+
     id: str
     expected: Language
     got: Language | None
@@ -72,6 +79,8 @@ class LanguageScore(BaseModel):
 
 
 class LanguageReport(BaseModel):
+    """The chat language run: accuracy against the target, and every score."""
+
     dataset: str
     total: int
     correct: int
@@ -81,13 +90,16 @@ class LanguageReport(BaseModel):
 
     @property
     def passed(self) -> bool:
+        """Whether the accuracy reaches the target."""
         return self.accuracy >= self.min_accuracy
 
     def line(self) -> str:
+        """The run as one summary line for the console."""
         return (f"  chat language  {self.accuracy:.1%} ({self.correct}/{self.total}) on {self.dataset}; "
                 f"target {self.min_accuracy:.0%}")
 
     def markdown(self) -> str:
+        """The run as a Markdown report with a row per message."""
         rows = [f"| {s.id} | {s.expected} | {s.got or '?'} | {'pass' if s.passed else 'FAIL'} | {s.explanation} |"
                 for s in self.scores]
         head = [f"# Chat language: {self.accuracy:.1%} ({self.correct}/{self.total})", "",
@@ -97,10 +109,12 @@ class LanguageReport(BaseModel):
 
 
 def language_slice_path() -> Path:
+    """The shipped chat language slice (``datasets/chat/language.yaml``)."""
     return datasets_dir() / "chat" / "language.yaml"
 
 
 def load_language_slice(path: Path | None = None) -> LanguageSlice:
+    """The chat language slice at ``path`` (default: the shipped one), validated."""
     source = path or language_slice_path()
     try:
         return LanguageSlice.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
@@ -153,6 +167,7 @@ async def run_language_slice(data: LanguageSlice | None = None) -> LanguageRepor
 
 
 def write_language_report(report: LanguageReport, out: Path) -> Path:
+    """Write the report as ``chat_language.md`` under ``out``; returns its path."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "chat_language.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
     path = out / "chat_language.md"

@@ -17,6 +17,8 @@ from evals.report import CaseRun, RunReport
 
 
 class CaseChange(BaseModel):
+    """A case that passed in one run and failed in the other."""
+
     task: str
     case_id: str
     slices: list[str]
@@ -24,6 +26,8 @@ class CaseChange(BaseModel):
 
 
 class MetricChange(BaseModel):
+    """A scorer pass rate or judge mean of a task, before and after."""
+
     task: str
     name: str
     before: float
@@ -31,6 +35,8 @@ class MetricChange(BaseModel):
 
 
 class Comparison(BaseModel):
+    """Two eval runs compared: config changes, regressed and fixed cases, metric drops."""
+
     config_changes: list[str] = Field(default_factory=list)
     regressed_cases: list[CaseChange] = Field(default_factory=list)
     fixed_cases: list[CaseChange] = Field(default_factory=list)
@@ -41,6 +47,7 @@ class Comparison(BaseModel):
 
     @property
     def regressed(self) -> bool:
+        """Whether the second run is worse: a case regressed, or a scorer or the judge dropped."""
         return bool(self.regressed_cases or self.scorer_drops or self.judge_drops)
 
 
@@ -112,6 +119,7 @@ def compare_reports(a: RunReport, b: RunReport, *, judge_tolerance: float = 0.1)
 
 
 def render_comparison(c: Comparison) -> str:
+    """The comparison as Markdown."""
     lines = ["REGRESSED" if c.regressed else "NO REGRESSION", ""]
     if c.config_changes:
         lines += ["Configuration changes:", *(f"  {x}" for x in c.config_changes), ""]

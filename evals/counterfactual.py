@@ -1,6 +1,7 @@
-"""Counterfactual pairs: the same feedback about two people who differ only in a protected
-attribute must be treated the same; the same records with another name or pronoun must give
-a review with the same themes.
+"""Counterfactual pairs: inputs that differ only in whom they are about must be treated the same.
+
+The same feedback about two people who differ only in a protected attribute must be treated
+the same; the same records with another name or pronoun must give a review with the same themes.
 """
 
 from __future__ import annotations

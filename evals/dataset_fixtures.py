@@ -57,12 +57,16 @@ Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max
 
 
 class Strict(BaseModel):
+    """Base of the fixture schemas: no unknown fields, immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --- inline fixtures ----------------------------------------------------------------------
 
 class FixturePerson(Strict):
+    """A person of a case's inline organisation (a YAML key instead of an id)."""
+
     key: Key
     name: Text
     role: Literal["employee", "manager", "hr"] = "employee"
@@ -72,6 +76,8 @@ class FixturePerson(Strict):
 
 
 class FixtureKeyResult(Strict):
+    """A key result of a fixture goal."""
+
     metric: Text
     baseline: float | None = None
     target: float | None = None
@@ -80,6 +86,8 @@ class FixtureKeyResult(Strict):
 
 
 class FixtureGoal(Strict):
+    """A goal of a case's inline organisation."""
+
     key: Key
     title: Text
     level: Literal["organization", "team", "individual"] = "individual"
@@ -93,6 +101,8 @@ class FixtureGoal(Strict):
 
 
 class FixtureActionItem(Strict):
+    """An action item of a fixture conversation."""
+
     key: Key
     text: Text
     owner: Key | None = None
@@ -101,6 +111,8 @@ class FixtureActionItem(Strict):
 
 
 class FixtureConversation(Strict):
+    """A held conversation of a case's inline organisation."""
+
     key: Key
     employee: Key
     manager: Key
@@ -113,6 +125,8 @@ class FixtureConversation(Strict):
 
 
 class FixtureFeedback(Strict):
+    """Feedback of a case's inline organisation."""
+
     key: Key
     recipient: Key
     giver: Key | None = None
@@ -124,6 +138,8 @@ class FixtureFeedback(Strict):
 
 
 class FixtureDevelopmentAction(Strict):
+    """A development action of a case's inline organisation."""
+
     key: Key
     person: Key
     title: Text

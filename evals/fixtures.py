@@ -78,6 +78,7 @@ class CaseOrg:
     kinds: Mapping[str, str]
 
     def id_of(self, key: str) -> str:
+        """The id of the record with YAML key ``key`` (a readable error for an unknown key)."""
         try:
             return self.ids[key]
         except KeyError:
@@ -118,6 +119,7 @@ def demo_org() -> CaseOrg:
 
 
 def fixture_org_id(case_id: str) -> str:
+    """The stable id of the inline organisation of case ``case_id``."""
     return stable_id("org", "eval", case_id)
 
 
@@ -335,8 +337,11 @@ def swapped_fixtures(fixtures: Fixtures, swap: Iterable[tuple[str, str]]) -> Fix
 
 def build_request(task: Task, case: Case, org: CaseOrg, *, text: str | None = None,
                   recipient: str | None = None) -> Request:
-    """The task request of ``case`` with keys turned into ids (``text``/``recipient`` override,
-    for counterfactual variants)."""
+    """The task request of ``case``, its keys turned into ids.
+
+    The task request of ``case`` with keys turned into ids (``text``/``recipient`` override,
+    for counterfactual variants).
+    """
     inp = case.typed_input(task)
     if isinstance(inp, AgendaInput):
         return AgendaRequest(

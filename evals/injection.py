@@ -105,6 +105,8 @@ def _cited_ids(value: Any) -> set[str]:
 
 @dataclass
 class Outcome:
+    """One attack run: which payload, engine, actor and task, whether it reached the model, what it won."""
+
     payload: Payload
     engine: EngineName
     actor: str
@@ -115,6 +117,7 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
+        """Whether the final answer held anything the attack was after."""
         return bool(self.harms)
 
 
@@ -124,6 +127,7 @@ def _attacker_clients(handler: Callable[[httpx.Request], httpx.Response]) -> tup
 
 
 def llm_settings(data_dir: Path) -> Settings:
+    """Settings whose model is the scripted attacker under ``data_dir``."""
     return Settings(data_dir=data_dir, openai_base_url=BASE_URL, openai_api_key=SecretStr("attacker"),
                     model="attacker", model_max_retries=0)
 
@@ -136,8 +140,11 @@ async def run_attacks(
     engines: Sequence[EngineName] = ("obey", "echo", "offline"),
     clients: Callable[[ScriptedAttacker], tuple[httpx.Client, httpx.AsyncClient]] | None = None,
 ) -> list[Outcome]:
-    """Every payload x every run of its carrier x every engine. ``clients`` builds the httpx
-    clients the attacker answers through (default: an ``httpx.MockTransport``; tests pass respx)."""
+    """Run every payload against every run of its carrier with every engine.
+
+    Every payload x every run of its carrier x every engine. ``clients`` builds the httpx
+    clients the attacker answers through (default: an ``httpx.MockTransport``; tests pass respx).
+    """
     offline = Coach(settings=Settings(data_dir=data_dir), engine=world.engine, store=world.store)
     outcomes: list[Outcome] = []
     echoed: set[Carrier] = set()
@@ -229,6 +236,7 @@ async def _main() -> int:
 
 
 def main() -> None:
+    """Run the injection eval and print the table; exit code 1 when any attack succeeds."""
     raise SystemExit(asyncio.run(_main()))
 
 

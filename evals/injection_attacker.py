@@ -94,6 +94,7 @@ class ScriptedAttacker:
         return draft
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        """Answer one chat completions request as this attacker."""
         body = json.loads(request.content)
         return httpx.Response(200, json=completion(body, self.answer(body)))
 

@@ -51,6 +51,7 @@ class Rubric:
     anchors: dict[int, str]
 
     def render(self) -> str:
+        """The rubric as the XML-tagged text the judge reads."""
         lines = [f"<criterion>{self.criterion}</criterion>", f"<question>{self.question}</question>", "<anchors>"]
         lines += [f"{score}: {text}" for score, text in sorted(self.anchors.items())]
         lines.append("</anchors>")
@@ -268,6 +269,7 @@ class Judge:
         self._model = model.bind(response_format={"type": "json_object"}, temperature=0)
 
     def messages(self, rubric: Rubric, case_input: dict[str, Any], output: dict[str, Any]) -> list[BaseMessage]:
+        """The judge's messages for one rubric: its instructions, the case input and the coach's output."""
         user = (
             f"<case_input>\n{json.dumps(case_input, ensure_ascii=False, indent=1)}\n</case_input>\n"
             f"<coach_output>\n{json.dumps(output, ensure_ascii=False, indent=1)}\n</coach_output>\n"
@@ -276,6 +278,7 @@ class Judge:
         return [SystemMessage(JUDGE_SYSTEM), HumanMessage(user)]
 
     async def grade(self, rubric: Rubric, case_input: dict[str, Any], output: dict[str, Any]) -> JudgeOutcome:
+        """Grade ``output`` on one rubric; one retry on an invalid answer, then an error outcome."""
         messages = self.messages(rubric, case_input, output)
         error = ""
         for _attempt in range(2):
@@ -298,4 +301,5 @@ class Judge:
         return JudgeOutcome(rubric.criterion, None, "", error=f"invalid judge answer twice: {error}")
 
     async def grade_all(self, task: Task, case_input: dict[str, Any], output: dict[str, Any]) -> list[JudgeOutcome]:
+        """Grade ``output`` on every rubric of ``task``."""
         return [await self.grade(rubric, case_input, output) for rubric in RUBRICS[task]]

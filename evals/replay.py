@@ -71,6 +71,8 @@ ABOUT = ("Not answers of a real model: the offline drafter's drafts, stored as i
 
 
 class RecordingFile(BaseModel):
+    """The recorded model answers of one task's eval cases, with where they came from."""
+
     about: str = ABOUT
     task: Task
     dataset: str = Field(description="The dataset label the recordings were made from.")
@@ -84,10 +86,12 @@ def twin_key(case_id: str) -> str:
 
 
 def recordings_dir() -> Path:
+    """The shipped recordings folder (``evals/recordings``)."""
     return Path(str(resources.files("evals") / "recordings"))
 
 
 def load_recordings(directory: Path | None = None, *, tasks: list[Task]) -> dict[Task, RecordingFile]:
+    """The recordings of ``tasks`` found in ``directory`` (default: the shipped ones)."""
     folder = directory or recordings_dir()
     out: dict[Task, RecordingFile] = {}
     for task in tasks:
@@ -98,6 +102,7 @@ def load_recordings(directory: Path | None = None, *, tasks: list[Task]) -> dict
 
 
 def save_recordings(files: Mapping[Task, RecordingFile], directory: Path) -> list[Path]:
+    """Write one ``<task>.json`` per task under ``directory``; returns the paths."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for task, data in files.items():
@@ -235,6 +240,7 @@ class ScriptedModel:
         return file.cases.get(self._case) if file else None
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        """Answer a chat completions request with the recorded answer of the current case."""
         body = json.loads(request.content)
         self.calls.append(body)
         recording = self._recording()
@@ -296,7 +302,7 @@ class ReplayMiss(RuntimeError):
 
 @contextmanager
 def replay_clients(model: ScriptedModel) -> Iterator[tuple[httpx.Client, httpx.AsyncClient]]:
-    """httpx clients whose transport answers ``POST <replay>/chat/completions`` with ``model``.
+    """The httpx clients whose transport answers ``POST <replay>/chat/completions`` with ``model``.
 
     The transport is httpx's own :class:`httpx.MockTransport` (no test tool at run time, so a
     plain install can replay). Only these clients are intercepted; a request to any other URL

@@ -46,19 +46,25 @@ class RunConfig(BaseModel):
 
 
 class Rate(BaseModel):
+    """A pass rate: how many passed of how many."""
+
     total: int = 0
     passed: int = 0
 
     @property
     def rate(self) -> float:
+        """The share that passed (1.0 when nothing was counted)."""
         return self.passed / self.total if self.total else 1.0
 
     def add(self, ok: bool) -> None:
+        """Count one more result."""
         self.total += 1
         self.passed += int(ok)
 
 
 class TaskSummary(BaseModel):
+    """The results of one task: cases, skips, slices, languages, scorers and judge scores."""
+
     cases: Rate = Field(default_factory=Rate)
     skipped: int = 0
     slices: dict[str, Rate] = Field(default_factory=dict)
@@ -69,11 +75,15 @@ class TaskSummary(BaseModel):
 
 
 class Verdict(BaseModel):
+    """Whether the run passed its thresholds, and why not."""
+
     passed: bool
     reasons: list[str] = Field(default_factory=list)
 
 
 class RunReport(BaseModel):
+    """A whole eval run: its config, every case run, the summary and the verdict."""
+
     config: RunConfig
     cases: list[CaseRun]
     summary: dict[str, TaskSummary]
@@ -81,12 +91,14 @@ class RunReport(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> RunReport:
+        """A run report from ``results.json`` (or the folder holding it)."""
         if path.is_dir():
             path = path / "results.json"
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 def summarise(cases: Iterable[CaseRun]) -> dict[str, TaskSummary]:
+    """The per-task summary of ``cases``."""
     out: dict[str, TaskSummary] = {}
     grades: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for run in cases:
@@ -114,6 +126,7 @@ def summarise(cases: Iterable[CaseRun]) -> dict[str, TaskSummary]:
 
 
 def decide(summary: dict[str, TaskSummary], thresholds: Thresholds, *, judged: bool) -> Verdict:
+    """The verdict of a summary against the thresholds (judge thresholds only when ``judged``)."""
     reasons = []
     for task, s in summary.items():
         if s.cases.rate < thresholds.min_pass_rate:
@@ -132,6 +145,8 @@ def decide(summary: dict[str, TaskSummary], thresholds: Thresholds, *, judged: b
 
 @dataclass(frozen=True, slots=True)
 class Table:
+    """One table of the report, as rows of text."""
+
     title: str
     headers: Sequence[str]
     rows: Sequence[Sequence[str]]
@@ -143,6 +158,7 @@ def _pct(r: Rate) -> str:
 
 
 def tables(report: RunReport) -> list[Table]:
+    """The report's tables: config, per task, per slice, per language, per scorer, judge."""
     c = report.config
     out = [
         Table("Configuration", ("setting", "value"), [
@@ -225,6 +241,7 @@ _CSS = ("body{font:14px system-ui,sans-serif;margin:2em;max-width:1200px}table{b
 
 
 def render_html(report: RunReport) -> str:
+    """The report as one self-contained HTML page."""
     v = report.verdict
     esc = html.escape
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Coach eval report</title>"

@@ -78,6 +78,7 @@ class EvalConfig:
 
 
 def quiet(_: str) -> None:
+    """A progress callback that prints nothing."""
     return None
 
 
@@ -124,6 +125,7 @@ class Runner:
         return None
 
     async def run_case(self, task: Task, case: Case, repeat: int) -> CaseRun:
+        """Run one case once (or skip it, with the reason) and score it."""
         skip = self._skip_reason(case)
         if skip is not None:
             return CaseRun(task=task, case_id=case.id, description=case.description, slices=list(case.slices),
@@ -170,6 +172,7 @@ class Runner:
         return run
 
     async def run(self, cases: Mapping[Task, Sequence[Case]]) -> list[CaseRun]:
+        """Run every case ``repeat`` times, reporting progress."""
         total = sum(len(c) for c in cases.values()) * self.config.repeat
         done = 0
         runs: list[CaseRun] = []
@@ -345,8 +348,11 @@ def evaluation_engine(settings: Settings) -> tuple[EngineName, bool, str]:
 
 
 def evaluation_fingerprint(settings: Settings, task: Task) -> tuple[str, str]:
-    """``(engine label, dataset label)`` an evaluation made now would have: a stored evaluation
-    with another one is stale for activation."""
+    """The ``(engine label, dataset label)`` an evaluation made now would have.
+
+    ``(engine label, dataset label)`` an evaluation made now would have: a stored evaluation
+    with another one is stale for activation.
+    """
     return evaluation_engine(settings)[2], load_datasets(tasks=[task])[task].label
 
 

@@ -270,8 +270,11 @@ def must_not_contain(sample: Sample) -> Score | None:
 
 
 def criteria(sample: Sample) -> Score | None:
-    """SMART verdicts: ``criteria_fail`` judged fail, ``criteria_not_pass`` fail or unclear,
-    ``criteria_pass`` judged pass."""
+    """SMART verdicts as expected by the case.
+
+    SMART verdicts: ``criteria_fail`` judged fail, ``criteria_not_pass`` fail or unclear,
+    ``criteria_pass`` judged pass.
+    """
     exp = sample.case.expect
     if not (exp.criteria_fail or exp.criteria_pass or exp.criteria_not_pass) or not isinstance(
         sample.result, SmartGoalResult
@@ -288,6 +291,7 @@ def criteria(sample: Sample) -> Score | None:
 
 
 def little_history(sample: Sample) -> Score | None:
+    """Whether the agenda's ``little_history`` flag is the one expected."""
     want = sample.case.expect.little_history
     if want is None or not isinstance(sample.result, AgendaResult):
         return None
@@ -296,6 +300,7 @@ def little_history(sample: Sample) -> Score | None:
 
 
 def asks_back(sample: Sample) -> Score | None:
+    """Whether the answer asks questions back exactly when the case expects it."""
     want = sample.case.expect.asks_back
     if want is None:
         return None
@@ -308,6 +313,7 @@ def asks_back(sample: Sample) -> Score | None:
 
 
 def parent_goal(sample: Sample) -> Score | None:
+    """Whether the SMART check links the expected parent goal (or none)."""
     exp = sample.case.expect
     if not isinstance(sample.result, SmartGoalResult) or not (exp.parent_goal or exp.no_parent_goal):
         return None
@@ -320,6 +326,7 @@ def parent_goal(sample: Sample) -> Score | None:
 
 
 def source_types(sample: Sample) -> Score | None:
+    """Whether the answer cites sources of every expected type."""
     wanted = sample.case.expect.source_types
     if not wanted:
         return None
@@ -331,6 +338,7 @@ def source_types(sample: Sample) -> Score | None:
 
 
 def strengths_and_growth(sample: Sample) -> Score | None:
+    """Whether mixed feedback names both strengths and growth areas as expected."""
     want = sample.case.expect.strengths_and_growth
     if want is None or not isinstance(sample.result, FeedbackResult):
         return None
@@ -397,4 +405,5 @@ SCORERS: tuple[Scorer, ...] = (
 
 
 def score_sample(sample: Sample, scorers: Sequence[Scorer] = SCORERS) -> list[Score]:
+    """Every score ``scorers`` give ``sample`` (a scorer that does not apply gives none)."""
     return [score for scorer in scorers if (score := scorer(sample)) is not None]

@@ -25,6 +25,7 @@ class SuiteEvaluation:
     progress: Progress = quiet
 
     def case_ids(self, task: Task) -> set[str]:
+        """The ids of ``task``'s eval cases."""
         try:
             return {c.id for c in load_datasets(tasks=[task])[task].cases}
         except DatasetError as exc:
@@ -32,12 +33,15 @@ class SuiteEvaluation:
 
     def evaluator(self, *, case_ids: Sequence[str] | None = None,
                   slices: Sequence[str] | None = None) -> Evaluator:
+        """A prompt evaluator over the selected cases (all when none are selected)."""
         return prompt_evaluator(self.settings, case_ids=case_ids, slices=slices, progress=self.progress)
 
     async def preview(self, task: Task, spec: PromptSpec, case_id: str) -> CaseRun:
+        """Run one eval case with ``spec``, for a preview."""
         return await preview_case(self.settings, task, spec, case_id)
 
     def fingerprint(self, task: Task) -> tuple[str, str]:
+        """The ``(engine label, dataset label)`` an evaluation of ``task`` made now would have."""
         try:
             return evaluation_fingerprint(self.settings, task)
         except DatasetError as exc:
