@@ -249,7 +249,7 @@ def active_version(session: Session, *, principal: Principal, task: str) -> Prom
 
 
 Evaluator = Callable[[Task, PromptSpec], Awaitable[EvalSummary]]
-"""Runs a task's eval dataset with a prompt (see :func:`evals.runner.prompt_evaluator`)."""
+"""Runs a task's eval dataset with a prompt (see :func:`evals.prompt_evaluation.prompt_evaluator`)."""
 
 
 def rollback(session: Session, *, principal: Principal, task: str, now: datetime) -> PromptSpec:

@@ -13,7 +13,8 @@ from agent.evaluation import CaseRun, EvaluationUnavailable, Evaluator
 from agent.prompts import PromptSpec
 from agent.schemas import Task
 from evals.dataset import DatasetError, load_datasets
-from evals.runner import Progress, evaluation_fingerprint, preview_case, prompt_evaluator, quiet
+from evals.prompt_evaluation import evaluation_fingerprint, preview_case, prompt_evaluator
+from evals.runner import Progress, quiet
 from knowledge.settings import Settings
 
 

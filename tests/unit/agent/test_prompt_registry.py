@@ -42,7 +42,7 @@ from api.deps import get_now
 from api.errors import install_error_handlers
 from api.routes import prompts as prompts_routes
 from evals.judge import make_judge_model
-from evals.runner import preview_case, prompt_evaluator
+from evals.prompt_evaluation import preview_case, prompt_evaluator
 from evals.service import SuiteEvaluation
 from knowledge.db import make_engine, session_scope
 from knowledge.demo import seed_demo
