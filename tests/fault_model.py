@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,13 +19,13 @@ from email.utils import formatdate
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.conftest import TEST_MODEL, Reply, completion, sse
+from tests.servers import free_port, serving
 
 
 @dataclass(frozen=True)
@@ -173,20 +170,7 @@ class StubServer:
 
     @contextmanager
     def running(self) -> Iterator[StubServer]:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         app = Starlette(routes=[Route("/v1/chat/completions", self.completions, methods=["POST"])])
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="critical"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the stub model server did not start")
-            time.sleep(0.02)
-        try:
+        with serving(app, port=self.port, start_s=10, stop_s=5, log_level="critical", lifespan="auto"):
             yield self
-        finally:
-            server.should_exit = True
-            thread.join(timeout=5)

@@ -11,15 +11,12 @@ import json
 import os
 import shutil
 import sys
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client, StdioServerParameters
 from sqlmodel import Session
 
@@ -31,7 +28,7 @@ from knowledge.queries import principal_for
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import DEMO_ORG_ID, Template
-from tests.api.test_streaming import _free_port
+from tests.servers import serving
 
 TOOL_NAMES = set(TASK_TOOLS) | set(RECORD_TOOLS)
 
@@ -120,19 +117,8 @@ async def test_bad_arguments_are_a_tool_error(services: Services, template: Temp
 @pytest.fixture
 def served(settings: Settings, store: Store) -> Iterator[str]:
     app = create_app(settings, store=store)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/mcp/"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
+    with serving(app) as url:
+        yield f"{url}/mcp/"
 
 
 def _http_client(url: str, secret: str) -> Client:

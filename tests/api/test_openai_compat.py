@@ -8,8 +8,6 @@ own client talks to the server on loopback (passed through respx).
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,14 +15,14 @@ import httpx
 import openai
 import pytest
 import respx
-import uvicorn
 from pydantic import SecretStr
 
 from api.app import create_app
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import Template
-from tests.api.test_streaming import LLM, WORDS, Upstream, _free_port
+from tests.api.test_streaming import LLM, WORDS, Upstream
+from tests.servers import serving
 
 
 @dataclass
@@ -43,22 +41,11 @@ class Served:
 
 def _serve(settings: Settings, store: Store, template: Template, upstream: Upstream) -> Iterator[Served]:
     app = create_app(settings, store=store)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     with respx.mock(assert_all_called=False) as mock:
         mock.post(f"{LLM}/chat/completions").mock(side_effect=upstream)
         mock.route(host="127.0.0.1").pass_through()
-        thread = threading.Thread(target=uv.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not uv.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        try:
-            yield Served(f"http://127.0.0.1:{port}", template, upstream)
-        finally:
-            uv.should_exit = True
-            thread.join(timeout=10)
+        with serving(app) as url:
+            yield Served(url, template, upstream)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -20,13 +19,13 @@ from typing import Any, Literal
 import httpx
 import pytest
 import respx
-import uvicorn
 from pydantic import SecretStr
 
 from api.app import create_app
 from knowledge.settings import Settings
 from knowledge.store import Store
 from tests.api.conftest import Template
+from tests.servers import serving
 
 LLM = "http://llm.test/v1"
 WORDS = [f"word{i} " for i in range(12)]
@@ -86,12 +85,6 @@ class Upstream:
                 self.closed_early.set()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Server:
     url: str
@@ -115,22 +108,11 @@ def server(settings: Settings, store: Store, upstream: Upstream, template: Templ
         "openai_base_url": LLM, "openai_api_key": SecretStr("sk-test"), "model_max_retries": 0})
     # The app builds (and closes) its own coach, with a real ChatOpenAI for these settings.
     app = create_app(llm_settings, store=store)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     with respx.mock(assert_all_called=False) as mock:
         mock.post(f"{LLM}/chat/completions").mock(side_effect=upstream)
         mock.route(host="127.0.0.1").pass_through()  # the test's own client talks to the server
-        thread = threading.Thread(target=uv.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not uv.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        try:
-            yield Server(f"http://127.0.0.1:{port}", upstream, secrets, ids.people)
-        finally:
-            uv.should_exit = True
-            thread.join(timeout=10)
+        with serving(app) as url:
+            yield Server(url, upstream, secrets, ids.people)
 
 
 async def _events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any]]]:

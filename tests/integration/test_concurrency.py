@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import threading
 import time
 import uuid
 from collections import Counter
@@ -29,7 +27,6 @@ from typing import Any
 import httpx
 import pytest
 import respx
-import uvicorn
 from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 
@@ -43,6 +40,7 @@ from knowledge.queries import principal_for
 from knowledge.settings import Settings
 from knowledge.store import open_store
 from tests.api.conftest import NOW, HashEmbedder, seed
+from tests.servers import serving
 from tools.context import CoachContext
 
 CALLS = 40
@@ -56,12 +54,6 @@ DEADLINE = 90.0
 HEALTH_TIMEOUT = 10.0
 """A hung server never answers; a busy one answers late (how late is measured in benchmarks/load.py)."""
 CHAT_WORDS = [f"word{i} " for i in range(8)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -185,23 +177,14 @@ def running(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
             "openai_base_url": LLM, "openai_api_key": SecretStr("sk-test"), "model_max_retries": 0,
             "model_timeout_s": 30.0})
     app = create_app(settings, store=store)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     with respx.mock(assert_all_called=False) as mock:
         if model is not None:
             mock.post(f"{LLM}/chat/completions").mock(side_effect=model)
         mock.route(host="127.0.0.1").pass_through()
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
         try:
-            yield Running(f"http://127.0.0.1:{port}", secrets, ids.people, model)
+            with serving(app, start_s=30, stop_s=15) as url:
+                yield Running(url, secrets, ids.people, model)
         finally:
-            server.should_exit = True
-            thread.join(timeout=15)
             next(databases, None)
 
 

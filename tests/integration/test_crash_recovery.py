@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -44,17 +43,12 @@ from knowledge.models import Conversation, Feedback
 from knowledge.settings import Settings
 from knowledge.store import field_is, open_store
 from tests.api.conftest import NOW
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 180.0
 V1 = "# Reizen\n\n## Fiets\n\nWie met de fiets komt krijgt een fietsvergoeding per kilometer.\n"
 V2 = "# Reizen\n\n## Trein\n\nTreinreizen worden volledig vergoed met een abonnement.\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _build_template(data_dir: Path) -> dict[str, str]:
@@ -101,7 +95,7 @@ class Server:
     data_dir: Path
     keys: dict[str, str]
     log: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -117,7 +111,7 @@ class Server:
         env["COACH_DATA_DIR"] = str(self.data_dir)
         if stall:
             env["COACH_TEST_STALL"], env["COACH_TEST_STALL_MARKER"] = stall, str(marker)
-        self.port = _free_port()
+        self.port = free_port()
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tests.integration.stalled_serve", "--host", "127.0.0.1",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,18 +24,13 @@ from sqlmodel import Session
 from knowledge import migrations
 from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.keys import create_key
+from tests.servers import free_port
 from tests.world import pg_engine  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.postgres
 
 BIN = Path(sys.executable).parent
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
@@ -65,7 +59,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def chroma(tmp_path: Path) -> Iterator[str]:
     chroma_bin = shutil.which("chroma", path=str(BIN))
     assert chroma_bin is not None, "the chroma command ships with the chromadb package"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([chroma_bin, "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -90,7 +84,7 @@ def replicas(pg_engine: Engine, chroma: str, tmp_path: Path) -> Iterator[tuple[l
     procs, urls = [], []
     try:
         for i in range(2):  # one after the other: the first fills the shared store with the guidance
-            port = _free_port()
+            port = free_port()
             env_i = {**env, "COACH_DATA_DIR": str(tmp_path / f"replica{i}")}  # nothing shared on disk
             log = (tmp_path / f"replica{i}.log").open("wb")
             procs.append(subprocess.Popen([str(BIN / "coach"), "serve", "--port", str(port)], env=env_i,

@@ -22,9 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +31,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import Session
 
 from knowledge.db import make_engine
@@ -42,6 +38,7 @@ from knowledge.demo import DEMO_ORG_ID, demo_person_id, seed_demo
 from knowledge.keys import create_key
 from knowledge.migrations import upgrade
 from knowledge.settings import Settings
+from tests.servers import serving
 
 CHROMIUM = os.environ.get("COACH_TEST_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling Google's hosts on a closed network.
@@ -85,12 +82,6 @@ def chromium() -> Iterator[Any]:
 
 # --- the server ---------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Server:
     url: str
@@ -125,19 +116,9 @@ def seed_data(data_dir: Path) -> tuple[Settings, dict[str, str]]:
 
 @contextmanager
 def run_server(app: Any) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    """The app on a free loopback port (a slow machine may need two minutes to start it)."""
+    with serving(app, start_s=120, stop_s=15) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
