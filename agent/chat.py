@@ -217,9 +217,12 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         focus: Annotated[str | None, "What the review should look at especially, if the user said."] = None,
         language: Annotated[Language | None, "Language of the answer: the user's language."] = None,
     ) -> str:
-        """Draft a period review from that period's records: goal outcomes, strength and growth themes with
+        """Draft a period review of an employee from that period's records.
+
+        Draft a period review from that period's records: goal outcomes, strength and growth themes with
         cited examples, conversations held, development progress, a focus and questions. For the user
-        themselves it is their self-review, in the first person. It proposes no rating."""
+        themselves it is their self-review, in the first person. It proposes no rating.
+        """
         employee_id = await subject(employee)
         if employee_id is None:
             return NOTHING_FOUND

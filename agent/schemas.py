@@ -243,6 +243,8 @@ class NotesResult(NotesDraft, Envelope):
 # --- period review (request and draft in agent.schemas_review) -------------------------------
 
 class ReviewResult(ReviewDraft, Envelope):
+    """A period review as returned: the draft, the employee, perspective and period, and the envelope."""
+
     employee_id: str
     perspective: Perspective
     period_start: date

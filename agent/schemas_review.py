@@ -18,6 +18,8 @@ GoalOutcomeKind = Literal["achieved", "partly", "not_achieved"]
 
 
 class ReviewRequest(BaseModel):
+    """Draft a period review of an employee (or your self-review), by default of the last 12 months."""
+
     employee_id: Id
     period_start: date | None = Field(None, description="First day of the period; default: 12 months before the end.")
     period_end: date | None = Field(None, description="Last day of the period; default: today.")
@@ -45,6 +47,8 @@ class ReviewStatement(BaseModel):
 
 
 class GoalOutcome(BaseModel):
+    """How one goal of the period turned out, from its key-result numbers."""
+
     goal_id: str = Field(description="The id of the goal, exactly as in the data.")
     outcome: GoalOutcomeKind = Field(description="From the key-result numbers: achieved, partly or not_achieved.")
     text: str = Field(min_length=1, max_length=600, description="The outcome with the key-result numbers.")
@@ -52,6 +56,8 @@ class GoalOutcome(BaseModel):
 
 
 class ReviewExample(BaseModel):
+    """One example of a theme, from exactly one record."""
+
     text: str = Field(min_length=1, max_length=400, description="What happened, briefly, from the record.")
     source: Source = Field(description="The one record this example comes from.")
 

@@ -52,6 +52,7 @@ class McpRateLimit:
         self.scope_key = principal_key_in_scope
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Apply the caller's rate limit to an MCP POST; a limited call gets a JSON-RPC error with HTTP 429."""
         principal = scope.get("state", {}).get(self.scope_key)
         if scope["type"] != "http" or scope.get("method") != "POST" or not isinstance(principal, Principal):
             await self.app(scope, receive, send)

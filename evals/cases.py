@@ -63,6 +63,8 @@ class DevelopmentInput(Strict):
 
 
 class ReviewInput(Strict):
+    """A review case's input: the employee's key, the perspective and the period."""
+
     employee: Key
     perspective: Literal["manager", "self"] = "manager"
     period_days: int | None = Field(None, ge=1, le=730, description="The period: the last N days; default 12 months.")
@@ -129,8 +131,11 @@ class Expectations(Strict):
 
 
 class Counterfactual(Strict):
-    """Swap names and pronouns in the input (feedback) or in the fixtures' texts (review); the
-    answer must be equivalent (the same themes, for a review)."""
+    """A counterfactual twin of a case: names and pronouns swapped, an equivalent answer expected.
+
+    Swap names and pronouns in the input (feedback) or in the fixtures' texts (review); the
+    answer must be equivalent (the same themes, for a review).
+    """
 
     swap: list[tuple[Word, Word]] = Field(min_length=1, description="[from, to] whole-word replacements.")
     recipient: Key | None = Field(None, description="The recipient of the swapped variant, if another person.")
@@ -210,8 +215,11 @@ class Dataset(Strict):
 
     @cached_property
     def content_hash(self) -> str:
-        """A short hash of the cases as validated (insensitive to YAML formatting and comments, and to
-        fields left at their default, so a new optional expectation does not change every hash)."""
+        """A short hash of the cases as validated.
+
+        A short hash of the cases as validated (insensitive to YAML formatting and comments, and to
+        fields left at their default, so a new optional expectation does not change every hash).
+        """
         payload = json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 

@@ -78,8 +78,11 @@ def counterfactual_score(a: FeedbackResult, b: FeedbackResult, swap: Sequence[tu
 
 
 def review_counterfactual_score(a: ReviewResult, b: ReviewResult) -> Score:
-    """The same records with another name or pronoun give the same strength and growth themes
-    (:func:`agent.checks.review.theme_signature`), the same goal outcomes and the same thin flag."""
+    """Whether two reviews of swapped records have the same themes, outcomes and thin flag.
+
+    The same records with another name or pronoun give the same strength and growth themes
+    (:func:`agent.checks.review.theme_signature`), the same goal outcomes and the same thin flag.
+    """
     problems: list[str] = []
     sa, sb = theme_signature(a), theme_signature(b)
     if sa != sb:

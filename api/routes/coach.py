@@ -111,14 +111,17 @@ async def notes(body: NotesBody, coach: CoachDep, principal: PrincipalDep, now: 
 
 @router.post("/review", summary="Draft a period review (the manager's, or the employee's self-review)")
 async def review(body: ReviewBody, coach: CoachDep, principal: PrincipalDep, now: NowDep) -> ReviewResult:
-    """A review of ``employee_id``'s period (default: the last 12 months): goal outcomes with
+    """Draft a period review of an employee (or your self-review) from the period's records.
+
+    A review of ``employee_id``'s period (default: the last 12 months): goal outcomes with
     the key-result numbers, strength and growth themes with examples spread over the period,
     the conversations held against the organisation's rhythm, development progress, a focus for
     the next period and questions for the review conversation. Every statement cites records
     of the period you may see; no rating or score. ``perspective=self`` is your own
     self-review, in the first person. 404 if you may not see the employee's records (or ask
     for someone else's self-review); 422 for a period that ends before it starts, starts in
-    the future or is longer than two years."""
+    the future or is longer than two years.
+    """
     if body.period_start is not None and body.period_start > now.date():
         raise ApiError(422, "period_start lies in the future.", slug="invalid-period")
     result = await _run(coach, "review", ReviewRequest.model_validate(body.model_dump()), principal, now)

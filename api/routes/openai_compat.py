@@ -90,8 +90,11 @@ class OpenAIError(Exception):
 
 
 async def _limit(request: Request, principal: Principal, *scopes: Scope) -> None:
-    """The per-principal rate limits (:mod:`api.rate_limit`), in OpenAI's error shape when exceeded:
-    429 ``rate_limit_error`` with ``Retry-After``, which the OpenAI SDKs read and honour."""
+    """The per-principal rate limits, answered in OpenAI's error shape when exceeded.
+
+    The per-principal rate limits (:mod:`api.rate_limit`), in OpenAI's error shape when exceeded:
+    429 ``rate_limit_error`` with ``Retry-After``, which the OpenAI SDKs read and honour.
+    """
     limiter = get_rate_limiter(request)
     key = principal_key(principal)
     for scope in scopes:

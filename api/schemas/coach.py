@@ -158,6 +158,8 @@ class DevelopmentBody(NoNul, DevelopmentRequest):
 
 
 class ReviewBody(NoNul, ReviewRequest):
+    """The body of ``POST /v1/coach/review``."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

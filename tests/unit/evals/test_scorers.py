@@ -22,13 +22,13 @@ from agent.schemas import (
     Source,
     Task,
 )
+from evals.answers import answer_texts
 from evals.counterfactual import counterfactual_score, swap_words
 from evals.dataset import Case
 from evals.fixtures import CaseOrg
 from evals.scorers import (
     Sample,
     Score,
-    answer_texts,
     asks_back,
     carries_over,
     checks,
