@@ -1,5 +1,7 @@
-"""The runs `coach demo` shows: who asks, which task, about whom (the year-end reviews of Daan and
-Liam in both perspectives among them)."""
+"""The runs `coach demo` shows: who asks, which task, about whom.
+
+The year-end reviews of Daan and Liam, in both perspectives, are among them.
+"""
 
 from __future__ import annotations
 
