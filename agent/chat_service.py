@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import anyio
+from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
@@ -31,6 +32,7 @@ from agent.chat import (
     ToolCallView,
     task_tools,
 )
+from agent.chat_audit import records_sent, tools_used, turn_messages
 from agent.faults import reason_text
 from agent.output_guard import leaks
 from agent.prompts.chat import render_chat_system
@@ -38,6 +40,7 @@ from agent.schemas import Language
 from agent.task_service import TaskService
 from agent.threads import create_thread, owned_thread
 from knowledge import queries
+from knowledge.audit import Tokens, record_chat_turn
 from knowledge.db import session_scope
 from knowledge.i18n import t
 from knowledge.offload import run_sync
@@ -89,11 +92,14 @@ class ChatService:
         human = HumanMessage(message, id=str(uuid.uuid4()))
         config = thread_config(thread_id)
         try:
-            state = await graph.ainvoke({"messages": [human]}, config, context=context)
+            with get_usage_metadata_callback() as usage:
+                state = await graph.ainvoke({"messages": [human]}, config, context=context)
         except BaseException:
             await _undo_turn(graph, config, human.id)
             raise
-        return self._reply(thread_id, state["messages"], human.id)
+        reply = self._reply(thread_id, state["messages"], human.id)
+        await run_sync(self._audit_turn, principal, reply, state["messages"], human.id, usage, now)
+        return reply
 
     async def chat_stream(
         self, *, principal: Principal, message: str, thread_id: str | None, now: datetime
@@ -109,27 +115,55 @@ class ChatService:
             {"messages": [human]}, config, context=context, stream_mode=["messages", "updates"]))
         tokens = _TokenGuard(context)
         try:
-            async with aclosing(stream) as events:
-                async for mode, chunk in events:
-                    if mode == "messages":
-                        piece, meta = chunk
-                        # A fallback answer is not streamed: the error event carries it, and the
-                        # client replaces whatever the failed model had streamed with it.
-                        if (meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk)
-                                and not piece.response_metadata.get("degraded_reason")):
-                            if text := tokens.feed(piece.text):
-                                yield ChatEvent(event="token", data={"text": text})
-                    elif mode == "updates":
-                        if text := tokens.flush():
-                            yield ChatEvent(event="token", data={"text": text})
-                        for event in _update_events(chunk):
-                            yield event
+            with get_usage_metadata_callback() as usage:
+                async with aclosing(self._events(stream, tokens)) as events:
+                    async for event in events:
+                        yield event
         except BaseException:  # failed, cancelled or closed by the client before the answer was whole
             await _undo_turn(graph, config, human.id)
             raise
         snapshot = await graph.aget_state(config)
-        reply = self._reply(thread_id, snapshot.values.get("messages", []), human.id)
+        messages = snapshot.values.get("messages", [])
+        reply = self._reply(thread_id, messages, human.id)
+        await run_sync(self._audit_turn, principal, reply, messages, human.id, usage, now)
         yield ChatEvent(event="done", data=reply.model_dump(mode="json"))
+
+    @staticmethod
+    async def _events(stream: AsyncGenerator[tuple[str, Any], None], tokens: _TokenGuard
+                      ) -> AsyncGenerator[ChatEvent, None]:
+        """The graph's stream as chat events: guarded tokens, tool calls, a degraded answer's error."""
+        async with aclosing(stream) as events:
+            async for mode, chunk in events:
+                if mode == "messages":
+                    piece, meta = chunk
+                    # A fallback answer is not streamed: the error event carries it, and the
+                    # client replaces whatever the failed model had streamed with it.
+                    if (meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk)
+                            and not piece.response_metadata.get("degraded_reason")):
+                        if text := tokens.feed(piece.text):
+                            yield ChatEvent(event="token", data={"text": text})
+                elif mode == "updates":
+                    if text := tokens.flush():
+                        yield ChatEvent(event="token", data={"text": text})
+                    for event in _update_events(chunk):
+                        yield event
+
+    def _audit_turn(self, principal: Principal, reply: ChatReply, messages: list[AnyMessage], human_id: str | None,
+                    usage: UsageMetadataCallbackHandler, now: datetime) -> None:
+        """The audit events of a finished turn: tools, records sent to the model, engine, tokens; no texts."""
+        turn = turn_messages(messages, human_id)
+        counts = list(usage.usage_metadata.values())
+        llm = self.chat_model is not None and not reply.degraded
+        record_chat_turn(
+            self.engine, org_id=principal.org_id, actor=principal.actor, caller_id=principal.person_id,
+            thread_id=reply.thread_id, turn_id=human_id or "", tools=tools_used(turn), records=records_sent(turn),
+            engine_name="llm" if llm else "offline",
+            model=str(self.chat_model.model_name) if self.chat_model is not None else None,
+            degraded=reply.degraded,
+            tokens=Tokens(input=sum(c.get("input_tokens", 0) for c in counts),
+                          output=sum(c.get("output_tokens", 0) for c in counts)),
+            at=now,
+        )
 
     def _claim(self, principal: Principal, thread_id: str | None, now: datetime) -> str:
         """The thread to continue (owned by ``principal``) or a new one; NotVisible otherwise."""

@@ -1,7 +1,8 @@
 """The audit log of coach calls, and its two readers: the person it is about, and HR.
 
 Every coach task run leaves one :class:`~knowledge.service_models.AuditEvent` with ``action =
-"coach.run"``, ``target_type = "person"`` and ``target_id`` = the person the run was about
+"coach.run"`` (every finished chat turn ``"coach.chat"`` events: :func:`record_chat_turn`),
+``target_type = "person"`` and ``target_id`` = the person the run was about
 (the employee of an agenda or development run, else the caller). Its ``detail`` holds who
 called (``actor``), the task, the ids and types of the records sent to the model (each
 marked ``private`` when it is a manager-private note), how many guidance passages, the
@@ -10,7 +11,8 @@ request or an answer: the log can be exported and kept for years (record-keeping
 EU AI Act, access requests under the GDPR) without becoming a second copy of the HR data.
 
 * :func:`record_coach_run` writes the event (commits);
-* :func:`coach_activity_about` lists the runs about a person, as that person may see them:
+* :func:`record_chat_turn` writes the events of one chat turn (commits);
+* :func:`coach_activity_about` lists the runs and chat turns about a person, as that person may see them:
   their own records listed, manager-private notes only counted;
 * :func:`export_events` yields an organisation's whole audit log, for HR.
 """
@@ -30,6 +32,8 @@ from knowledge.models import Conversation, Feedback, Visibility
 from knowledge.service_models import AuditEvent
 
 COACH_RUN = "coach.run"
+COACH_CHAT = "coach.chat"
+"""A chat turn whose tools sent records to the model (or, with none, the caller's turn)."""
 RECORD_TYPES = frozenset({"goal", "conversation", "action_item", "feedback", "development_action"})
 
 
@@ -99,12 +103,66 @@ def record_coach_run(
         return event.id
 
 
+def record_chat_turn(
+    engine: Engine,
+    *,
+    org_id: str,
+    actor: str,
+    caller_id: str | None,
+    thread_id: str,
+    turn_id: str,
+    tools: Sequence[str],
+    records: Iterable[tuple[str, str, str]],
+    engine_name: str,
+    model: str | None,
+    degraded: bool,
+    tokens: Tokens,
+    at: datetime,
+) -> list[str]:
+    """Write the audit events of one finished chat turn; returns their ids.
+
+    ``records`` are (person id, type, id) of the records the turn's tools sent to the model.
+    One event per person whose records went to the model (so each of them finds it in their
+    activity), or one about the caller when none did. Every event of a turn carries the same
+    ``turn_id``, thread id, tool names, engine, model and the turn's token counts (once per
+    turn: group by ``turn_id`` before summing). Never a text.
+    """
+    by_person: dict[str | None, set[tuple[str, str]]] = {}
+    for person, kind, record_id in records:
+        if kind in RECORD_TYPES:
+            by_person.setdefault(person, set()).add((kind, record_id))
+    if not by_person:
+        by_person[caller_id] = set()
+    ids: list[str] = []
+    with Session(engine) as session:
+        for about, found in by_person.items():
+            pairs = sorted(found)
+            private = _private_ids(session, pairs)
+            event = AuditEvent(
+                org_id=org_id, actor=actor, action=COACH_CHAT, target_type="person", target_id=about,
+                detail={
+                    "task": "chat", "thread_id": thread_id, "turn_id": turn_id, "tools": list(tools),
+                    "records": [{"type": t, "id": i, "private": i in private} for t, i in pairs],
+                    "engine": engine_name, "model": model, "degraded": degraded,
+                    "tokens": {"input": tokens.input, "output": tokens.output, "total": tokens.total},
+                },
+                at=at,
+            )
+            session.add(event)
+            ids.append(str(event.id))
+        session.commit()
+    return ids
+
+
 def coach_activity_about(
     session: Session, *, org_id: str, person_id: str, before: tuple[datetime, str] | None = None, limit: int = 50
 ) -> list[AuditEvent]:
-    """The coach runs about ``person_id``, newest first; ``before`` = (at, id) of the last one seen."""
+    """The coach runs and chat turns about ``person_id``, newest first.
+
+    ``before`` = (at, id) of the last one seen.
+    """
     stmt = select(AuditEvent).where(
-        AuditEvent.org_id == org_id, AuditEvent.action == COACH_RUN,
+        AuditEvent.org_id == org_id, col(AuditEvent.action).in_((COACH_RUN, COACH_CHAT)),
         AuditEvent.target_type == "person", AuditEvent.target_id == person_id,
     )
     if before is not None:
@@ -123,6 +181,7 @@ def visible_activity(event: AuditEvent) -> dict[str, Any]:
         "at": event.at,
         "asked_by": event.actor,
         "task": detail.get("task"),
+        "tools": [str(name) for name in detail.get("tools", [])],
         "engine": detail.get("engine"),
         "model": detail.get("model"),
         "prompt_version": detail.get("prompt_version"),

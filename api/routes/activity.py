@@ -33,17 +33,19 @@ class RecordRef(BaseModel):
 
 
 class CoachActivity(BaseModel):
-    """One coach run about you: who asked, when, for which task, and which of your records it used."""
+    """One coach run or chat turn about you: who asked, when, for which task, and which of your
+    records it used."""
 
     id: str
     at: datetime
     asked_by: str = Field(description="Who called: a person id, or service:<name>[@<person id>].")
     asked_by_name: str | None = Field(None, description="The name of who asked (or was acted for), if known.")
     asked_by_service: str | None = Field(None, description="The app that called, when a service key was used.")
-    task: str | None
+    task: str | None = Field(description="The coach task, or ``chat`` for a chat turn.")
+    tools: list[str] = Field(default_factory=list, description="Chat turns: the tools the coach used.")
     engine: str | None
     model: str | None
-    prompt_version: str | None
+    prompt_version: str | None = None
     records: list[RecordRef] = Field(description="Your records that were sent to the coach.")
     private_records: int = Field(description="Notes private to your manager that were used too (counted, not shown).")
 
