@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import anyio
-from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
+from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
@@ -64,6 +64,11 @@ def thread_config(thread_id: str) -> RunnableConfig:
             "callbacks": telemetry.CALLBACKS}
 
 
+def _counted(config: RunnableConfig, usage: UsageMetadataCallbackHandler) -> RunnableConfig:
+    """``config`` with ``usage`` counting the turn's tokens (the audit's token counts)."""
+    return {**config, "callbacks": [*telemetry.CALLBACKS, usage]}
+
+
 class ChatService:
     """Answers chat messages as the principal, over one records database, store and model."""
 
@@ -91,9 +96,9 @@ class ChatService:
         context = await run_sync(self._chat_context, principal, now)
         human = HumanMessage(message, id=str(uuid.uuid4()))
         config = thread_config(thread_id)
+        usage = UsageMetadataCallbackHandler()
         try:
-            with get_usage_metadata_callback() as usage:
-                state = await graph.ainvoke({"messages": [human]}, config, context=context)
+            state = await graph.ainvoke({"messages": [human]}, _counted(config, usage), context=context)
         except BaseException:
             await _undo_turn(graph, config, human.id)
             raise
@@ -111,13 +116,16 @@ class ChatService:
         human = HumanMessage(message, id=str(uuid.uuid4()))
         config = thread_config(thread_id)
         # astream is an async generator (typed as an iterator): closing it cancels the model call.
+        # The token counter travels in the run's config, not in a context variable: the caller
+        # may drive this generator from different tasks (contexts).
+        usage = UsageMetadataCallbackHandler()
         stream = cast(AsyncGenerator[tuple[str, Any], None], graph.astream(
-            {"messages": [human]}, config, context=context, stream_mode=["messages", "updates"]))
+            {"messages": [human]}, _counted(config, usage), context=context, stream_mode=["messages", "updates"]))
         tokens = _TokenGuard(context)
         try:
-            with get_usage_metadata_callback() as usage:
-                async with aclosing(self._events(stream, tokens)) as events:
-                    async for event in events:
+            async with aclosing(stream) as events:
+                async for mode, chunk in events:
+                    for event in tokens.events(mode, chunk):
                         yield event
         except BaseException:  # failed, cancelled or closed by the client before the answer was whole
             await _undo_turn(graph, config, human.id)
@@ -127,26 +135,6 @@ class ChatService:
         reply = self._reply(thread_id, messages, human.id)
         await run_sync(self._audit_turn, principal, reply, messages, human.id, usage, now)
         yield ChatEvent(event="done", data=reply.model_dump(mode="json"))
-
-    @staticmethod
-    async def _events(stream: AsyncGenerator[tuple[str, Any], None], tokens: _TokenGuard
-                      ) -> AsyncGenerator[ChatEvent, None]:
-        """The graph's stream as chat events: guarded tokens, tool calls, a degraded answer's error."""
-        async with aclosing(stream) as events:
-            async for mode, chunk in events:
-                if mode == "messages":
-                    piece, meta = chunk
-                    # A fallback answer is not streamed: the error event carries it, and the
-                    # client replaces whatever the failed model had streamed with it.
-                    if (meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk)
-                            and not piece.response_metadata.get("degraded_reason")):
-                        if text := tokens.feed(piece.text):
-                            yield ChatEvent(event="token", data={"text": text})
-                elif mode == "updates":
-                    if text := tokens.flush():
-                        yield ChatEvent(event="token", data={"text": text})
-                    for event in _update_events(chunk):
-                        yield event
 
     def _audit_turn(self, principal: Principal, reply: ChatReply, messages: list[AnyMessage], human_id: str | None,
                     usage: UsageMetadataCallbackHandler, now: datetime) -> None:
@@ -242,6 +230,22 @@ class _TokenGuard:
             self._withheld = True
             return ""
         return text
+
+    def events(self, mode: str, chunk: Any) -> list[ChatEvent]:
+        """The chat events of one item of the graph's stream: guarded tokens, tool calls, and a
+        degraded answer's error. A fallback answer is not streamed: the error event carries it,
+        and the client replaces whatever the failed model had streamed with it."""
+        if mode == "messages":
+            piece, meta = chunk
+            if (meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk)
+                    and not piece.response_metadata.get("degraded_reason")):
+                if text := self.feed(piece.text):
+                    return [ChatEvent(event="token", data={"text": text})]
+            return []
+        if mode == "updates":
+            text = self.flush()
+            return [*([ChatEvent(event="token", data={"text": text})] if text else []), *_update_events(chunk)]
+        return []
 
     def feed(self, piece: str) -> str:
         return self._check(self._stream.feed(piece)) if piece else ""
