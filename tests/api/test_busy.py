@@ -51,5 +51,5 @@ async def test_ready_again_once_a_connection_is_free(api: Api) -> None:
     with api.engine.connect():
         assert (await api.client.get("/readyz")).status_code == 503
     r = await api.client.get("/readyz")
-    assert r.status_code == 200 and r.json()["checks"] == {"database": "ok", "store": "ok"}
+    assert r.status_code == 200 and r.json()["checks"] == {"database": "ok", "store": "ok", "model": "offline"}
     assert (await api.get("/v1/goals", "daan")).status_code == 200
