@@ -232,9 +232,12 @@ class _TokenGuard:
         return text
 
     def events(self, mode: str, chunk: Any) -> list[ChatEvent]:
-        """The chat events of one item of the graph's stream: guarded tokens, tool calls, and a
-        degraded answer's error. A fallback answer is not streamed: the error event carries it,
-        and the client replaces whatever the failed model had streamed with it."""
+        """The chat events of one item of the graph's stream.
+
+        Guarded tokens, tool calls, and a degraded answer's error. A fallback answer is not
+        streamed: the error event carries it, and the client replaces whatever the failed model
+        had streamed with it.
+        """
         if mode == "messages":
             piece, meta = chunk
             if (meta.get("langgraph_node") == "call_model" and isinstance(piece, AIMessage | AIMessageChunk)

@@ -33,8 +33,10 @@ class RecordRef(BaseModel):
 
 
 class CoachActivity(BaseModel):
-    """One coach run or chat turn about you: who asked, when, for which task, and which of your
-    records it used."""
+    """One coach run or chat turn about you.
+
+    Who asked, when, for which task, and which of your records it used.
+    """
 
     id: str
     at: datetime
