@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -72,17 +73,35 @@ class ReviewInput(Strict):
     focus: str | None = Field(None, max_length=500)
 
 
-TaskInput = AgendaInput | SmartGoalInput | FeedbackInput | DevelopmentInput | ReviewInput
+class NotesInput(Strict):
+    employee: Key
+    text: Annotated[str, StringConstraints(min_length=3, max_length=20_000)]
+    kind: ConversationKind = "one_on_one"
+    held_on: date | None = None
+    language: Language | None = None
+
+
+TaskInput = AgendaInput | SmartGoalInput | FeedbackInput | DevelopmentInput | ReviewInput | NotesInput
 INPUT_SCHEMAS: dict[Task, type[TaskInput]] = {
     "agenda": AgendaInput,
     "smart_goal": SmartGoalInput,
     "feedback": FeedbackInput,
     "development": DevelopmentInput,
     "review": ReviewInput,
+    "notes": NotesInput,
 }
 
 
 # --- expectations -------------------------------------------------------------------------
+
+class NoteItemExpect(Strict):
+    """An action item the notes must yield: found by a substring of its text."""
+
+    contains: Text
+    owner: Literal["employee", "manager", "missing"] | None = Field(None, description="None: not checked.")
+    due: date | Literal["missing"] | None = Field(None, description="None: not checked.")
+    goal: Key | None = Field(None, description="The goal it must serve.")
+
 
 class Expectations(Strict):
     """What a good answer to the case must (not) contain. Every field is checked by a scorer."""
@@ -113,6 +132,11 @@ class Expectations(Strict):
     thin_period: bool | None = Field(None, description="The review's thin_period flag.")
     must_not_cite: list[Key] = Field(default_factory=list, description="Records that must not be among the sources.")
     themes: list[str] = Field(default_factory=list, description="Review theme titles that must be found.")
+    action_items: list[NoteItemExpect] = Field(default_factory=list, description="Notes: expected action items.")
+    decisions: list[Text] = Field(default_factory=list, description="Notes: substrings of expected decisions.")
+    topics: list[Text] = Field(default_factory=list, description="Notes: substrings of the employee's topics.")
+    not_visible: bool = Field(False, description="The subject may not be seen: the run must end exactly as for "
+                                                 "a person who does not exist.")
     strengths_and_growth: bool | None = Field(
         None, description="True: both strengths and growth areas; False: no growth areas (praise only)."
     )
@@ -171,6 +195,7 @@ class Case(Strict):
         """Every record key this case mentions (inputs, principal and expectations)."""
         inp = self.typed_input(task)
         keys = {self.principal, *self.expect.cites, *self.expect.carries_over, *self.expect.must_not_cite}
+        keys.update(i.goal for i in self.expect.action_items if i.goal)
         for name in ("employee", "author", "recipient", "parent_goal"):
             value = getattr(inp, name, None)
             if value:

@@ -54,6 +54,12 @@ from evals.cases import (
     FeedbackInput as FeedbackInput,
 )
 from evals.cases import (
+    NoteItemExpect as NoteItemExpect,
+)
+from evals.cases import (
+    NotesInput as NotesInput,
+)
+from evals.cases import (
     ReviewInput as ReviewInput,
 )
 from evals.cases import (

@@ -12,7 +12,7 @@ from agent.schemas import (
     Task,
 )
 
-TASKS: tuple[Task, ...] = ("agenda", "smart_goal", "feedback", "development", "review")
+TASKS: tuple[Task, ...] = ("agenda", "smart_goal", "feedback", "development", "review", "notes")
 
 Slice = Literal[
     "thin_history",
@@ -29,6 +29,9 @@ Slice = Literal[
     "mixed_language",
     "self_review",
     "counterfactual",
+    "transcript",
+    "missing_owner_or_date",
+    "out_of_scope",
 ]
 SLICES: tuple[Slice, ...] = (
     "thin_history",
@@ -45,6 +48,9 @@ SLICES: tuple[Slice, ...] = (
     "mixed_language",
     "self_review",
     "counterfactual",
+    "transcript",
+    "missing_owner_or_date",
+    "out_of_scope",
 )
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]

@@ -21,6 +21,7 @@ from agent.schemas import (
     AgendaRequest,
     DevelopmentRequest,
     FeedbackRequest,
+    NotesRequest,
     Request,
     ReviewRequest,
     SmartGoalRequest,
@@ -32,6 +33,7 @@ from evals.dataset import (
     DevelopmentInput,
     FeedbackInput,
     Fixtures,
+    NotesInput,
     ReviewInput,
     SmartGoalInput,
 )
@@ -371,4 +373,7 @@ def build_request(task: Task, case: Case, org: CaseOrg, *, text: str | None = No
         return ReviewRequest(employee_id=org.id_of(inp.employee), perspective=inp.perspective,
                              period_start=start, period_end=end if start else None, language=inp.language,
                              focus=inp.focus)
+    if isinstance(inp, NotesInput):
+        return NotesRequest(employee_id=org.id_of(inp.employee), text=inp.text, kind=inp.kind, held_on=inp.held_on,
+                            language=inp.language)
     raise TypeError(f"no request for {type(inp).__name__}")

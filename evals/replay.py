@@ -144,6 +144,12 @@ def _rating(draft: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _paraphrased_quote(draft: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(draft)
+    out["action_items"][0]["span"] = {"quote": "Daan will send over his alert list before the weekend."}
+    return out
+
+
 BAD_FIRST: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any] | str], str]] = {
     "ag-nl-sanne-open-items": (_minutes_off, "first answer's minutes do not add up (revise round)"),
     "ag-en-liam-rich": (lambda d: json.dumps(d)[:200], "first answer is cut-off JSON (repair call)"),
@@ -151,6 +157,7 @@ BAD_FIRST: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any] | str], str
     "fb-en-fx-mixed": (_label, "first answer adds personality labels and an absolute (revise round)"),
     "dv-en-liam-stakeholders": (_past_due, "first answer has a due date in the past (revise round)"),
     "rv-en-liam-manager": (_rating, "first answer proposes a rating (revise round)"),
+    "nt-en-daan-bullets": (_paraphrased_quote, "first answer cites a sentence that is not in the notes (revise round)"),
 }
 """Cases whose recording starts with a deliberately bad answer, to exercise repair and revise."""
 

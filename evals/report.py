@@ -287,3 +287,13 @@ def console_summary(report: RunReport) -> str:
         lines.append(f"  {task:<12} {_pct(s.cases):>14}{skipped}{judge}{weak}")
     lines.append("PASSED" if report.verdict.passed else "FAILED: " + "; ".join(report.verdict.reasons))
     return "\n".join(lines)
+
+
+def progress_line(done: int, total: int, run: CaseRun) -> str:
+    """One line of the run's progress: ``[ 3/26] notes  nt-en-...  PASS 0.18s``."""
+    width = len(str(total))
+    status = "SKIP" if run.skipped else "PASS" if run.passed else "FAIL"
+    extra = "" if run.passed else "  <- " + (run.error or ", ".join(run.failed_scorers))
+    if run.judge_mean is not None:
+        extra = f"  judge {run.judge_mean:.1f}" + extra
+    return f"[{done:>{width}}/{total}] {run.task:<11} {run.case_id:<40} {status} {run.duration_s:5.2f}s{extra}"

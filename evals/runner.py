@@ -42,9 +42,11 @@ from evals.report import (
     RunReport,
     Thresholds,
     decide,
+    progress_line,
     summarise,
 )
 from evals.scorers import Sample, Score, score_sample
+from evals.scorers_notes import hidden_like_nobody
 from knowledge.db import make_engine
 from knowledge.offload import run_sync
 from knowledge.service_models import prompt_hash
@@ -136,26 +138,31 @@ class Runner:
         result: Result | None = None
         twin: Result | None = None
         try:
-            request, result = await self._solve(task, case)
-            evidence = await run_sync(self._evidence, task, case, request)
-            sample = Sample(task=task, case=case, org=self.world.org_for(case), request=request, result=result,
-                            evidence=evidence, engine=self.config.engine)
-            scores = score_sample(sample)
-            if case.counterfactual is not None and isinstance(result, FeedbackResult):
-                inp = case.typed_input(task)
-                swapped = swap_words(getattr(inp, "text", ""), case.counterfactual.swap)
-                _, twin = await self._solve(task, case, text=swapped, recipient=case.counterfactual.recipient)
-                if isinstance(twin, FeedbackResult):
-                    scores.append(counterfactual_score(result, twin, case.counterfactual.swap))
-            if case.counterfactual is not None and isinstance(result, ReviewResult):
-                _, twin = await self._solve(task, case, twin=True)
-                if isinstance(twin, ReviewResult):
-                    scores.append(review_counterfactual_score(result, twin))
-            if self.solver.judge is not None:
-                case_input = {"task": task, "request": request.model_dump(mode="json"), "case": case.description}
-                output = result.model_dump(mode="json")
-                grades = [JudgeGrade(criterion=g.criterion, score=g.score, reasoning=g.reasoning, error=g.error)
-                          for g in await self.solver.judge.grade_all(task, case_input, output)]
+            if case.expect.not_visible:  # out of scope: exactly the answer about nobody, and no more
+                scores = [await hidden_like_nobody(lambda r: self.solver.coach.run(
+                    task, r, principal=self.world.principal(case), now=self.world.now,
+                    prompt=self.config.prompts[task]), build_request(task, case, self.world.org_for(case)))]
+            else:
+                request, result = await self._solve(task, case)
+                evidence = await run_sync(self._evidence, task, case, request)
+                sample = Sample(task=task, case=case, org=self.world.org_for(case), request=request, result=result,
+                                evidence=evidence, engine=self.config.engine)
+                scores = score_sample(sample)
+                if case.counterfactual is not None and isinstance(result, FeedbackResult):
+                    inp = case.typed_input(task)
+                    swapped = swap_words(getattr(inp, "text", ""), case.counterfactual.swap)
+                    _, twin = await self._solve(task, case, text=swapped, recipient=case.counterfactual.recipient)
+                    if isinstance(twin, FeedbackResult):
+                        scores.append(counterfactual_score(result, twin, case.counterfactual.swap))
+                if case.counterfactual is not None and isinstance(result, ReviewResult):
+                    _, twin = await self._solve(task, case, twin=True)
+                    if isinstance(twin, ReviewResult):
+                        scores.append(review_counterfactual_score(result, twin))
+                if self.solver.judge is not None:
+                    case_input = {"task": task, "request": request.model_dump(mode="json"), "case": case.description}
+                    output = result.model_dump(mode="json")
+                    grades = [JudgeGrade(criterion=g.criterion, score=g.score, reasoning=g.reasoning, error=g.error)
+                              for g in await self.solver.judge.grade_all(task, case_input, output)]
         except Exception as exc:  # one broken case is reported, the run goes on
             error = f"{type(exc).__name__}: {exc}"[:500]
         passed = error is None and all(s.passed for s in scores)
@@ -181,19 +188,8 @@ class Runner:
                     run = await self.run_case(task, case, repeat)
                     runs.append(run)
                     done += 1
-                    self.progress(_progress_line(done, total, run))
+                    self.progress(progress_line(done, total, run))
         return runs
-
-
-def _progress_line(done: int, total: int, run: CaseRun) -> str:
-    width = len(str(total))
-    status = "SKIP" if run.skipped else "PASS" if run.passed else "FAIL"
-    extra = ""
-    if not run.passed:
-        extra = "  <- " + (run.error or ", ".join(run.failed_scorers))
-    if run.judge_mean is not None:
-        extra = f"  judge {run.judge_mean:.1f}" + extra
-    return f"[{done:>{width}}/{total}] {run.task:<11} {run.case_id:<40} {status} {run.duration_s:5.2f}s{extra}"
 
 
 def select_cases(datasets: Mapping[Task, Dataset], config: EvalConfig) -> dict[Task, list[Case]]:

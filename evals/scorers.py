@@ -16,10 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from agent.checks.notes import instruction_warning
 from agent.evaluation import Score as Score  # defined there (the API shows scores); re-exported
 from agent.schemas import (
     AgendaResult,
     FeedbackResult,
+    NotesRequest,
     Request,
     Result,
     ReviewResult,
@@ -29,6 +31,11 @@ from agent.schemas import (
 from evals.answers import all_sources, answer_texts, draft_of, main_text
 from evals.dataset import Case
 from evals.fixtures import CaseOrg
+from evals.result_texts import all_sources as all_sources
+from evals.result_texts import answer_texts as answer_texts
+from evals.result_texts import draft_of as draft_of
+from evals.result_texts import main_text as main_text
+from evals.scorers_notes import NOTES_SCORERS
 from knowledge.i18n import detect
 from tools.views import Evidence
 
@@ -114,6 +121,10 @@ def unrepaired(sample: Sample) -> Score:
     caught it. The final answer may be fine; the prompt or drafter that produced it is not.
     """
     warnings = sample.result.warnings
+    if isinstance(sample.request, NotesRequest):
+        # Telling the user that instructions in their notes were left out is a notice, not a repair.
+        notice = set(instruction_warning(sample.request, sample.result.language))
+        warnings = [w for w in warnings if w not in notice]
     if warnings:
         return _ok("unrepaired", False, f"{len(warnings)} repair(s): {_list(warnings, 3)}")
     return _ok("unrepaired", True, "no repair needed")
@@ -321,6 +332,7 @@ SCORERS: tuple[Scorer, ...] = (
     thin_period,
     must_not_cite,
     themes,
+    *NOTES_SCORERS,
 )
 """Every deterministic scorer, in report order."""
 
