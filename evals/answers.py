@@ -15,6 +15,8 @@ from agent.schemas import (
     Draft,
     FeedbackDraft,
     FeedbackResult,
+    NotesDraft,
+    NotesResult,
     Result,
     ReviewDraft,
     ReviewResult,
@@ -51,6 +53,9 @@ def answer_texts(result: Result) -> list[str]:
         from agent.checks.review import all_texts
 
         texts += [text for _, text in all_texts(result)]
+    elif isinstance(result, NotesResult):
+        texts += [result.summary, *result.questions, *(i.text for i in result.action_items)]
+        texts += [*(d.text for d in result.decisions), *(x.text for x in result.employee_topics)]
     return [t for t in texts if t]
 
 
@@ -68,6 +73,8 @@ def main_text(result: Result) -> str:
     if isinstance(result, ReviewResult):
         return " ".join([result.summary.text, result.conversations.text, *(t.text for t in result.strengths),
                          *(t.text for t in result.growth_areas), *result.questions])
+    if isinstance(result, NotesResult):
+        return " ".join([result.summary, *result.questions])
     return ""
 
 
@@ -82,6 +89,8 @@ def all_sources(result: Result) -> list[Source]:
         from agent.checks.review import cited_sources
 
         sources += [s for _, s in cited_sources(result)]
+    if isinstance(result, NotesResult):
+        sources += [s for item in result.action_items for s in item.sources]
     return sources
 
 
@@ -89,6 +98,7 @@ def draft_of(task: Task, result: Result) -> Draft:
     """The draft part of a result (what the checks validate)."""
     schema = DRAFT_SCHEMAS[task]
     draft = schema.model_validate(result.model_dump(include=set(schema.model_fields)))
-    if not isinstance(draft, AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft | ReviewDraft):
+    if not isinstance(draft, AgendaDraft | SmartGoalDraft | FeedbackDraft | DevelopmentDraft | ReviewDraft
+                      | NotesDraft):
         raise TypeError(f"no draft schema for a {type(draft).__name__}")
     return draft

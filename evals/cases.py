@@ -74,6 +74,8 @@ class ReviewInput(Strict):
 
 
 class NotesInput(Strict):
+    """A notes case's request, with the employee as a key."""
+
     employee: Key
     text: Annotated[str, StringConstraints(min_length=3, max_length=20_000)]
     kind: ConversationKind = "one_on_one"

@@ -31,10 +31,6 @@ from agent.schemas import (
 from evals.answers import all_sources, answer_texts, draft_of, main_text
 from evals.dataset import Case
 from evals.fixtures import CaseOrg
-from evals.result_texts import all_sources as all_sources
-from evals.result_texts import answer_texts as answer_texts
-from evals.result_texts import draft_of as draft_of
-from evals.result_texts import main_text as main_text
 from evals.scorers_notes import NOTES_SCORERS
 from knowledge.i18n import detect
 from tools.views import Evidence

@@ -1,6 +1,8 @@
-"""Scorers of the notes task, built on its checks (:mod:`agent.checks.notes`): every item cited
-in the notes, no owner or due date the notes do not give, and the case's expected items,
-decisions and topics. Every score explains itself."""
+"""Scorers of the notes task, built on its checks (:mod:`agent.checks.notes`).
+
+Every item cited in the notes, no owner or due date the notes do not give, and the case's
+expected items, decisions and topics. Every score explains itself.
+"""
 
 from __future__ import annotations
 
@@ -44,8 +46,7 @@ def notes_cited(sample: Sample) -> Score | None:
 
 
 def nothing_invented(sample: Sample) -> Score | None:
-    """The notes checks find no invented owner, date or goal, and no item outside the notes;
-    every missing owner and date is asked for."""
+    """No invented owner, date or goal and no item outside the notes; every missing value asked for."""
     found = _notes(sample)
     if found is None or sample.evidence is None:
         return None
@@ -103,8 +104,10 @@ NOBODY = "per_nobody00000000000000"
 
 
 async def hidden_like_nobody(run: Callable[[Request], Awaitable[Result]], request: Request) -> Score:
-    """Run ``request`` about the hidden person and again about :data:`NOBODY`: both must end the
-    same way, as "not visible" (the API's identical 404), and neither may answer."""
+    """The same end for the hidden person as for :data:`NOBODY`: "not visible" (the API's one 404).
+
+    Neither run may answer.
+    """
     outcomes = []
     for subject in (None, NOBODY):
         asked = request if subject is None else request.model_copy(update={"employee_id": subject})
