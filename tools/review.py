@@ -60,6 +60,8 @@ class PeriodRecords:
     """Feedback id -> who gave it (a person id, or ``anonymous:<feedback id>``), for independence."""
     development_actions: list[DevelopmentActionView]
     private_ids: frozenset[str]
+    joined: date | None = None
+    """The day the subject joined the organisation's records: the rhythm counts from then."""
 
 
 def default_period(start: date | None, end: date | None, *, today: date) -> tuple[date, date]:
@@ -109,6 +111,7 @@ def period_records(
 ) -> PeriodRecords:
     """The subject's records of ``[start, end]`` as ``principal`` may see them (see the module docstring)."""
     subject = records.subject_person(session, principal=principal, person_id=employee_id)
+    person = queries.get_person(session, principal=principal, person_id=subject.id)
     if perspective == "self" and subject.id != principal.person_id:
         raise NotVisible("person", employee_id)
     own = perspective == "self"
@@ -140,14 +143,20 @@ def period_records(
         givers={f.id: _giver(f) for f in fbs},
         development_actions=actions,
         private_ids=frozenset(private),
+        joined=person.created_at.date() if person is not None else None,
     )
 
 
 def cadence(period: PeriodRecords, *, today: date) -> dict[str, int | None]:
-    """1-on-1s held, expected by the rhythm (up to today), and the longest stretch without one."""
+    """1-on-1s held, expected by the rhythm, and the longest stretch without one.
+
+    Both count from the later of the period's start and the day the person joined, up to the
+    earlier of its end and today: a new hire is not expected to have had a year of 1-on-1s.
+    """
     end = min(period.end, today)
+    start = max(period.start, period.joined) if period.joined is not None else period.start
     days = sorted({c.held_at.date() for c in period.conversations if c.kind == "one_on_one"})
-    span = max(0, (end - period.start).days + 1)
+    span = max(0, (end - start).days + 1)
     gaps = [(b - a).days for a, b in itertools.pairwise(days)]
     if days:
         gaps.append((end - days[-1]).days)
