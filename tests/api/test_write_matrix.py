@@ -219,7 +219,8 @@ COACH_CALLS = {
     # Coach calls read through the caller's rights (tested in the coach and chat tests) and
     # write nothing but the caller's own chat thread.
     ("POST", "/v1/coach/agenda"), ("POST", "/v1/coach/smart-goal"), ("POST", "/v1/coach/feedback"),
-    ("POST", "/v1/coach/development"), ("POST", "/v1/coach/notes"), ("POST", "/v1/coach/chat"),
+    ("POST", "/v1/coach/development"), ("POST", "/v1/coach/notes"), ("POST", "/v1/coach/review"),
+    ("POST", "/v1/coach/chat"),
     ("POST", "/v1/knowledge/search"),
     ("POST", "/v1/chat/completions"),  # the chat and the tasks again (tests/api/test_openai_compat.py)
 }
