@@ -9,8 +9,9 @@ from tests.integration.browser.conftest import Web
 pytestmark = pytest.mark.browser
 
 NAV = {
-    "manager": ["Team", "Prepare", "Feedback", "Review", "Goal chat", "Development", "Coach activity"],
-    "employee": ["Goal chat", "Development", "Coach activity"],
+    "manager": ["Team", "Prepare", "After the talk", "Feedback", "Review", "Goal chat", "Development",
+                "Coach activity"],
+    "employee": ["Goal chat", "Development", "Review", "Coach activity"],
     "hr": ["Prompts", "Policies", "Goal chat", "Development", "Coach activity"],
 }
 NAMES = {"manager": "Femke Jansen", "employee": "Daan Visser", "hr": "Marieke de Vries"}
