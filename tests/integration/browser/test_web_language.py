@@ -39,7 +39,7 @@ def test_the_language_switch(web: Web) -> None:
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert page.evaluate("() => document.activeElement.id") == "language"  # focus stays on the switch
     assert page.locator("h1").inner_text() == en["agenda.title"]
-    assert page.locator("#nav a").all_inner_texts()[:3] == [en["nav.team"], en["nav.agenda"], en["nav.feedback"]]
+    assert page.locator("#nav a").all_inner_texts()[:3] == [en["nav.team"], en["nav.agenda"], en["nav.notes"]]
     with page.expect_response("**/v1/coach/agenda") as english:
         page.get_by_role("button", name=en["agenda.submit"]).click()
     answer = english.value.json()
