@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.i18n.languages import available_languages
 from knowledge.store import Store, field_is
 from knowledge.vocabulary import Language
 
@@ -212,7 +213,7 @@ def load_guides() -> tuple[Guide, ...]:
     """Every shipped guide, ordered by language and key."""
     guides: list[Guide] = []
     root = _corpus_root()
-    for lang in ("en", "nl"):
+    for lang in available_languages():
         folder = root / lang
         if not folder.is_dir():
             continue

@@ -78,6 +78,7 @@ from knowledge.document_errors import (
 )
 from knowledge.guard_metrics import count_input_stripped
 from knowledge.i18n import DEFAULT_LANGUAGE, detect
+from knowledge.i18n.languages import available_languages
 from knowledge.pdf import (
     PdfText as PdfText,
 )
@@ -229,7 +230,7 @@ def _prepare(
         raise DocumentError(name, "the front matter is not a valid YAML mapping") from None
     if not body.strip():
         raise DocumentError(name, "document is empty")
-    if language is None and meta.get("language") in ("en", "nl"):
+    if language is None and meta.get("language") in available_languages():
         language = as_language(meta["language"])
     lang = as_language(language) if language is not None else guess_language(body)
     if fmt == "pdf":

@@ -30,9 +30,10 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.i18n import match_key
+from knowledge.i18n import DEFAULT_LANGUAGE, match_key
+from knowledge.i18n.languages import available_languages
 from knowledge.store import CollectionKind, Store, StoredChunk, Where, field_is
-from knowledge.vocabulary import Language
+from knowledge.vocabulary import Language, as_language
 
 SourceType = Literal["guidance", "policy"]
 SearchMode = Literal["hybrid", "dense", "lexical"]
@@ -181,10 +182,15 @@ def _passage(chunk: StoredChunk, score: float) -> Passage:
         doc_key=str(meta.get("doc_key", "")),
         title=str(meta.get("title", "")),
         heading=str(meta.get("heading", "")),
-        language="nl" if meta.get("language") == "nl" else "en",
+        language=_language(meta.get("language")),
         text=chunk.text,
         score=score,
     )
+
+
+def _language(value: object) -> Language:
+    """A stored chunk's language; the default language for a value no catalogue folder names."""
+    return as_language(value) if isinstance(value, str) and value in available_languages() else DEFAULT_LANGUAGE
 
 
 def get_passage(store: Store, *, org_id: str, source_type: str, passage_id: str) -> Passage | None:
@@ -211,7 +217,7 @@ def search_guidance(
 ) -> list[Passage]:
     """The ``k`` passages that best answer ``query``: shipped guidance and ``org_id``'s policies.
 
-    ``language`` ("en"/"nl") restricts the shipped guidance, which exists in both languages, to
+    ``language`` (a supported code, "en") restricts the shipped guidance, which exists in both languages, to
     the reader's language; policies are searched in whatever language they were written, so a
     Dutch question still finds an English-only policy. At most ``max_per_doc`` passages come
     from one guide or document (both language versions of a guide count as one). ``mode``
@@ -219,8 +225,8 @@ def search_guidance(
     """
     if not query.strip() or k <= 0:
         return []
-    if language is not None and language not in ("en", "nl"):
-        raise ValueError(f"language must be 'en' or 'nl', not {language!r}")
+    if language is not None and language not in available_languages():
+        raise ValueError(f"language must be one of {', '.join(available_languages())}, not {language!r}")
     lang = str(language) if language is not None else None
     texts: dict[str, StoredChunk] = {}
     dense: dict[str, float] = {}

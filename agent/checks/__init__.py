@@ -54,6 +54,7 @@ from agent.schemas import (
     Task,
 )
 from knowledge.i18n import detect
+from knowledge.i18n.languages import language_info
 from tools.views import Evidence
 
 __all__ = [
@@ -159,7 +160,7 @@ def check_language(task: Task, draft: Draft, request: Request, evidence: Evidenc
     # The rewrite keeps the author's wording: it only counts when they wrote in the target language.
     own_words_ok = author_text is None or detect(author_text) in (None, target)
     fields = [(p, t) for p, t in user_texts(task, draft, request) if own_words_ok or not p.startswith(_OWN_WORDS)]
-    name = {"en": "English", "nl": "Dutch"}[target]
+    name = language_info(target).name
     whole = detect(" ".join(t for _, t in fields))
     if whole is not None and whole != target:
         return [issue("language_mismatch", f"The draft is not in {name}. Write every user-facing string "

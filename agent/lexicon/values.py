@@ -1,51 +1,90 @@
 """Values in a text: numbers, dates, quarters and month names, with comparable keys.
 
-The month names of every supported language (from CLDR, via Babel) and English and Dutch
-quarter words are recognised (``30 June``, ``30 juni``, ``Q2``, ``K2``, ``tweede kwartaal``).
+The month names of every supported language (from CLDR, via Babel) and the quarter and date
+words of each language's ``_lexicon.yaml`` (``values:``) are recognised (``30 June``,
+``30 juni``, ``Q2``, ``K2``, ``tweede kwartaal``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 from agent.lexicon.terms import find_terms
-from knowledge.i18n import month_words, supported_languages
+from knowledge.i18n import month_words, word_data
+from knowledge.i18n.languages import available_languages
 
-_FULL_NAMES: dict[str, int] = {
-    word: n for lang in supported_languages() for word, n in month_words(lang, "wide").items()
-}
-_ABBREVIATIONS: dict[str, int] = {
-    word: n for lang in supported_languages() for word, n in month_words(lang, "abbreviated").items()
-}
-"""Month names and abbreviations of every supported language (CLDR, via Babel), to their number."""
-_MONTH_NUMBER: dict[str, int] = {**_FULL_NAMES, **_ABBREVIATIONS}
-# "may" is also a modal verb: as a full name it is left out, as an abbreviation it only counts
-# next to a day number or after "by", "in", "until", ... (the ``abm3`` branch below).
-_FULL_MONTHS = "|".join(sorted(set(_FULL_NAMES) - {"may"}, key=len, reverse=True))
-_ABBR_MONTHS = "|".join(sorted({*_ABBREVIATIONS, "may"}, key=len, reverse=True))
-_ORDINAL_Q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
-              "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "1e": 1, "2e": 2, "3e": 3, "4e": 4}
+_NEVER = r"(?!)"
+"""A pattern that matches nothing: the alternative for a word list no language fills in."""
 
-_VALUE = re.compile(
-    r"(?<![\w.,])(?:"
-    r"(?P<skip>\d+-(?:on|op)-\d+s?|24/7|70-20-10|360(?=[-\s°]*(?:degrees?|graden)?[-\s]*feedback))"
-    r"|(?P<iso>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))"
-    r"|(?P<dmy>(?P<dd>\d{1,2})[/-](?P<dm>\d{1,2})[/-](?P<dy>\d{2,4}))"
-    r"|(?P<q>[QK](?P<qn>[1-4])(?:\s*['’]?(?P<qy>\d{4}|\d{2}))?)"
-    r"|(?P<qw>(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th|eerste|tweede|derde|vierde|[1-4]e)"
-    r"\s+(?:quarter|kwartaal)(?:\s+(?:of\s+|van\s+)?(?P<qwy>\d{4}))?)"
-    r"|(?P<kq>kwartaal\s+(?P<kqn>[1-4])(?:\s+(?P<kqy>\d{4}))?)"
-    r"|(?P<md>(?:(?P<mdd>\d{1,2})(?:st|nd|rd|th|e)?\s+)?(?P<mdm>" + _FULL_MONTHS + r")"
-    r"(?:\s+(?P<mdd2>\d{1,2})(?:st|nd|rd|th)?(?!\d))?(?:,?\s+(?P<mdy>\d{4}))?)"
-    r"|(?P<ab>(?:(?P<abd>\d{1,2})\s+(?P<abm>" + _ABBR_MONTHS + r")\.?(?:\s+(?P<aby>\d{4}))?)"
-    r"|(?:(?P<abm2>" + _ABBR_MONTHS + r")\.?\s+(?P<abd2>\d{1,2})(?!\d)(?:,?\s+(?P<aby2>\d{4}))?)"
-    r"|(?:(?:by|in|end\s+of|before|until|from|eind)\s+(?P<abm3>may)(?:\s+(?P<aby3>\d{4}))?))"
-    r"|(?P<num>\d+(?:[.,]\d+)*)"
-    r")(?![\w])",
-    re.IGNORECASE,
-)
+
+def _words(entries: Iterable[str]) -> str:
+    """An alternation of plain words, longest first; a space in an entry is any whitespace."""
+    alts = sorted({r"\s+".join(re.escape(w) for w in str(e).lower().split()) for e in entries}, key=len,
+                  reverse=True)
+    return "|".join(a for a in alts if a) or _NEVER
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """The value pattern of a set of languages and the words it maps to numbers."""
+
+    pattern: re.Pattern[str]
+    months: dict[str, int]
+    """Month name or abbreviation (lower case) -> month number."""
+    ordinals: dict[str, int]
+    """Quarter ordinal ("second", "tweede", "2e") -> quarter number."""
+    year_words: tuple[str, ...]
+    """Words of a deadline that name the year ("end of the year")."""
+
+
+@cache
+def _reader(root: Path | None = None) -> _Reader:
+    """The value reader of every language under ``root`` (default: the shipped locales).
+
+    Month names come from CLDR (Babel); the quarter and date words from each language's
+    ``_lexicon.yaml`` (``values:``), so a new language's quarters need no code.
+    """
+    langs = available_languages(root)
+    data: list[dict[str, Any]] = [word_data(lang, "lexicon", root).get("values") or {} for lang in langs]
+
+    def each(key: str) -> list[str]:
+        return [str(w) for d in data for w in d.get(key) or ()]
+
+    full = {w: n for lang in langs for w, n in month_words(lang, "wide", root).items()}
+    abbr = {w: n for lang in langs for w, n in month_words(lang, "abbreviated", root).items()}
+    ambiguous = {w.lower() for w in each("ambiguous_months")}
+    # A month name that is also a common word (English "may") is left out as a full name; as an
+    # abbreviation it only counts next to a day number or after "by", "in", "eind", ... (abm3).
+    full_months = _words(set(full) - ambiguous)
+    abbr_months = _words({*abbr, *ambiguous})
+    ordinals = {str(w).lower(): int(n) for d in data for w, n in (d.get("quarter_ordinals") or {}).items()}
+    days, days_after = _words(each("day_suffixes")), _words(each("day_suffixes_after_month"))
+    pattern = re.compile(
+        r"(?<![\w.,])(?:"
+        r"(?P<skip>" + "|".join([*each("not_values"), r"24/7", r"70-20-10"]) + r")"
+        r"|(?P<iso>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))"
+        r"|(?P<dmy>(?P<dd>\d{1,2})[/-](?P<dm>\d{1,2})[/-](?P<dy>\d{2,4}))"
+        r"|(?P<q>(?:" + _words(each("quarter_letters")) + r")(?P<qn>[1-4])(?:\s*['’]?(?P<qy>\d{4}|\d{2}))?)"
+        r"|(?P<qw>(?P<qo>" + _words(ordinals) + r")"
+        r"\s+(?:" + _words(each("quarter_words")) + r")"
+        r"(?:\s+(?:(?:" + _words(each("quarter_year_joiners")) + r")\s+)?(?P<qwy>\d{4}))?)"
+        r"|(?P<kq>(?:" + _words(each("numbered_quarter_words")) + r")\s+(?P<kqn>[1-4])(?:\s+(?P<kqy>\d{4}))?)"
+        r"|(?P<md>(?:(?P<mdd>\d{1,2})(?:" + days + r")?\s+)?(?P<mdm>" + full_months + r")"
+        r"(?:\s+(?P<mdd2>\d{1,2})(?:" + days_after + r")?(?!\d))?(?:,?\s+(?P<mdy>\d{4}))?)"
+        r"|(?P<ab>(?:(?P<abd>\d{1,2})\s+(?P<abm>" + abbr_months + r")\.?(?:\s+(?P<aby>\d{4}))?)"
+        r"|(?:(?P<abm2>" + abbr_months + r")\.?\s+(?P<abd2>\d{1,2})(?!\d)(?:,?\s+(?P<aby2>\d{4}))?)"
+        r"|(?:(?:" + _words(each("before_month")) + r")\s+(?P<abm3>" + _words(ambiguous) + r")"
+        r"(?:\s+(?P<aby3>\d{4}))?))"
+        r"|(?P<num>\d+(?:[.,]\d+)*)"
+        r")(?![\w])",
+        re.IGNORECASE,
+    )
+    return _Reader(pattern, {**full, **abbr}, ordinals, tuple(w.lower() for w in each("year_words")))
 
 
 @dataclass(frozen=True)
@@ -72,18 +111,20 @@ def _num_key(raw: str) -> str:
     return raw.lstrip("0") or "0"
 
 
-def _month(name: str) -> str:
-    return f"month:{_MONTH_NUMBER[name.lower().rstrip('.')]}"
+def _month(name: str, reader: _Reader) -> str:
+    return f"month:{reader.months[name.lower().rstrip('.')]}"
 
 
-def values(text: str) -> list[Value]:
+def values(text: str, root: Path | None = None) -> list[Value]:
     """Every number, date, quarter and month name in ``text``, in order of appearance.
 
     Names that merely contain digits (``1-on-1``, ``1-op-1``, ``24/7``, ``70-20-10``,
-    ``360 feedback``) are not values.
+    ``360 feedback``) are not values. ``root``: the locales whose words are read (default: the
+    shipped languages).
     """
+    reader = _reader(root)
     found: list[Value] = []
-    for m in _VALUE.finditer(text):
+    for m in reader.pattern.finditer(text):
         g = m.groupdict()
         if g["skip"]:  # names that contain digits ("1-on-1", "70-20-10"), not values
             continue
@@ -97,19 +138,19 @@ def values(text: str) -> list[Value]:
             kind, keys = "date", {_num_key(g["dd"]), _num_key(g["dm"]), _num_key(g["dy"]),
                                   f"month:{int(g['dm'])}"}
         elif g["q"] or g["qw"] or g["kq"]:
-            n = g["qn"] or g["kqn"] or str(_ORDINAL_Q[(g["qo"] or "").lower()])
+            n = g["qn"] or g["kqn"] or str(reader.ordinals[" ".join((g["qo"] or "").lower().split())])
             year = g["qy"] or g["qwy"] or g["kqy"]
             kind, keys = "quarter", {f"q:{n}"} | ({_year_key(year)} if year else set())
         elif g["md"]:
             day, year = g["mdd"] or g["mdd2"], g["mdy"]
             kind = "date" if day else "month"
-            keys = {_month(g["mdm"])} | ({_num_key(day)} if day else set()) | (
+            keys = {_month(g["mdm"], reader)} | ({_num_key(day)} if day else set()) | (
                 {_num_key(year)} if year else set())
         elif g["ab"]:
             name = g["abm"] or g["abm2"] or g["abm3"]
             day, year = g["abd"] or g["abd2"], g["aby"] or g["aby2"] or g["aby3"]
             kind = "date" if day else "month"
-            keys = {_month(name)} | ({_num_key(day)} if day else set()) | (
+            keys = {_month(name, reader)} | ({_num_key(day)} if day else set()) | (
                 {_num_key(year)} if year else set())
         else:
             kind, keys = "number", {_num_key(g["num"])}
@@ -138,7 +179,8 @@ def has_real_date(text: str) -> bool:
     """True when ``text`` names a date, a quarter, a month, a year or an end-of-year deadline."""
     if any(v.kind != "number" or is_year(v) for v in values(text)):
         return True
-    return any("year" in h.words.lower() or "jaar" in h.words.lower() for h in find_terms(text, "deadline"))
+    year_words = _reader().year_words
+    return any(w in h.words.lower() for h in find_terms(text, "deadline") for w in year_words)
 
 
 def targets(text: str) -> list[Value]:

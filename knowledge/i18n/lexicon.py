@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -34,12 +35,9 @@ class Lexicon:
 
 
 @cache
-def lexicon(lang: str) -> Lexicon:
-    """The lexicon of ``lang`` (empty when the language ships no ``_lexicon.yaml``)."""
-    path = languages.LOCALES / lang / "_lexicon.yaml"
-    if not path.is_file():
-        return Lexicon()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def lexicon(lang: str, root: Path | None = None) -> Lexicon:
+    """The lexicon of ``lang`` under ``root`` (default: the shipped locales; empty without a file)."""
+    raw = word_data(lang, "lexicon", root)
     terms: dict[str, tuple[tuple[str, str], ...]] = {}
     for category, entries in (raw.get("terms") or {}).items():
         if isinstance(entries, dict):
@@ -54,15 +52,50 @@ def lexicon(lang: str) -> Lexicon:
 
 
 @cache
-def word_data(lang: str, name: str) -> dict[str, Any]:
-    """The word data file ``locales/<lang>/_<name>.yaml`` as a mapping ({} when the language has none).
+def word_data(lang: str, name: str, root: Path | None = None) -> dict[str, Any]:
+    """The word data file ``<root>/<lang>/_<name>.yaml`` as a mapping ({} when the language has none).
 
-    The caller owns the file's layout (documented in the file's header and docs/LANGUAGES.md).
+    ``root`` defaults to the shipped locales. The caller owns the file's layout (documented in
+    the file's header and docs/LANGUAGES.md).
     """
-    path = languages.LOCALES / lang / f"_{name}.yaml"
+    path = (root or languages.LOCALES) / lang / f"_{name}.yaml"
     if not path.is_file():
         return {}
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: word data must be a mapping")
     return raw
+
+
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "lexicon": (
+        "terms", "stopwords", "values.quarter_letters", "values.quarter_words", "values.quarter_ordinals",
+        "values.quarter_year_joiners", "values.numbered_quarter_words", "values.day_suffixes",
+        "values.day_suffixes_after_month", "values.ambiguous_months", "values.before_month",
+        "values.year_words", "values.not_values",
+    ),
+}
+"""Per word data file (``_<name>.yaml``), the dotted keys every language must fill in.
+
+A key must be present; an empty list is allowed and means "this language has none" (Dutch
+writes no ``day_suffixes_after_month``). Optional keys (the grammar features) are not listed:
+their absence takes a safe default. :func:`word_data_problems` reports the gaps.
+"""
+
+
+def word_data_problems(lang: str, root: Path | None = None,
+                       required: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """What ``lang``'s word data files under ``root`` lack: ``"<lang>/_<name>.yaml: missing <key>"``.
+
+    ``required`` defaults to :data:`REQUIRED_KEYS`; other modules add their own files' keys.
+    """
+    problems: list[str] = []
+    for name, keys in (REQUIRED_KEYS if required is None else required).items():
+        data = word_data(lang, name, root)
+        for key in keys:
+            node: Any = data
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is None:
+                problems.append(f"{lang}/_{name}.yaml: missing {key}")
+    return problems

@@ -1,0 +1,93 @@
+"""A third language's word lists are data: the value reader and the grammar read its files.
+
+A made-up German folder is written into a temporary copy of the shipped locales and passed as
+``root`` (no module state is patched): the quarter words of its ``_lexicon.yaml`` and the
+grammar words of its ``_grammar.yaml`` are then recognised, and the shipped root does not know
+them. The completeness check reports a key a translator left out.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agent.lexicon.values import values
+from knowledge.i18n.languages import LOCALES, available_languages
+from knowledge.i18n.lexicon import word_data_problems
+
+GERMAN_VALUES = {
+    "quarter_letters": ["Q"],
+    "quarter_words": ["Quartal"],
+    "quarter_ordinals": {"erstes": 1, "zweites": 2, "drittes": 3, "viertes": 4},
+    "quarter_year_joiners": [],
+    "numbered_quarter_words": ["Quartal"],
+    "day_suffixes": [],
+    "day_suffixes_after_month": [],
+    "ambiguous_months": [],
+    "before_month": ["bis"],
+    "year_words": ["Jahr"],
+    "not_values": [r"\d+-zu-\d+"],
+}
+
+
+def _write_yaml(path: Path, data: object) -> None:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """Shipped locales plus ``de``: settings, and a lexicon whose words are German."""
+    root = tmp_path / "locales"
+    shutil.copytree(LOCALES, root)
+    (root / "de").mkdir()
+    (root / "de" / "_language.yaml").write_text(
+        "name: German\nlocale: de_DE\ndetector: GERMAN\nstemmer: german\ndate_pattern: d. MMMM y\n", encoding="utf-8")
+    lexicon = yaml.safe_load((root / "en" / "_lexicon.yaml").read_text(encoding="utf-8"))
+    lexicon["values"] = GERMAN_VALUES
+    _write_yaml(root / "de" / "_lexicon.yaml", lexicon)
+    return root
+
+
+def _found(text: str, root: Path | None = None) -> list[tuple[str, str, set[str]]]:
+    return [(v.text, v.kind, set(v.keys)) for v in values(text, root)]
+
+
+def test_a_new_languages_quarter_and_date_words_come_from_its_lexicon(root: Path) -> None:
+    assert available_languages(root) == ("de", "en", "nl")
+    text = "Bis zum zweites Quartal 2026, dann Quartal 3, ab 4. März; ein 1-zu-1 Gespräch"
+    assert _found(text, root) == [
+        ("zweites Quartal 2026", "quarter", {"q:2", "2026"}),
+        ("Quartal 3", "quarter", {"q:3"}),
+        ("4", "number", {"4"}),
+        ("März", "month", {"month:3"}),  # the month name from CLDR for de_DE, not from a list
+    ]
+    shipped = _found(text)  # the shipped languages know none of these words
+    assert all(kind != "quarter" for _, kind, _ in shipped)
+    assert all(kind != "month" for _, kind, _ in shipped)
+    assert ("1", "number", {"1"}) in shipped  # "1-zu-1" is a value to English and Dutch ...
+    assert all(v.text != "1" for v in values(text, root))  # ... but a name in the new lexicon
+
+
+def test_the_shipped_languages_still_read_their_quarters(root: Path) -> None:
+    for text, keys in (("tweede kwartaal van 2025", {"q:2", "2025"}), ("K3 2025", {"q:3", "2025"}),
+                       ("third quarter of 2025", {"q:3", "2025"}), ("kwartaal 4 2026", {"q:4", "2026"})):
+        assert [set(v.keys) for v in values(text, root)] == [keys]
+
+
+def test_every_shipped_language_fills_in_every_required_key() -> None:
+    assert [p for lang in available_languages() for p in word_data_problems(lang)] == []
+
+
+def test_a_key_the_translator_left_out_is_reported(root: Path, tmp_path: Path) -> None:
+    assert word_data_problems("de", root) == []
+    broken = tmp_path / "broken"
+    shutil.copytree(root, broken)
+    lexicon = yaml.safe_load((broken / "de" / "_lexicon.yaml").read_text(encoding="utf-8"))
+    del lexicon["values"]["quarter_words"]
+    del lexicon["stopwords"]
+    _write_yaml(broken / "de" / "_lexicon.yaml", lexicon)
+    assert word_data_problems("de", broken) == [
+        "de/_lexicon.yaml: missing stopwords", "de/_lexicon.yaml: missing values.quarter_words"]
