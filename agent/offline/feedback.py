@@ -40,10 +40,10 @@ from agent.lexicon import (
 from agent.offline.feedback_address import address_recipient
 from agent.offline.feedback_cleaning import _clean
 from agent.offline.feedback_grammar import (
-    _SUBJECT_PRONOUNS,
     _lower,
     _situation_phrase,
 )
+from agent.offline.grammar_data import grammar, shared
 from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, Language, SBIParts
 from knowledge.i18n import detect, t
 from tools.views import Evidence
@@ -108,7 +108,7 @@ def draft_feedback(request: FeedbackRequest, evidence: Evidence) -> FeedbackDraf
     lang = evidence.language
     text = request.text
     langs = text_languages(text, lang)
-    grammar = detect(text) or lang
+    rules = grammar(detect(text) or lang)
     issues = lint_feedback_text(text, lang)
     intent: Intent = request.intent or infer_intent(text, lang)
     rows: list[tuple[str, str]] = []  # (original, cleaned)
@@ -117,7 +117,7 @@ def draft_feedback(request: FeedbackRequest, evidence: Evidence) -> FeedbackDraf
     impacts: list[str] = []
     labelled: list[str] = []
     for original in sentences(text):
-        cleaned, subjects = _clean(original, lang, grammar)
+        cleaned, subjects = _clean(original, lang, rules)
         labelled += subjects
         if cleaned is None:
             continue
@@ -130,7 +130,7 @@ def draft_feedback(request: FeedbackRequest, evidence: Evidence) -> FeedbackDraf
     has_impact = has_term(" ".join(c for _, c in rows), "impact", langs)
 
     names, certain = _recipient_names(evidence, text, labelled)
-    parts = address_recipient([c for _, c in rows], text, grammar, names, certain=certain)
+    parts = address_recipient([c for _, c in rows], text, rules, names, certain=certain)
     parts = parts or [t("feedback.offline.gap.behaviour", lang)]
     if not has_situation:
         parts.insert(0, t("feedback.offline.gap.situation", lang))
@@ -164,8 +164,7 @@ def _recipient_names(evidence: Evidence, notes: str, labelled: list[str]) -> tup
         first = evidence.subject.name.split()[0] if evidence.subject.name.split() else ""
         if first and re.search(rf"(?<!\w){re.escape(first)}(?!\w)", notes):
             return [first], True
-    names = {n for n in labelled if n[:1].isupper() and _lower(n) not in _SUBJECT_PRONOUNS["en"]
-             | _SUBJECT_PRONOUNS["nl"]}
+    names = {n for n in labelled if n[:1].isupper() and _lower(n) not in shared().subject_pronouns}
     return (sorted(names) if len(names) == 1 else []), False
 
 

@@ -74,12 +74,20 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "values.day_suffixes_after_month", "values.ambiguous_months", "values.before_month",
         "values.year_words", "values.not_values",
     ),
+    "grammar": (
+        "words.subject_pronouns", "words.determiners", "words.prepositions", "words.coordinators",
+        "words.adverbs", "words.degree", "words.copulas", "words.auxiliaries", "words.complements",
+        "words.standalone", "words.clause_joiners", "words.leading_conjunctions", "words.situation_markers",
+        "words.negating_absolutes", "words.sweeping_absolutes", "address.you", "address.second_person",
+        "address.families", "address.third_person_subjects",
+    ),
 }
 """Per word data file (``_<name>.yaml``), the dotted keys every language must fill in.
 
 A key must be present; an empty list is allowed and means "this language has none" (Dutch
-writes no ``day_suffixes_after_month``). Optional keys (the grammar features) are not listed:
-their absence takes a safe default. :func:`word_data_problems` reports the gaps.
+writes no ``day_suffixes_after_month``). Optional keys (the grammar's ``features`` and verb
+rules, docs/LANGUAGES.md) are not listed: their absence takes a safe default (feature off, no
+words). :func:`word_data_problems` reports the gaps.
 """
 
 
