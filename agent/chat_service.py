@@ -42,7 +42,7 @@ from agent.threads import create_thread, owned_thread
 from knowledge import queries
 from knowledge.audit import Tokens, record_chat_turn
 from knowledge.db import session_scope
-from knowledge.i18n import t
+from knowledge.i18n import DEFAULT_LANGUAGE, t
 from knowledge.offload import run_sync
 from knowledge.plain_text import PlainStream
 from knowledge.policy import Principal
@@ -167,7 +167,7 @@ class ChatService:
 
     def _chat_context(self, principal: Principal, now: datetime) -> ChatContext:
         """The turn's context: the user's language and name, the system prompt, the tools."""
-        language: Language = "en"
+        language: Language = DEFAULT_LANGUAGE
         name = f"a user of the service {principal.service}" if principal.service else "a user"
         if principal.person_id is not None:
             with Session(self.engine) as session:
@@ -267,7 +267,7 @@ def _update_events(update: dict[str, Any]) -> list[ChatEvent]:
                 events += [ChatEvent(event="tool", data={"name": c["name"], "args": c["args"]})
                            for c in message.tool_calls]
                 if reason := message.response_metadata.get("degraded_reason"):
-                    language = message.response_metadata.get("language") or "en"
+                    language = message.response_metadata.get("language") or DEFAULT_LANGUAGE
                     events.append(ChatEvent(event="error", data={
                         "degraded": True, "reason": reason,
                         "message": t("chat.degraded", language, reason=reason_text(reason, language))}))

@@ -24,7 +24,7 @@ from agent.schemas import (
     SmartGoalRequest,
     Task,
 )
-from knowledge.i18n import t
+from knowledge.i18n import DEFAULT_LANGUAGE, t
 from tools import records
 from tools.context import CoachContext
 from tools.errors import NotVisible
@@ -90,9 +90,9 @@ def resolve_language(requested: Language | None, subject: PersonView | None, ses
         try:
             me = records.directory_person(session, principal=ctx.principal, person_id=ctx.principal.person_id)
         except NotVisible:
-            return "en"
+            return DEFAULT_LANGUAGE
         return me.language
-    return "en"
+    return DEFAULT_LANGUAGE
 
 
 def _guidance(ctx: CoachContext, task: Task, language: Language, extra: str = "") -> list[PassageView]:

@@ -17,6 +17,7 @@ from api.cli_prompts import prompts_app
 from evals.cli import eval_app
 from knowledge import migrations
 from knowledge.db import make_engine, session_scope
+from knowledge.i18n.languages import available_languages
 from knowledge.keys import create_key, list_keys, revoke_key
 from knowledge.models import Organization
 from knowledge.queries import find_person_by_email, get_org_by_slug
@@ -236,8 +237,8 @@ def demo(
     """Seed the demo organisation and run the coach on it."""
     from api.demo import run_demo
 
-    if language is not None and language not in ("en", "nl"):
-        raise fail("--language must be en or nl")
+    if language is not None and language not in available_languages():
+        raise fail(f"--language must be one of {', '.join(available_languages())}")
     run_demo(settings_of(ctx), language=cast(Language | None, language), now=_now())
 
 

@@ -17,6 +17,7 @@ from api.cli_common import fail, migrated_engine, settings_of
 from knowledge.corpus import sync_corpus
 from knowledge.db import session_scope
 from knowledge.documents import delete_document, ingest_path, list_documents, reindex_documents
+from knowledge.i18n.languages import available_languages
 from knowledge.index import reindex_all, reindex_org
 from knowledge.models import Organization
 from knowledge.queries import get_org_by_slug
@@ -82,7 +83,7 @@ def list_(
     settings = settings_of(ctx)
     engine = migrated_engine(settings)
     store = _store(settings)
-    for lang in ("en", "nl"):
+    for lang in available_languages():
         n = store.count("guidance", where=field_is("language", lang))
         typer.echo(f"shipped guidance ({lang}): {n} chunks")
     with session_scope(engine) as session:
@@ -155,11 +156,11 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for, in English or Dutch.")],
     org: Annotated[str | None, typer.Option("--org", help="Also search this organisation's policies.")] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="Number of passages.")] = 5,
-    language: Annotated[str | None, typer.Option("--lang", help="Guidance language: en or nl.")] = None,
+    language: Annotated[str | None, typer.Option("--lang", help="Guidance language code (en, nl, ...).")] = None,
 ) -> None:
     """Search the coaching guidance (and an organisation's policies)."""
-    if language not in (None, "en", "nl"):
-        raise fail("--lang must be en or nl")
+    if language is not None and language not in available_languages():
+        raise fail(f"--lang must be one of {', '.join(available_languages())}")
     settings = settings_of(ctx)
     engine = migrated_engine(settings)
     store = _store(settings)

@@ -22,9 +22,9 @@ from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
-from knowledge.i18n.languages import available_languages
+from knowledge.i18n.languages import DEFAULT_LANGUAGE, available_languages
 from knowledge.store import Store, field_is
 from knowledge.vocabulary import Language
 
@@ -285,17 +285,27 @@ def sync_corpus(store: Store) -> SyncResult:
 
 # --- development action catalogue -------------------------------------------------------------
 
-class LocalizedText(BaseModel):
-    """The same text in English and Dutch."""
+class LocalizedText(RootModel[dict[str, str]]):
+    """The same text in several languages: language code -> text, the default language required.
+
+    Every key must be a catalogue language (``knowledge/i18n/locales/<code>/``), so a typo is an
+    error; a language without its own text reads the default language's.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    en: str = Field(min_length=1)
-    nl: str = Field(min_length=1)
+    @model_validator(mode="after")
+    def _known_languages(self) -> LocalizedText:
+        unknown = sorted(set(self.root) - set(available_languages()))
+        if unknown:
+            raise ValueError(f"no catalogue language {', '.join(unknown)}")
+        if not self.root.get(DEFAULT_LANGUAGE, "").strip() or not all(t.strip() for t in self.root.values()):
+            raise ValueError(f"a text needs a non-empty {DEFAULT_LANGUAGE!r} version and no empty ones")
+        return self
 
     def get(self, language: str) -> str:
-        """The text in ``language`` (English for any language without its own)."""
-        return self.nl if language == "nl" else self.en
+        """The text in ``language`` (the default language's for a language without its own)."""
+        return self.root.get(language) or self.root[DEFAULT_LANGUAGE]
 
 
 class CatalogueAction(BaseModel):
@@ -306,12 +316,23 @@ class CatalogueAction(BaseModel):
     id: str = Field(min_length=1, max_length=100)
     category: Literal["experience", "social", "formal"]
     skills: tuple[str, ...] = ()
-    keywords_nl: tuple[str, ...] = ()
+    """The skills in the shared English vocabulary."""
+    keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Per language other than English, the skills in that language, in the same order."""
     title: LocalizedText
     description: LocalizedText
     success_indicator: LocalizedText
     typical_weeks: int = Field(ge=1, le=104)
     source: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_keywords(cls, data: Any) -> Any:
+        """Accept the older ``keywords_nl: [...]`` as ``keywords: {nl: [...]}``."""
+        if isinstance(data, dict) and "keywords_nl" in data:
+            data = dict(data)
+            data["keywords"] = {"nl": data.pop("keywords_nl"), **(data.get("keywords") or {})}
+        return data
 
 
 @functools.cache

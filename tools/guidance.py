@@ -42,7 +42,8 @@ def catalogue(*, hints: list[str] | None = None, limit: int = 12) -> list[Catalo
     words = {w for hint in hints or [] for w in _WORD.findall(hint.lower())}
 
     def overlap(view: CatalogueActionView) -> int:
-        text = " ".join([*view.skills, *view.keywords_nl, *view.title.values(), *view.description.values()])
+        keywords = [w for words in view.keywords.values() for w in words]
+        text = " ".join([*view.skills, *keywords, *view.title.values(), *view.description.values()])
         return len(words & set(_WORD.findall(text.lower())))
 
     ranked = [v for _, v in sorted(enumerate(views), key=lambda iv: (-overlap(iv[1]), iv[0]))]

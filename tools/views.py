@@ -117,7 +117,8 @@ class CatalogueActionView(View):
     id: str
     category: Literal["experience", "social", "formal"]
     skills: list[str]
-    keywords_nl: list[str] = Field(default_factory=list)
+    keywords: dict[str, list[str]] = Field(default_factory=dict)
+    """Per language other than English, the skills in that language (same order as ``skills``)."""
     title: dict[str, str]
     description: dict[str, str]
     success_indicator: dict[str, str]

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from agent.checks.report import CheckIssue, issue, term, warning
 from agent.schemas import DevelopmentActionDraft, DevelopmentDraft, DevelopmentRequest, Source
+from knowledge.i18n import DEFAULT_LANGUAGE
 from tools.views import CatalogueActionView, Evidence
 
 GROUNDING_TYPES = frozenset({"guidance", "policy", "development_action"})
@@ -161,7 +162,8 @@ def _fix_action(
         update["due"] = due
         warnings.append(warning("due_moved", lang, title=a.title, due=due.isoformat()))
     if not a.success_indicator.strip():
-        indicator = (entry.success_indicator.get(lang) or entry.success_indicator.get("en")) if entry else None
+        indicator = ((entry.success_indicator.get(lang) or entry.success_indicator.get(DEFAULT_LANGUAGE))
+                     if entry else None)
         twin = next((f for f in fallback.actions if f.catalogue_id == a.catalogue_id), fallback.actions[0])
         update["success_indicator"] = indicator or twin.success_indicator
         warnings.append(warning("indicator_added", lang, title=a.title))

@@ -15,7 +15,7 @@ from datetime import timedelta
 from agent.checks.development import DEFAULT_WEEKS, today
 from agent.lexicon import content_stems
 from agent.schemas import DevelopmentActionDraft, DevelopmentDraft, DevelopmentRequest, Language, Source
-from knowledge.i18n import format_date, t
+from knowledge.i18n import DEFAULT_LANGUAGE, format_date, t
 from knowledge.plain_text import clip
 from tools.views import CatalogueActionView, Evidence
 
@@ -53,9 +53,9 @@ _GENERIC = frozenset({"manag", "skill", "review", "depth", "time"})
 
 
 def _skill_stems(action: CatalogueActionView) -> list[tuple[str, frozenset[str]]]:
-    """Each skill or Dutch keyword of ``action`` with the stems a need must contain to match it."""
+    """Each skill or keyword (in any language) of ``action`` with the stems a need must contain to match it."""
     out: list[tuple[str, frozenset[str]]] = []
-    for phrase in [*action.skills, *action.keywords_nl]:
+    for phrase in [*action.skills, *(w for lang in sorted(action.keywords) for w in action.keywords[lang])]:
         text = phrase.replace("_", " ").replace("-", " ")
         stems = frozenset(content_stems(text))
         if stems:
@@ -130,7 +130,7 @@ def _from_records(evidence: Evidence, lang: Language) -> list[DevelopmentActionD
 
 
 def _skills(action: CatalogueActionView, lang: Language) -> str:
-    words = action.keywords_nl if lang == "nl" and action.keywords_nl else action.skills
+    words = action.keywords.get(lang) or action.skills
     return ", ".join(w.replace("_", " ") for w in words[:3])
 
 
@@ -139,7 +139,7 @@ def _why(
     evidence: Evidence,
 ) -> str:
     lang = evidence.language
-    own = action.keywords_nl if lang == "nl" and action.keywords_nl else action.skills
+    own = action.keywords.get(lang) or action.skills
     in_language = [p for p in own if p.replace("_", " ").replace("-", " ") in skills]
     shown = ", ".join((in_language or skills)[:3]) or _skills(action, lang)
     best = max(matched, key=lambda n: n.weight, default=None)
@@ -178,10 +178,11 @@ def draft_development(request: DevelopmentRequest, evidence: Evidence) -> Develo
     for a, matched, skills in _pick(evidence, needs):
         ties = _ties(matched, evidence)
         actions.append(DevelopmentActionDraft(
-            title=(a.title.get(lang) or a.title.get("en") or a.id)[:200],
+            title=(a.title.get(lang) or a.title.get(DEFAULT_LANGUAGE) or a.id)[:200],
             category=a.category,
             why=clip(_why(a, matched, skills, ties, evidence), 600),
-            success_indicator=(a.success_indicator.get(lang) or a.success_indicator.get("en") or "-")[:400],
+            success_indicator=(a.success_indicator.get(lang) or a.success_indicator.get(DEFAULT_LANGUAGE)
+                               or "-")[:400],
             owner="employee",
             due=today(evidence) + timedelta(weeks=max(a.typical_weeks or DEFAULT_WEEKS, 1)),
             catalogue_id=a.id,

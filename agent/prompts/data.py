@@ -21,6 +21,7 @@ from agent.schemas import (
     ReviewRequest,
     SmartGoalRequest,
 )
+from knowledge.i18n import DEFAULT_LANGUAGE
 from knowledge.plain_text import clip
 from tools.views import (
     ActionItemView,
@@ -104,7 +105,7 @@ def _passage(p: PassageView) -> str:
 
 def _catalogue_action(a: CatalogueActionView, language: str) -> str:
     def pick(texts: dict[str, str]) -> str:
-        return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+        return texts.get(language) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), "")
 
     body = "\n".join([
         tag("title", escape(pick(a.title))),

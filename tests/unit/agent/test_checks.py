@@ -56,7 +56,7 @@ def _catalogue_entry(
     id: str, category: str, skills: list[str], keywords_nl: list[str], en: str, nl: str, weeks: int
 ) -> CatalogueActionView:
     return CatalogueActionView(
-        id=id, category=category, skills=skills, keywords_nl=keywords_nl,  # type: ignore[arg-type]
+        id=id, category=category, skills=skills, keywords={"nl": keywords_nl},  # type: ignore[arg-type]
         title={"en": en, "nl": nl}, description={"en": f"{en}.", "nl": f"{nl}."},
         success_indicator={"en": f"You can show a concrete result of: {en.lower()}.",
                            "nl": f"Je kunt een concreet resultaat laten zien van: {nl.lower()}."},

@@ -16,10 +16,19 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from knowledge import embeddings
-from knowledge.corpus import chunk_guide, corpus_chunks, load_catalogue, load_guides, split_sections, sync_corpus
+from knowledge.corpus import (
+    CatalogueAction,
+    chunk_guide,
+    corpus_chunks,
+    load_catalogue,
+    load_guides,
+    split_sections,
+    sync_corpus,
+)
 from knowledge.db import make_engine, session_scope
 from knowledge.documents import ingest_text
 from knowledge.embeddings import OFFLINE_USE, Embedder, make_embedder
@@ -136,7 +145,19 @@ def test_catalogue_loads_and_points_at_corpus_guides() -> None:
     assert {a.category for a in actions} == {"experience", "social", "formal"}
     for action in actions:
         assert action.source in keys, action.id
-        assert action.title.get("nl") and action.title.get("en")
+        assert action.title.root.get("nl") and action.title.root.get("en")  # its own text, not the fallback
+        assert len(action.keywords["nl"]) == len(action.skills), action.id
+
+
+def test_catalogue_texts_and_keywords_are_per_language_mappings() -> None:
+    shipped = load_catalogue()[0].model_dump()
+    legacy = CatalogueAction.model_validate({**shipped, "keywords": {}, "keywords_nl": ["leiderschap"]})
+    assert legacy.keywords == {"nl": ("leiderschap",)}  # the older key is still read
+    english_only = CatalogueAction.model_validate({**shipped, "title": {"en": "Lead a project"}})
+    assert english_only.title.get("nl") == "Lead a project"  # a language without its own text reads English
+    for title in ({"nl": "Een project trekken"}, {"en": "Lead", "xx": "?"}, {"en": "Lead", "nl": ""}):
+        with pytest.raises(ValidationError):
+            CatalogueAction.model_validate({**shipped, "title": title})
 
 
 def test_sync_corpus_is_idempotent(corpus: Corpus) -> None:
