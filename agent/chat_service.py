@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, cast
 
 import anyio
-from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
@@ -64,9 +63,9 @@ def thread_config(thread_id: str) -> RunnableConfig:
             "callbacks": telemetry.CALLBACKS}
 
 
-def _counted(config: RunnableConfig, usage: UsageMetadataCallbackHandler) -> RunnableConfig:
+def _counted(config: RunnableConfig, usage: telemetry.TokenUsage) -> RunnableConfig:
     """``config`` with ``usage`` counting the turn's tokens (the audit's token counts)."""
-    return {**config, "callbacks": [*telemetry.CALLBACKS, usage]}
+    return telemetry.with_usage(config, usage)
 
 
 class ChatService:
@@ -96,7 +95,7 @@ class ChatService:
         context = await run_sync(self._chat_context, principal, now)
         human = HumanMessage(message, id=str(uuid.uuid4()))
         config = thread_config(thread_id)
-        usage = UsageMetadataCallbackHandler()
+        usage = telemetry.TokenUsage()
         try:
             state = await graph.ainvoke({"messages": [human]}, _counted(config, usage), context=context)
         except BaseException:
@@ -118,7 +117,7 @@ class ChatService:
         # astream is an async generator (typed as an iterator): closing it cancels the model call.
         # The token counter travels in the run's config, not in a context variable: the caller
         # may drive this generator from different tasks (contexts).
-        usage = UsageMetadataCallbackHandler()
+        usage = telemetry.TokenUsage()
         stream = cast(AsyncGenerator[tuple[str, Any], None], graph.astream(
             {"messages": [human]}, _counted(config, usage), context=context, stream_mode=["messages", "updates"]))
         tokens = _TokenGuard(context)
@@ -137,7 +136,7 @@ class ChatService:
         yield ChatEvent(event="done", data=reply.model_dump(mode="json"))
 
     def _audit_turn(self, principal: Principal, reply: ChatReply, messages: list[AnyMessage], human_id: str | None,
-                    usage: UsageMetadataCallbackHandler, now: datetime) -> None:
+                    usage: telemetry.TokenUsage, now: datetime) -> None:
         """The audit events of a finished turn: tools, records sent to the model, engine, tokens; no texts."""
         turn = turn_messages(messages, human_id)
         counts = list(usage.usage_metadata.values())

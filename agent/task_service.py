@@ -11,7 +11,6 @@ import contextvars
 from datetime import datetime
 from typing import Any
 
-from langchain_core.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback
 from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -89,11 +88,10 @@ class TaskService:
         )
         token = telemetry.current_task.set(task)
         try:
-            with telemetry.tracer.start_as_current_span("coach.task", attributes={"coach.task": task}), \
-                    get_usage_metadata_callback() as usage:
+            usage = telemetry.TokenUsage()
+            with telemetry.tracer.start_as_current_span("coach.task", attributes={"coach.task": task}):
                 state = await self._graph.ainvoke(TaskState(task=task, request=request), context=context,
-                                                  config={"callbacks": telemetry.CALLBACKS,
-                                                          "recursion_limit": TASK_STEPS})
+                                                  config=telemetry.with_usage({"recursion_limit": TASK_STEPS}, usage))
         finally:
             telemetry.current_task.reset(token)
         result: Result = state["result"]
@@ -114,7 +112,7 @@ class TaskService:
 
     def _audit_run(
         self, task: Task, principal: Principal, now: datetime, evidence: Evidence | None, result: Result,
-        usage: UsageMetadataCallbackHandler,
+        usage: telemetry.TokenUsage,
     ) -> None:
         """One audit event per run: who, for whom, which records went in, engine, model, tokens; no texts."""
         known = evidence.known_sources() if evidence is not None else set()

@@ -21,8 +21,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import BaseCallbackHandler, UsageMetadataCallbackHandler
 from langchain_core.outputs import LLMResult
+from langchain_core.runnables import RunnableConfig
 from opentelemetry import trace
 from prometheus_client import REGISTRY, Counter, Metric
 from prometheus_client.core import GaugeMetricFamily
@@ -182,3 +183,23 @@ def _usage(response: LLMResult) -> tuple[int, int]:
 
 CALLBACKS: list[BaseCallbackHandler] = [Telemetry()]
 """Handed to every graph run (``config={"callbacks": CALLBACKS}``)."""
+
+
+class TokenUsage(UsageMetadataCallbackHandler):
+    """Counts one run's tokens per model (the audit's token counts), called inline.
+
+    Two traps of LangChain's own helpers, both measured under load (issue 9):
+    ``get_usage_metadata_callback()`` registers a new configure hook on every use, and the
+    list of hooks is global and never shrinks, so every later run of the process iterated
+    over one more hook per task ever run. And a handler that is not ``run_inline`` is called
+    through the event loop's thread pool: 35 thread hops per task, each a GIL hand-over on a
+    busy loop. This one travels in the run's config and counts where the event happens (its
+    counter takes a lock; the work is a dict update).
+    """
+
+    run_inline = True
+
+
+def with_usage(config: RunnableConfig, usage: TokenUsage) -> RunnableConfig:
+    """``config`` with :data:`CALLBACKS` and ``usage`` counting the run's tokens."""
+    return {**config, "callbacks": [*CALLBACKS, usage]}

@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.stub_model import CHAT_TOKENS, RunningStub, StubModel
+from benchmarks.stub_model import CHAT_TOKENS, StubProcess
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TASKS = ("agenda", "smart_goal", "feedback", "development")
@@ -303,7 +303,7 @@ async def load(server: Server, world: World, task: str, n: int, stub_s: float) -
     }
 
 
-async def concurrency(stub: RunningStub, root: Path, db_name: str, database_url: str | None, levels: Sequence[int],
+async def concurrency(stub: StubProcess, root: Path, db_name: str, database_url: str | None, levels: Sequence[int],
                       call_s: float, token_s: float) -> list[dict[str, Any]]:
     world = build_world(root / db_name, database_url)
     stub.model.drafts = offline_drafts(world)
@@ -332,7 +332,7 @@ async def concurrency(stub: RunningStub, root: Path, db_name: str, database_url:
 
 # --- sections 2 and 4: overhead and context growth ------------------------------------------
 
-async def overhead(stub: RunningStub, root: Path, sizes: Sequence[int], repeat: int) -> list[dict[str, Any]]:
+async def overhead(stub: StubProcess, root: Path, sizes: Sequence[int], repeat: int) -> list[dict[str, Any]]:
     from sqlmodel import Session
 
     from agent.service import Coach
@@ -377,7 +377,7 @@ async def overhead(stub: RunningStub, root: Path, sizes: Sequence[int], repeat: 
 
 # --- section 3: the ReAct baseline ----------------------------------------------------------
 
-async def react_baseline(stub: RunningStub, root: Path, repeat: int) -> list[dict[str, Any]]:
+async def react_baseline(stub: StubProcess, root: Path, repeat: int) -> list[dict[str, Any]]:
     from langchain_openai import ChatOpenAI
     from langgraph.prebuilt import create_react_agent  # the baseline the issue names (deprecated alias)
     from sqlmodel import Session
@@ -603,7 +603,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     pg = None if args.no_postgres else (os.environ.get("COACH_BENCH_POSTGRES_URL")
                                         or os.environ.get("COACH_TEST_POSTGRES_URL"))
     want = set(args.sections.split(","))
-    with RunningStub(StubModel(), free_port()) as stub:
+    with StubProcess(free_port()) as stub:
         t = time.perf_counter()
         if "concurrency" in want:
             print("1. concurrency", flush=True)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -24,6 +26,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -132,8 +135,20 @@ class StubModel:
                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         yield f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode()
 
+    async def control(self, request: Request) -> Response:
+        """``POST /_stub/config`` sets call_s, token_s, drafts, react_calls; ``/_stub/reset`` returns the stats."""
+        if request.url.path.endswith("/reset"):
+            old = self.reset()
+            return JSONResponse(vars(old))
+        if request.url.path.endswith("/stats"):
+            return JSONResponse(vars(self.stats))
+        for key, value in (await request.json()).items():
+            setattr(self, key, value)
+        return JSONResponse({"ok": True})
+
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/v1/chat/completions", self.completions, methods=["POST"])])
+        return Starlette(routes=[Route("/v1/chat/completions", self.completions, methods=["POST"]),
+                                 Route("/_stub/{op}", self.control, methods=["POST"])])
 
 
 class RunningStub:
@@ -155,3 +170,68 @@ class RunningStub:
     def __exit__(self, *exc: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+class RemoteModel:
+    """The :class:`StubModel` of a stub process: its attributes are set over its control route."""
+
+    _FIELDS = ("call_s", "token_s", "drafts", "react_calls")
+
+    def __init__(self, base: str) -> None:
+        object.__setattr__(self, "_base", base)
+        object.__setattr__(self, "_values", {})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._FIELDS:
+            raise AttributeError(name)
+        httpx.post(f"{self._base}/_stub/config", json={name: value}, timeout=30).raise_for_status()
+        self._values[name] = value
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._FIELDS:
+            return self._values.get(name)
+        raise AttributeError(name)
+
+    def reset(self) -> Stats:
+        return Stats(**httpx.post(f"{self._base}/_stub/reset", timeout=30).json())
+
+    @property
+    def stats(self) -> Stats:
+        return Stats(**httpx.post(f"{self._base}/_stub/stats", timeout=30).json())
+
+
+class StubProcess:
+    """The stub served by uvicorn in its own process, so its work never shares our GIL.
+
+    The measured service and the benchmark's clients then pay nothing for the stub's JSON and
+    SSE work: "latency minus the stub's time" stays honest. ``model`` is set remotely.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/v1"
+        self.model = RemoteModel(f"http://127.0.0.1:{port}")
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> StubProcess:
+        self._proc = subprocess.Popen([sys.executable, "-m", "benchmarks.stub_model", str(self.port)])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                self.model.reset()
+                return self
+            except httpx.HTTPError:
+                if self._proc.poll() is not None:
+                    raise RuntimeError("the stub process exited") from None
+                time.sleep(0.1)
+        raise RuntimeError("the stub process did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    uvicorn.run(StubModel().app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="error", backlog=4096,
+                limit_concurrency=10_000)

@@ -23,7 +23,7 @@ import threading
 import unicodedata
 import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -231,15 +231,24 @@ def search_guidance(
     texts: dict[str, StoredChunk] = {}
     dense: dict[str, float] = {}
     lexical: dict[str, float] = {}
-    if mode in ("dense", "hybrid"):
+    bm25 = _lexical_index(store, org_id=org_id, language=lang) if mode in ("lexical", "hybrid") else None
+    if bm25 is not None and mode == "hybrid":
+        # The lexical pool holds exactly the texts a dense hit may be (the reader's guidance and
+        # the organisation's policies): ask Chroma for ids alone and take the texts from it.
+        scopes: tuple[tuple[CollectionKind, Where | None], ...] = (
+            ("guidance", _guidance_where(lang)), ("policy", field_is("org_id", org_id)))
+        for kind, where in scopes:
+            for chunk_id, score in _nearest_in_pool(store, kind, query, bm25.position, where):
+                dense[chunk_id] = score
+                texts[chunk_id] = bm25.chunks[bm25.position[chunk_id]]
+    elif mode == "dense":
         hits = store.query("guidance", text=query, k=DENSE_CANDIDATES, where=_guidance_where(lang))
         hits += store.query_scoped("policy", text=query, k=DENSE_CANDIDATES, field="org_id", value=org_id)
         for hit in hits:
             dense[hit.id] = hit.score
             texts[hit.id] = StoredChunk(hit.id, hit.text, hit.metadata)
     stats = (0.0, 1.0)
-    if mode in ("lexical", "hybrid"):
-        bm25 = _lexical_index(store, org_id=org_id, language=lang)
+    if bm25 is not None:
         pool = bm25.scores(query)
         chosen = np.flatnonzero(pool)
         # The lexical top (enough for k passages at max_per_doc each) and, for fusion, the dense
@@ -272,6 +281,22 @@ def search_guidance(
         if len(out) == k:
             break
     return out
+
+
+def _nearest_in_pool(store: Store, kind: CollectionKind, query: str, pool: Mapping[str, int],
+                     where: Where | None, probe: int = 2) -> list[tuple[str, float]]:
+    """The :data:`DENSE_CANDIDATES` nearest ``kind`` chunks that are in ``pool`` (ids and scores).
+
+    First the ``probe`` times as many nearest chunks of the whole collection, unfiltered (a
+    filter costs Chroma time in proportion to the rows it matches): if enough of them are in
+    the pool, those are exactly the nearest pool chunks. Otherwise the filtered query answers.
+    """
+    want = DENSE_CANDIDATES
+    hits = store.nearest(kind, text=query, k=want * probe)
+    mine = [(i, s) for i, s in hits if i in pool]
+    if len(mine) < want and len(hits) == want * probe:
+        mine = [(i, s) for i, s in store.nearest(kind, text=query, k=want, where=where) if i in pool]
+    return mine[:want]
 
 
 def _zscores(values: dict[str, float]) -> dict[str, float]:
