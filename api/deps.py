@@ -89,8 +89,12 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def refuse_nul_params(request: Request) -> None:
+async def refuse_nul_params(request: Request) -> None:
     """A dependency of every route: a NUL character in a path or query parameter never reaches SQL.
+
+    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in its threadpool, so as a
+    ``def`` every request, ``/healthz`` included, waited for a worker thread behind the
+    database work of all other requests (issue 9: ``/healthz`` seconds late under load).
 
     ``%00`` decodes to a NUL that PostgreSQL refuses in any text it compares (a 500 there); no
     id, filter or cursor of this API contains one. An id with it is a plain 404 (no such
