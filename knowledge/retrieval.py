@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.i18n import DEFAULT_LANGUAGE, match_key
+from knowledge.i18n import DEFAULT_LANGUAGE, match_key, word_data
 from knowledge.i18n.languages import available_languages
 from knowledge.store import CollectionKind, Store, StoredChunk, Where, field_is
 from knowledge.vocabulary import Language, as_language
@@ -48,15 +48,9 @@ DENSE_CANDIDATES = 40
 """Dense neighbours taken from each collection before fusion."""
 
 _STOPWORDS = frozenset(
-    # English
-    "a an and are as at be been but by can do does for from has have how i if in into is it its "
-    "me my of on or our should so than that the their them then there these they this to was "
-    "we what when where which who why will with you your about after before more most not no "
-    # Dutch
-    "aan al als bij dan dat de die dit doe doen een en er geen het hoe ik in is je jij kan kun "
-    "kunnen maar me met mijn moet na naar niet nog of om onze ons op over te tegen toe tot uit "
-    "van voor wat wanneer was we welke wie wij wordt worden zal ze zich zijn zo".split()
+    str(w) for lang in available_languages() for w in word_data(lang, "lexicon").get("search_stopwords") or ()
 )
+"""Words the lexical search ignores: ``search_stopwords`` of every language's ``_lexicon.yaml``."""
 
 
 class Passage(BaseModel):

@@ -9,6 +9,7 @@ from agent.checks.report import CheckIssue, issue, term, warning
 from agent.lexicon import (
     Category,
     Hit,
+    absolute_kind,
     content_stems,
     find_terms,
     has_placeholder,
@@ -79,13 +80,10 @@ def offending_hits(text: str, language: Language, languages: Sequence[Language] 
     return sorted(hits, key=lambda h: h.start)
 
 
-_SWEEPING = re.compile(r"^(?:nobody|no[\s-]one|everyone|everybody|iedereen|niemand)$", re.IGNORECASE)
-
-
 def suggestion(kind: IssueKind, language: Language, words: str = "", group: str = "") -> str:
     """The fix for one issue, in ``language``."""
     group_name = t(f"feedback.attribute_group.{group}", language) if group in _ATTRIBUTE_GROUPS else ""
-    template = "other" if kind == "absolute" and _SWEEPING.match(words) else kind
+    template = "other" if kind == "absolute" and absolute_kind(words) == "sweeping" else kind
     return t(f"feedback.suggestion.{template}", language, w=words, group=group_name)
 
 

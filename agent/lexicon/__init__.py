@@ -8,7 +8,7 @@
 Language detection, stemming and date formatting live in the language layer, ``knowledge.i18n``.
 """
 
-from agent.lexicon.terms import LANGUAGES, Category, Hit, find_terms, has_term
+from agent.lexicon.terms import LANGUAGES, AbsoluteKind, Category, Hit, absolute_kind, find_terms, has_term
 from agent.lexicon.text import (
     PLACEHOLDER,
     STOPWORDS,
@@ -24,9 +24,11 @@ __all__ = [
     "LANGUAGES",
     "PLACEHOLDER",
     "STOPWORDS",
+    "AbsoluteKind",
     "Category",
     "Hit",
     "Value",
+    "absolute_kind",
     "content_stems",
     "find_terms",
     "has_placeholder",

@@ -19,11 +19,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Literal, cast
 
 from agent.schemas import Language
 from knowledge.i18n.languages import available_languages
-from knowledge.i18n.lexicon import lexicon
+from knowledge.i18n.lexicon import lexicon, word_data
 
 Category = Literal[
     "absolute",
@@ -99,3 +100,27 @@ def find_terms(text: str, category: Category, languages: Iterable[Language] = LA
 def has_term(text: str, category: Category, languages: Iterable[Language] = LANGUAGES) -> bool:
     """True when ``text`` contains at least one term of ``category``."""
     return bool(find_terms(text, category, languages))
+
+
+AbsoluteKind = Literal["negating", "sweeping"]
+
+
+@cache
+def _absolute_patterns(root: Path | None = None) -> dict[AbsoluteKind, re.Pattern[str]]:
+    kinds: tuple[AbsoluteKind, ...] = ("negating", "sweeping")
+    found: dict[AbsoluteKind, list[str]] = {kind: [] for kind in kinds}
+    for lang in available_languages(root):
+        data = word_data(lang, "lexicon", root).get("absolutes") or {}
+        for kind in kinds:
+            found[kind] += [str(r) for r in data.get(kind) or ()]
+    return {kind: re.compile(r"^(?:" + ("|".join(found[kind]) or "(?!)") + r")$", re.IGNORECASE) for kind in kinds}
+
+
+def absolute_kind(words: str, root: Path | None = None) -> AbsoluteKind | None:
+    """Whether absolute ``words`` negate ("never") or sweep ("nobody"), in any language; else None.
+
+    From the ``absolutes:`` section of each language's ``_lexicon.yaml`` under ``root``
+    (default: the shipped locales).
+    """
+    patterns = _absolute_patterns(root)
+    return next((kind for kind, pattern in patterns.items() if pattern.match(words)), None)

@@ -60,7 +60,7 @@ def _situations(sentence: str, languages: list[Language]) -> str | None:
         if not phrase:
             continue
         start, end = hit.start, hit.start + len(phrase)
-        if spans and re.fullmatch(r"\s*(?:(?:van|of|on|op|in|at)\s+)?", sentence[spans[-1][1] : start]):
+        if spans and shared().situation_joiner.fullmatch(sentence[spans[-1][1] : start]):
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         elif not spans or start >= spans[-1][1]:
             spans.append((start, end))

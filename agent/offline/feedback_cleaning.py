@@ -18,6 +18,7 @@ from agent.checks.feedback import (
 from agent.lexicon import (
     LANGUAGES,
     Hit,
+    absolute_kind,
     find_terms,
 )
 from agent.offline.feedback_grammar import (
@@ -237,11 +238,11 @@ def _rejoin(dropped: _Dropped, clause: str, lang: Language, g: Grammar, *, at_st
 
 def _clean_clause(clause: str, lang: Language, root: Path | None = None) -> str:
     """``clause`` with absolutes cut or marked as gaps (right to left, so offsets stay valid)."""
-    every = shared(root)
     for hit in reversed(find_terms(clause, "absolute")):
-        if every.negating.match(hit.words):
+        kind = absolute_kind(hit.words, root)
+        if kind == "negating":
             clause = clause[: hit.start] + t("feedback.offline.gap.occasions", lang, w=hit.words) + clause[hit.end :]
-        elif every.sweeping.match(hit.words):
+        elif kind == "sweeping":
             clause = clause[: hit.start] + t("feedback.offline.gap.who", lang, w=hit.words) + clause[hit.end :]
         else:
             clause = clause[: hit.start] + clause[hit.end :]

@@ -156,8 +156,8 @@ class Shared:
     """Bare situation marker -> (where its phrase ends, the grammar of its language)."""
     clause_split: re.Pattern[str]
     leading_conjunction: re.Pattern[str]
-    negating: re.Pattern[str]
-    sweeping: re.Pattern[str]
+    situation_joiner: re.Pattern[str]
+    """What may stand between two situation phrases that are one ("on Monday in the demo")."""
     who_gap_endings: tuple[str, ...]
     """How the "who exactly?" gap of each language ends (from the catalogue)."""
 
@@ -190,8 +190,7 @@ def shared(root: Path | None = None) -> Shared:
                  for w, kind in (r.get("situation_markers") or {}).items()},
         clause_split=re.compile(rf"(\s*[,;:]\s*|\s+(?:{_alternation(each('clause_joiners'))})\s+)", re.IGNORECASE),
         leading_conjunction=re.compile(rf"^(?:{_alternation(each('leading_conjunctions'))})\s+", re.IGNORECASE),
-        negating=re.compile(rf"^(?:{_alternation(each('negating_absolutes'))})$", re.IGNORECASE),
-        sweeping=re.compile(rf"^(?:{_alternation(each('sweeping_absolutes'))})$", re.IGNORECASE),
+        situation_joiner=re.compile(rf"\s*(?:(?:{_alternation(each('situation_joiners'))})\s+)?", re.IGNORECASE),
         who_gap_endings=tuple(re.sub(r"^\W+", "", cat.t("feedback.offline.gap.who", c, w="\0").split("\0")[-1])
                               for c in codes if cat.has("feedback.offline.gap.who", c)),
     )

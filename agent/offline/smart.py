@@ -8,7 +8,11 @@ derived from ``evidence.now`` that is listed in ``proposed_values``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 
 from agent.checks.smart import (
     PROPOSED_REASON,
@@ -20,16 +24,38 @@ from agent.checks.smart import (
 )
 from agent.lexicon import content_stems, find_terms, has_real_date, has_term, sentences, targets
 from agent.schemas import CRITERIA, Language, ProposedValue, SmartGoalDraft, SmartGoalRequest
-from knowledge.i18n import format_date, t
+from knowledge.i18n import format_date, t, word_data
+from knowledge.i18n.languages import available_languages
 from tools.views import Evidence, GoalView
 
 _MIN_WEEKS_LEFT = 6
 """A quarter end closer than this is too near to propose; the next one is proposed instead."""
 
-_RELATIVE = re.compile(
-    r"(?P<n>\d+|a|one|two|three|six|een|twee|drie|zes)\s+(?P<unit>days?|dagen|dag|weeks?|weken|"
-    r"months?|maanden|maand)", re.IGNORECASE)
-_SMALL_NUMBERS = {"a": 1, "one": 1, "een": 1, "two": 2, "twee": 2, "three": 3, "drie": 3, "six": 6, "zes": 6}
+
+
+@dataclass(frozen=True)
+class _TimeFrames:
+    """How "<number> <unit>" is written in the languages under one locales root."""
+
+    pattern: re.Pattern[str]
+    numbers: dict[str, int]
+    """Number word ("two", "twee") -> number."""
+    units: dict[str, str]
+    """Unit word ("weken") -> ``days``, ``weeks`` or ``months``."""
+
+
+@cache
+def _time_frames(root: Path | None = None) -> _TimeFrames:
+    """From the ``values.number_words`` and ``values.time_units`` of each language's lexicon."""
+    data = [word_data(lang, "lexicon", root).get("values") or {} for lang in available_languages(root)]
+    numbers = {str(w).lower(): int(n) for d in data for w, n in (d.get("number_words") or {}).items()}
+    units = {str(w).lower(): str(kind) for d in data for kind, ws in (d.get("time_units") or {}).items() for w in ws}
+
+    def alternation(words: Iterable[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+
+    pattern = re.compile(rf"(?P<n>\d+|{alternation(numbers)})\s+(?P<unit>{alternation(units)})", re.IGNORECASE)
+    return _TimeFrames(pattern, numbers, units)
 
 
 def quarter_end(day: date) -> date:
@@ -53,13 +79,14 @@ def propose_deadline(text: str, now: date, language: Language) -> tuple[date, st
     from ``now`` if there is one, else the end of the current (or, when too near, next) quarter.
     """
     rough = find_terms(text, "relative_time")
-    match = _RELATIVE.search(rough[0].words) if rough else None
+    frames = _time_frames()
+    match = frames.pattern.search(rough[0].words) if rough else None
     if rough and match:
-        n = int(match["n"]) if match["n"].isdigit() else _SMALL_NUMBERS[match["n"].lower()]
-        unit = match["unit"].lower()
-        if unit.startswith(("day", "dag")):
+        n = int(match["n"]) if match["n"].isdigit() else frames.numbers[match["n"].lower()]
+        unit = frames.units[match["unit"].lower()]
+        if unit == "days":
             deadline = now + timedelta(days=n)
-        elif unit.startswith(("week", "wek")):
+        elif unit == "weeks":
             deadline = now + timedelta(weeks=n)
         else:
             deadline = _add_months(now, n)

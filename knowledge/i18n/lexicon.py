@@ -69,16 +69,18 @@ def word_data(lang: str, name: str, root: Path | None = None) -> dict[str, Any]:
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "lexicon": (
-        "terms", "stopwords", "values.quarter_letters", "values.quarter_words", "values.quarter_ordinals",
+        "terms", "stopwords", "search_stopwords", "values.quarter_letters", "values.quarter_words",
+        "values.quarter_ordinals",
         "values.quarter_year_joiners", "values.numbered_quarter_words", "values.day_suffixes",
         "values.day_suffixes_after_month", "values.ambiguous_months", "values.before_month",
-        "values.year_words", "values.not_values",
+        "values.year_words", "values.not_values", "absolutes.negating", "absolutes.sweeping",
+        "values.number_words", "values.time_units",
     ),
     "grammar": (
         "words.subject_pronouns", "words.determiners", "words.prepositions", "words.coordinators",
         "words.adverbs", "words.degree", "words.copulas", "words.auxiliaries", "words.complements",
         "words.standalone", "words.clause_joiners", "words.leading_conjunctions", "words.situation_markers",
-        "words.negating_absolutes", "words.sweeping_absolutes", "address.you", "address.second_person",
+        "address.you", "address.second_person",
         "address.families", "address.third_person_subjects",
     ),
 }

@@ -20,6 +20,7 @@ from agent.offline.feedback_address import address_recipient
 from agent.offline.feedback_cleaning import _Dropped, _rejoin
 from agent.offline.feedback_grammar import _finite, _situation_phrase
 from agent.offline.grammar_data import grammar
+from agent.offline.smart import _time_frames
 from knowledge.i18n.languages import LOCALES, available_languages
 from knowledge.i18n.lexicon import word_data_problems
 
@@ -34,6 +35,8 @@ GERMAN_VALUES = {
     "ambiguous_months": [],
     "before_month": ["bis"],
     "year_words": ["Jahr"],
+    "number_words": {"zwei": 2},
+    "time_units": {"days": ["Tage"], "weeks": ["Wochen"], "months": ["Monate"]},
     "not_values": [r"\d+-zu-\d+"],
 }
 
@@ -55,8 +58,6 @@ GERMAN_GRAMMAR = {
         "clause_joiners": ["und", "aber"],
         "leading_conjunctions": ["und", "aber", "also"],
         "situation_markers": {"während": "verb_subject"},
-        "negating_absolutes": ["nie(?:mals)?"],
-        "sweeping_absolutes": ["niemand"],
     },
     "verbs": {
         "agreement": {"ist": "bist", "hat": "hast", "kommt": "kommst"},
@@ -110,6 +111,13 @@ def test_a_new_languages_quarter_and_date_words_come_from_its_lexicon(root: Path
     assert all(kind != "month" for _, kind, _ in shipped)
     assert ("1", "number", {"1"}) in shipped  # "1-zu-1" is a value to English and Dutch ...
     assert all(v.text != "1" for v in values(text, root))  # ... but a name in the new lexicon
+
+
+def test_a_new_languages_time_frames_come_from_its_lexicon(root: Path) -> None:
+    german = _time_frames(root)
+    match = german.pattern.search("innerhalb von zwei Wochen")
+    assert match and german.numbers[match["n"].lower()] == 2 and german.units[match["unit"].lower()] == "weeks"
+    assert _time_frames().pattern.search("innerhalb von zwei Wochen") is None
 
 
 def test_the_shipped_languages_still_read_their_quarters(root: Path) -> None:
