@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,6 @@ from knowledge.keys import create_key, list_keys, revoke_key
 from knowledge.models import Organization
 from knowledge.queries import find_person_by_email, get_org_by_slug
 from knowledge.settings import Settings
-from knowledge.vocabulary import Language
 
 app = typer.Typer(help="AI Coach: conversation prep, SMART goals, balanced feedback, development actions.",
                   no_args_is_help=True)
@@ -232,14 +231,15 @@ def restore_command(
 @app.command("demo")
 def demo(
     ctx: typer.Context,
-    language: Annotated[str | None, typer.Option("--language", help="en or nl; default: each person's own.")] = None,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="A catalogue language (en, nl, ...); default: each person's own.")] = None,
 ) -> None:
     """Seed the demo organisation and run the coach on it."""
     from api.demo import run_demo
 
     if language is not None and language not in available_languages():
         raise fail(f"--language must be one of {', '.join(available_languages())}")
-    run_demo(settings_of(ctx), language=cast(Language | None, language), now=_now())
+    run_demo(settings_of(ctx), language=language, now=_now())
 
 
 @app.command("serve")

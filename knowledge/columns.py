@@ -1,4 +1,4 @@
-"""Column helpers shared by every table: prefixed ids, aware UTC timestamps, the language type."""
+"""Column helpers shared by every table: prefixed ids, aware UTC timestamps, the language column."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
-from sqlalchemy import Enum as SAEnum
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
-from knowledge.vocabulary import LANGUAGES
+from knowledge.vocabulary import as_language
 
 
 def new_id(prefix: str) -> str:
@@ -52,8 +51,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-LANGUAGE_COLUMN = SAEnum(*LANGUAGES, name="language", validate_strings=True)
-"""The column type of a :data:`~knowledge.vocabulary.Language` (a PostgreSQL enum ``language``)."""
+class LanguageCode(TypeDecorator[str]):
+    """A :data:`~knowledge.vocabulary.Language` column: a short string, checked when written.
+
+    A plain ``VARCHAR(16)`` in every database (no enum type: a language is added by adding a
+    catalogue folder, without a migration). Writing a code that has no catalogue folder is a
+    programming error and raises ``ValueError``; reading returns what is stored.
+    """
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        """Store ``value``; a code that is not a supported language is refused."""
+        return None if value is None else as_language(value)
+
+
+LANGUAGE_COLUMN = LanguageCode()
+"""The column type of a :data:`~knowledge.vocabulary.Language`."""
 
 
 def utc_timestamp(**kw: Any) -> Any:

@@ -12,10 +12,9 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-# The one Language type is the language layer's (its catalogue folders must match it).
+# The one Language type is the language layer's: a code of one of its catalogue folders.
 from knowledge.i18n.languages import Language as Language
-
-LANGUAGES: tuple[Language, ...] = get_args(Language)
+from knowledge.i18n.languages import available_languages
 
 Task = Literal["agenda", "smart_goal", "feedback", "development", "notes", "review"]
 """The coaching tasks (``notes``: conversation notes turned into a record to save; ``review``: a period review)."""
@@ -39,8 +38,8 @@ class Source(BaseModel):
 
 
 def as_language(value: str) -> Language:
-    """``value`` as a :data:`Language`; ``ValueError`` when it is not one."""
-    for language in LANGUAGES:
-        if value == language:
-            return language
-    raise ValueError(f"{value!r} is not a supported language ({', '.join(LANGUAGES)})")
+    """``value`` as a :data:`Language` (a catalogue folder's code); ``ValueError`` when it is not one."""
+    languages = available_languages()
+    if value in languages:
+        return value
+    raise ValueError(f"{value!r} is not a supported language ({', '.join(languages)})")

@@ -2,28 +2,82 @@
 
 A language's settings live in its catalogue folder, ``locales/<code>/_language.yaml``: its
 name, the Babel locale for dates and numbers, the lingua language for detection and the
-Snowball stemmer. Adding a language is adding a folder; the only line of code that names the
-languages is the ``Language`` type below, which the API schemas validate against
-(``tests/unit/knowledge/test_i18n_catalog.py`` checks that it matches the folders).
+Snowball stemmer. Adding a language is adding a folder; no line of code names the languages.
+The :data:`Language` type the records, the agent and the API schemas use is a string that
+validates against the folders found when it is validated, and its JSON schema (the OpenAPI
+document, the model's structured-output schemas) lists them as an ``enum``.
+
+The catalogue root is the shipped ``locales`` folder, or the folder named by the environment
+variable ``COACH_LOCALES_DIR`` (read once, when this module is imported: set it before the
+coach starts). A translator points it at a copy of the shipped folder with their language
+added; it must hold the default language, ``en``.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any
 
 import yaml
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-Language = Literal["en", "nl"]
-"""A supported language code (ISO 639-1). Must list exactly the folders in ``locales/``."""
+LOCALES_ENV = "COACH_LOCALES_DIR"
+"""The environment variable that names a catalogue root to use instead of the shipped one."""
+
+SHIPPED_LOCALES = Path(__file__).parent / "locales"
+"""The catalogue folders shipped with the package, one per language."""
+
+LOCALES = Path(os.environ[LOCALES_ENV]).expanduser() if os.environ.get(LOCALES_ENV) else SHIPPED_LOCALES
+"""The catalogue root in use: ``$COACH_LOCALES_DIR`` when set, else :data:`SHIPPED_LOCALES`."""
+
+
+class _FolderLanguage:
+    """Pydantic support of :data:`Language`: validated against the folders, shown as an ``enum``.
+
+    Both are resolved when used, not when a model class is built, so a schema built at import
+    still sees the folders of the catalogue root in use. A value that is not a folder's code
+    fails as a ``Literal`` of the codes would (``literal_error``, "Input should be 'en' or 'nl'"),
+    so the API's 422 problem+json is unchanged.
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _validate_language, serialization=core_schema.to_string_ser_schema())
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"enum": list(available_languages()), "type": "string"}
+
+    def __repr__(self) -> str:
+        return "FolderLanguage()"
+
+
+Language = Annotated[str, _FolderLanguage()]
+"""A supported language code (ISO 639-1): the name of a catalogue folder under :data:`LOCALES`.
+
+For type checkers a ``str``; pydantic fields of this type accept only the codes of
+:func:`available_languages`. Outside pydantic, turn a string into one with
+:func:`knowledge.vocabulary.as_language`.
+"""
 
 DEFAULT_LANGUAGE: Language = "en"
 """The language of last resort: used when neither the text, the thread nor the profile tells."""
 
-LOCALES = Path(__file__).parent / "locales"
-"""The shipped catalogue folders, one per language."""
+
+def _validate_language(value: Any) -> str:
+    codes = available_languages()
+    if isinstance(value, str) and value in codes:
+        return str(value)
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": _one_of(codes)})
+
+
+def _one_of(codes: tuple[str, ...]) -> str:
+    quoted = [repr(code) for code in codes]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +115,8 @@ def available_languages(root: Path | None = None) -> tuple[str, ...]:
 
 @cache
 def _infos(root: Path) -> dict[str, LanguageInfo]:
+    if not root.is_dir():
+        raise FileNotFoundError(f"the catalogue root {root} is not a folder (is {LOCALES_ENV} right?)")
     infos: dict[str, LanguageInfo] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "_language.yaml").is_file()):
         raw = yaml.safe_load((folder / "_language.yaml").read_text(encoding="utf-8")) or {}

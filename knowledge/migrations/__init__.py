@@ -14,6 +14,8 @@ A database created before migrations existed (tables made by ``create_all``, no
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -68,7 +70,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     An un-versioned database that already has the tables (made before migrations existed) is
     stamped at :data:`BASELINE` first.
     """
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         config = alembic_config(conn)
         if MigrationContext.configure(conn).get_current_revision() is None and inspect(conn).has_table("organization"):
             command.stamp(config, BASELINE)
@@ -76,9 +78,38 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     return current_revision(engine)
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for migrating; on SQLite with foreign keys off meanwhile.
+
+    SQLite changes a column by copying the table and dropping the old one (batch mode), and
+    with foreign keys on, dropping a table that other rows refer to (``person``) fails. So, as
+    SQLite's own procedure for schema changes says, the check is off during the migration (it
+    can only be switched outside a transaction), every foreign key is verified before the
+    commit (``PRAGMA foreign_key_check``), and the connection gets the check back before it
+    returns to the pool.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
 def downgrade(engine: Engine, revision: str) -> str | None:
     """Go back to ``revision`` (``base``: no tables). For developers and tests, never automatic."""
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         command.downgrade(alembic_config(conn), revision)
     return current_revision(engine)
 

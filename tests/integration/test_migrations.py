@@ -4,6 +4,8 @@
   ``knowledge/models.py`` (so a model change without its migration fails here);
 * from the baseline to the newest revision, with records kept;
 * a database made before migrations existed (no ``alembic_version``) is adopted;
+* the language columns are plain strings from 0005 on (a new language needs no migration),
+  and the SQLite table copies that change needs keep the rows that refer to the copied table;
 * an un-migrated database is refused, naming ``coach db upgrade``; one head only.
 """
 
@@ -52,6 +54,22 @@ def add_org(engine: Engine, org_id: str) -> None:
                      {"id": org_id, "slug": org_id.replace("_", "-"), "at": "2026-01-05 10:00:00+00:00"})
 
 
+def add_people(engine: Engine, org_id: str) -> None:
+    """A manager and her report (a foreign key into the same table), as an older release wrote them."""
+    with engine.begin() as conn:
+        for pid, manager, language in (("per_old_manager", None, "nl"), ("per_old_report", "per_old_manager", "en")):
+            conn.execute(text("INSERT INTO person (id, org_id, name, email, role, manager_id, language, created_at) "
+                              "VALUES (:id, :org, :id, :email, 'employee', :manager, :language, :at)"),
+                         {"id": pid, "org": org_id, "email": f"{pid}@example.org", "manager": manager,
+                          "language": language, "at": "2026-01-05 10:00:00+00:00"})
+
+
+def people(engine: Engine) -> list[tuple[str, str | None, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, manager_id, language FROM person ORDER BY id"))
+        return [(row[0], row[1], str(row[2])) for row in rows]
+
+
 def org_names(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return [row[0] for row in conn.execute(text("SELECT name FROM organization ORDER BY id"))]
@@ -74,6 +92,7 @@ def test_from_empty_the_upgrade_builds_exactly_the_models(empty: Engine) -> None
 def test_from_the_baseline_the_upgrade_keeps_the_records(empty: Engine) -> None:
     assert migrations.upgrade(empty, BASELINE) == BASELINE
     add_org(empty, "org_before_upgrade")
+    add_people(empty, "org_before_upgrade")
     if BASELINE != migrations.head_revision():
         with pytest.raises(DatabaseNotMigrated) as refused:
             migrations.require_current(empty)
@@ -81,7 +100,35 @@ def test_from_the_baseline_the_upgrade_keeps_the_records(empty: Engine) -> None:
 
     assert migrations.upgrade(empty) == migrations.head_revision()
     assert org_names(empty) == ["Old"]
+    assert people(empty) == [("per_old_manager", None, "nl"), ("per_old_report", "per_old_manager", "en")]
     assert drift(empty) == []
+    if empty.dialect.name == "sqlite":  # the migration switched the check off; the pool has it back on
+        with empty.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_from_0005_a_language_is_any_short_code_and_the_downgrade_restores_the_enum(empty: Engine) -> None:
+    migrations.upgrade(empty, "0004_action_item_goal")
+    add_org(empty, "org_languages")
+    add_people(empty, "org_languages")
+    migrations.upgrade(empty)
+    with empty.begin() as conn:  # 'de' has no catalogue folder: the column takes it, the application decides
+        conn.execute(text("UPDATE person SET language = 'de' WHERE id = 'per_old_report'"))
+    assert people(empty)[1] == ("per_old_report", "per_old_manager", "de")
+    if empty.dialect.name == "postgresql":
+        with empty.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_type WHERE typname = 'language'")).scalar() == 0
+        with pytest.raises(Exception, match="language"):  # the enum cannot hold 'de': nothing changes
+            migrations.downgrade(empty, "0004_action_item_goal")
+        assert migrations.current_revision(empty) == migrations.head_revision()
+
+    with empty.begin() as conn:
+        conn.execute(text("UPDATE person SET language = 'en' WHERE id = 'per_old_report'"))
+    assert migrations.downgrade(empty, "0004_action_item_goal") == "0004_action_item_goal"
+    assert people(empty) == [("per_old_manager", None, "nl"), ("per_old_report", "per_old_manager", "en")]
+    if empty.dialect.name == "postgresql":
+        with empty.begin() as conn, pytest.raises(Exception, match="invalid input value for enum language"):
+            conn.execute(text("UPDATE person SET language = 'de' WHERE id = 'per_old_report'"))
 
 
 def test_a_database_made_before_migrations_is_adopted_at_the_baseline(empty: Engine) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import typing
 from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from knowledge.i18n import (
     Catalog,
@@ -67,8 +67,18 @@ def test_the_completeness_check_catches_a_missing_message_and_a_renamed_placehol
     ]
 
 
-def test_the_language_type_lists_exactly_the_catalogue_folders() -> None:
-    assert set(typing.get_args(Language)) == set(available_languages()) == set(supported_languages())
+def test_the_language_type_accepts_exactly_the_catalogue_folders_and_refuses_like_a_literal() -> None:
+    assert set(available_languages()) == set(supported_languages()) == {"en", "nl"}
+    language = TypeAdapter(Language)
+    assert [language.validate_python(code) for code in available_languages()] == ["en", "nl"]
+    assert language.json_schema() == {"enum": ["en", "nl"], "type": "string"}
+    for bad in ("fr", "EN", "", 5, None):
+        with pytest.raises(ValidationError) as refused:
+            language.validate_python(bad)
+        # What a Literal["en", "nl"] answered: the API's 422 bodies are unchanged.
+        assert refused.value.errors(include_url=False) == [
+            {"type": "literal_error", "loc": (), "msg": "Input should be 'en' or 'nl'", "input": bad,
+             "ctx": {"expected": "'en' or 'nl'"}}]
 
 
 def test_t_fills_named_placeholders_in_each_languages_word_order_and_picks_plural_forms(tmp_path: Path) -> None:

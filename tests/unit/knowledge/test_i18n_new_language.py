@@ -2,8 +2,9 @@
 
 German is added here in a temporary copy of the shipped catalogues, and every part of the
 language layer serves it: messages (with the completeness test), plural rules, dates and
-numbers, detection and stemming. The one line of code left is the ``Language`` type the API
-validates against (docs/LANGUAGES.md, "Adding a language").
+numbers, detection and stemming, and the ``Language`` type that schemas validate against and
+the records' language column. ``tests/api/test_third_language.py`` does the same for the whole
+product, in a fresh process pointed at the copy by ``COACH_LOCALES_DIR``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
+from knowledge.columns import LANGUAGE_COLUMN
 from knowledge.i18n import (
     catalog,
     detect,
@@ -29,9 +32,16 @@ from knowledge.i18n import (
     supported_languages,
     t,
 )
+from knowledge.vocabulary import Language, as_language
 from tests.unit.knowledge.test_i18n_catalog import completeness_problems
 
 detect_module = importlib.import_module("knowledge.i18n.detect")  # the package exports the function
+
+
+class Greeting(BaseModel):
+    """A schema built at import, before German exists: it still sees the folders when it validates."""
+
+    language: Language | None = None
 
 def _caches() -> list[Any]:
     return [catalog, languages._infos, detect_module._detector, stemming._stemmer]
@@ -75,3 +85,22 @@ def test_a_message_the_translator_missed_is_reported(with_german: Path) -> None:
     domain.write_text(domain.read_text(encoding="utf-8").replace("due: fällig am {date}\n", ""), encoding="utf-8")
     catalog.cache_clear()
     assert completeness_problems(catalog()) == ["de: missing agenda.due"]
+
+
+def test_schemas_built_before_the_language_existed_accept_it_and_list_it(with_german: Path) -> None:
+    assert Greeting(language="de").language == "de"
+    assert Greeting.model_json_schema()["properties"]["language"]["anyOf"][0] == {
+        "enum": ["de", "en", "nl"], "type": "string"}
+    with pytest.raises(ValidationError, match="Input should be 'de', 'en' or 'nl'"):
+        Greeting(language="fr")
+    assert as_language("de") == "de"
+    assert LANGUAGE_COLUMN.process_bind_param("de", None) == "de"  # the records' column takes it too
+    with pytest.raises(ValueError, match="'fr' is not a supported language"):
+        LANGUAGE_COLUMN.process_bind_param("fr", None)
+
+
+def test_without_the_folder_german_is_refused_everywhere() -> None:
+    with pytest.raises(ValidationError, match="Input should be 'en' or 'nl'"):
+        Greeting(language="de")
+    with pytest.raises(ValueError, match="'de' is not a supported language"):
+        LANGUAGE_COLUMN.process_bind_param("de", None)
