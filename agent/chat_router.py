@@ -17,7 +17,6 @@ follow-up such as "and make it 45 minutes" re-runs the agenda with the new lengt
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ from agent.schemas import (
     Task,
 )
 from knowledge.i18n import detect
+from knowledge.offload import run_sync
 from tools import records
 from tools.context import CoachContext
 from tools.errors import NotVisible
@@ -193,7 +193,7 @@ async def route_message(
     profile_language: Language,
 ) -> Routed:
     """Answer ``text`` without a model (see the module docstring)."""
-    subjects = await asyncio.to_thread(_subjects, ctx)
+    subjects = await run_sync(_subjects, ctx)
     names = [n for p in subjects for n in (p.name, p.name.split(" ")[0])]
     language = message_language(text, thread=memory.language, profile=profile_language, names=names)
     turn = _Turn(text=text, ask=recognise(text), language=language, memory=memory, ctx=ctx, run_task=run_task,
@@ -288,7 +288,7 @@ async def _about_subject(
         return subject
     if intent == "open_items":
         try:
-            items = await asyncio.to_thread(_open_items, turn.ctx, subject.id)
+            items = await run_sync(_open_items, turn.ctx, subject.id)
         except NotVisible:
             return turn.reply(t("nobody_found", lang, names=names_list(turn.subjects, lang, me=turn.me)))
         sources = [Source(type="action_item", id=i.id) for i in items]
@@ -312,7 +312,7 @@ async def _about_subject(
 
 async def _feedback(turn: _Turn, continuing: Pending) -> Routed:
     lang, ask = turn.language, turn.ask
-    directory = await asyncio.to_thread(_directory, turn.ctx)
+    directory = await run_sync(_directory, turn.ctx)
     named = [p for p in mentioned(turn.text, directory) if p.id != turn.me]
     recipient = named[0] if len(named) == 1 else None
     if recipient is None and continuing.get("person_id"):

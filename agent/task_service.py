@@ -96,7 +96,7 @@ class TaskService:
             telemetry.current_task.reset(token)
         result: Result = state["result"]
         telemetry.record_result(task, engine=result.engine, degraded=result.degraded)
-        await asyncio.to_thread(self._audit_run, task, principal, now, state.get("evidence"), result, usage)
+        await run_sync(self._audit_run, task, principal, now, state.get("evidence"), result, usage)
         return result
 
     def runner(self, principal: Principal, now: datetime, *, offline: bool = False) -> TaskRunner:

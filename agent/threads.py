@@ -131,4 +131,6 @@ async def open_checkpointer(settings: Settings) -> OpenCheckpointer:
 
     await run_sync(settings.checkpoint_path.parent.mkdir, parents=True, exist_ok=True)
     connection = await aiosqlite.connect(str(settings.checkpoint_path))
+    await connection.execute("PRAGMA journal_mode=WAL")
+    await connection.execute("PRAGMA synchronous=NORMAL")
     return OpenCheckpointer(AsyncSqliteSaver(connection), connection.close)

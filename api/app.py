@@ -150,7 +150,7 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Every blocking step runs in a worker thread (docs/ARCHITECTURE.md, "Concurrency").
-        set_worker_threads(settings.worker_threads)
+        set_worker_threads(settings.effective_worker_threads)
         if settings.cpu_threads is not None:
             set_cpu_threads(settings.cpu_threads)
         engine = engine_for(settings)

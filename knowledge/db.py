@@ -68,6 +68,7 @@ def make_engine(url: str, *, pool: PoolConfig | None = None) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # see SQLITE_PRAGMAS
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
     else:
