@@ -35,6 +35,13 @@ from opentelemetry import trace
 
 from knowledge.embeddings import Embedder, make_embedder
 from knowledge.settings import Settings
+from knowledge.where import MetadataValue, Where, all_of, any_of, field_in, field_is
+
+__all__ = [
+    "COLLECTION_KINDS", "COLLECTION_NAMES", "CollectionKind", "EmbeddingMismatchError", "Hit", "Metadata",
+    "MetadataValue", "Store", "StoredChunk", "Where", "all_of", "any_of", "field_in", "field_is", "make_client",
+    "open_store",
+]
 
 if TYPE_CHECKING:  # chromadb takes about a second to import: only when a store is opened
     from chromadb.api import ClientAPI
@@ -53,9 +60,7 @@ REVISION_KEY = "revision"
 _REVISED: frozenset[CollectionKind] = frozenset({"guidance", "policy"})
 REINDEX_COMMAND = "coach knowledge reindex"
 
-MetadataValue = str | int | float | bool
 Metadata = Mapping[str, MetadataValue]
-Where = dict[str, Any]
 
 
 QUERY_CACHE_SIZE = 256
@@ -100,38 +105,8 @@ class Hit:
     score: float
 
 
-# --- filters --------------------------------------------------------------------------------
-
 GET_PAGE = 5000
 """Chunks per Chroma ``get`` call."""
-
-
-def field_is(key: str, value: MetadataValue) -> Where:
-    """A filter: ``key`` equals ``value``."""
-    return {key: {"$eq": value}}
-
-
-def field_in(key: str, values: Sequence[MetadataValue] | set[str] | frozenset[str]) -> Where:
-    """``key`` is one of ``values`` (which must not be empty: Chroma rejects ``$in: []``)."""
-    if not values:
-        raise ValueError(f"field_in({key!r}) needs at least one value")
-    return {key: {"$in": sorted(values)}}  # type: ignore[type-var]
-
-
-def all_of(*clauses: Where | None) -> Where | None:
-    """The clauses that are set, joined with ``$and`` (None when none is set)."""
-    parts = [c for c in clauses if c]
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def any_of(*clauses: Where | None) -> Where | None:
-    """The clauses that are set, joined with ``$or`` (None when none is set)."""
-    parts = [c for c in clauses if c]
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"$or": parts}
 
 
 # --- the store ------------------------------------------------------------------------------
