@@ -11,7 +11,7 @@ import math
 import re
 from datetime import timedelta
 
-from agent.lexicon import content_stems, words
+from agent.lexicon import content_stems, cue_regex, words
 from agent.schemas import AgendaItem, AgendaRequest, Source
 from tools.views import ConversationView, Evidence, FeedbackView, GoalView
 
@@ -21,14 +21,8 @@ RECENT_FEEDBACK_DAYS = 90
 MAX_ITEMS = 12
 """At most this many agenda items."""
 
-_CLOSED_START = re.compile(
-    r"^\s*(?:is|isn['’]t|are|aren['’]t|am|do|does|don['’]t|did|didn['’]t|can|can['’]t|could|"
-    r"will|won['’]t|would|have|has|had|should|shall|was|were|may|must|"
-    r"ben|bent|kun|kan|kunnen|kunt|wil|wilt|willen|zijn|is|heb|hebt|heeft|hebben|was|waren|"
-    r"doe|doet|deed|ga|gaat|gaan|moet|moeten|zou|zouden|zal|zullen|mag|mogen|vind|vond|"
-    r"weet|denk|sta|staat)\b",
-    re.IGNORECASE,
-)
+_CLOSED_START = re.compile(r"^\s*(?:" + cue_regex("closed_question_start") + r")\b", re.IGNORECASE)
+"""The first word of a yes/no question (``cues.closed_question_start`` of every language's lexicon)."""
 
 # --- what the evidence asks of an agenda --------------------------------------------------------
 

@@ -11,6 +11,7 @@ from agent.lexicon import (
     Hit,
     absolute_kind,
     content_stems,
+    cue_regex,
     find_terms,
     has_placeholder,
     has_term,
@@ -31,12 +32,10 @@ IMPACT_QUESTION = "feedback.question.impact"
 """Message id of the question back when the notes give no impact."""
 _ATTRIBUTE_GROUPS = frozenset({"age", "gender", "pregnancy", "ethnicity", "religion", "health", "orientation"})
 """Protected-attribute groups with a name in the catalogue (feedback.attribute_group.*)."""
-_SITUATION_CUE = re.compile(
-    r"\b(?:when|where|situation|example|occasion|which\s+(?:meeting|moment|day)|wanneer|waar|situatie|"
-    r"voorbeeld|moment|welk\s+overleg)\b", re.IGNORECASE)
-_IMPACT_CUE = re.compile(
-    r"\b(?:effect\w*|impact\w*|result\w*|consequen\w*|affect\w*|mean(?:s|t)?|gevolg\w*|resultaat|"
-    r"betek(?:ende|ent)|merkte|gemerkt|invloed)\b", re.IGNORECASE)
+_SITUATION_CUE = re.compile(r"\b(?:" + cue_regex("situation") + r")\b", re.IGNORECASE)
+"""A question that asks for the situation (``cues.situation`` of every language's lexicon)."""
+_IMPACT_CUE = re.compile(r"\b(?:" + cue_regex("impact") + r")\b", re.IGNORECASE)
+"""A question that asks for the impact (``cues.impact``)."""
 
 _KIND_OF_CATEGORY: dict[str, IssueKind] = {
     "absolute": "absolute",

@@ -15,6 +15,7 @@ from agent.lexicon import (
     PLACEHOLDER,
     Value,
     content_stems,
+    cue_regex,
     find_terms,
     has_real_date,
     has_term,
@@ -42,22 +43,14 @@ def question(criterion: Criterion, language: Language) -> str:
     return t(f"smart.question.{criterion}", language)
 
 
-_QUESTION_CUES: dict[Criterion, re.Pattern[str]] = {
-    "measurable": re.compile(
-        r"\b(?:measur\w*|metric\w*|target\w*|how\s+(?:much|many)|number|percent\w*|kpis?|baseline|"
-        r"success|meet\w*|meten|maatsta\w+|streefwaarde\w*|hoeveel|cijfer\w*|nulmeting|succes)\b",
-        re.IGNORECASE,
-    ),
-    "time_bound": re.compile(
-        r"\b(?:when|deadline\w*|dates?|quarters?|months?|wanneer|datum|kwartaal|maand|termijn|"
-        r"uiterlijk)\b",
-        re.IGNORECASE,
-    ),
-}
-_TARGET_GAP = re.compile(
-    r"\b(?:target|metric|baseline|value|how\s+much|how\s+many|doel|maatstaf|streefwaarde|"
-    r"nulmeting|waarde|hoeveel)\b", re.IGNORECASE)
-_TIME_GAP = re.compile(r"\b(?:deadline|date|when|quarter|datum|wanneer|kwartaal|termijn)\b", re.IGNORECASE)
+def _cue(name: str) -> re.Pattern[str]:
+    """The ``cues.<name>`` words of every language's lexicon (``_lexicon.yaml``), on word boundaries."""
+    return re.compile(r"\b(?:" + cue_regex(name) + r")\b", re.IGNORECASE)
+
+
+_QUESTION_CUES: dict[Criterion, re.Pattern[str]] = {"measurable": _cue("measurable"), "time_bound": _cue("time_bound")}
+_TARGET_GAP = _cue("target_gap")
+_TIME_GAP = _cue("time_gap")
 
 
 def _note(key: str, language: Language, **values: object) -> str:

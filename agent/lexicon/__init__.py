@@ -8,7 +8,16 @@
 Language detection, stemming and date formatting live in the language layer, ``knowledge.i18n``.
 """
 
-from agent.lexicon.terms import LANGUAGES, AbsoluteKind, Category, Hit, absolute_kind, find_terms, has_term
+from agent.lexicon.terms import (
+    LANGUAGES,
+    AbsoluteKind,
+    Category,
+    Hit,
+    absolute_kind,
+    cue_regex,
+    find_terms,
+    has_term,
+)
 from agent.lexicon.text import (
     PLACEHOLDER,
     STOPWORDS,
@@ -30,6 +39,7 @@ __all__ = [
     "Value",
     "absolute_kind",
     "content_stems",
+    "cue_regex",
     "find_terms",
     "has_placeholder",
     "has_real_date",

@@ -124,3 +124,15 @@ def absolute_kind(words: str, root: Path | None = None) -> AbsoluteKind | None:
     """
     patterns = _absolute_patterns(root)
     return next((kind for kind, pattern in patterns.items() if pattern.match(words)), None)
+
+
+@cache
+def cue_regex(name: str, root: Path | None = None) -> str:
+    """The ``cues.<name>`` regexes of every language's ``_lexicon.yaml`` as one alternation.
+
+    What a question or a ``[gap]`` asks about (``measurable``, ``time_bound``, ``situation``,
+    ``impact``, ...); the caller adds the anchors. Matches nothing when no language has any.
+    """
+    found = [str(r) for lang in available_languages(root)
+             for r in (word_data(lang, "lexicon", root).get("cues") or {}).get(name) or ()]
+    return "|".join(found) or "(?!)"

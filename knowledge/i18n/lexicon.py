@@ -75,6 +75,8 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "values.day_suffixes_after_month", "values.ambiguous_months", "values.before_month",
         "values.year_words", "values.not_values", "absolutes.negating", "absolutes.sweeping",
         "values.number_words", "values.time_units",
+        "cues.measurable", "cues.time_bound", "cues.target_gap", "cues.time_gap", "cues.situation", "cues.impact",
+        "cues.closed_question_start",
     ),
     "grammar": (
         "words.subject_pronouns", "words.determiners", "words.prepositions", "words.coordinators",
