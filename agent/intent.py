@@ -86,9 +86,11 @@ def _lengths() -> tuple[re.Pattern[str], tuple[tuple[re.Pattern[str], int], ...]
 def _names() -> tuple[re.Pattern[str], frozenset[str]]:
     """Someone named after a preposition, or with a possessive: "with Daan", "Daan's", "voor Daan"."""
     words = [str(w) for data in _data() for w in (data.get("names") or {}).get("prepositions") or ()]
+    particles = [r"\s+".join(map(re.escape, str(p).split()))
+                 for data in _data() for p in (data.get("names") or {}).get("particles") or ()]
     named = re.compile(
         r"\b(?:" + "|".join(map(re.escape, words)) + r")\s+(?!I\b)"
-        r"([A-Z][\w'’-]+(?:\s+(?:van\s+der|van|de|el|der|[A-Z][\w'’-]+))*)|\b([A-Z][\w-]+)['’]s\b"
+        r"([A-Z][\w'’-]+(?:\s+(?:" + "".join(p + "|" for p in particles) + r"[A-Z][\w'’-]+))*)|\b([A-Z][\w-]+)['’]s\b"
     )
     not_names = frozenset(fold(str(w)) for data in _data() for w in (data.get("names") or {}).get("not_names") or ())
     return named, not_names

@@ -32,6 +32,7 @@ from agent.schemas import (
 from api.demo_cases import Case, demo_cases
 from api.demo_render import WIDTH, label, render, render_web_keys, wrap
 from knowledge.db import make_engine, session_scope
+from knowledge.i18n import DEFAULT_LANGUAGE
 from knowledge.keys import create_key, revoke_key
 from knowledge.migrations import upgrade
 from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, Person
@@ -124,7 +125,7 @@ def render_nudges(engine: Engine, org_id: str, manager: str, language: Language 
     principal = _principal(engine, org_id, manager)
     with Session(engine) as session:
         me = session.get(Person, principal.person_id)
-        lang: Language = language or (me.language if me is not None else "en")
+        lang: Language = language or (me.language if me is not None else DEFAULT_LANGUAGE)
         found = nudges_for(session, principal=principal, today=now.date(), language=lang)
     title = label("case.nudges", lang, name=me.name if me else manager, n=len(found.people),
                days=found.one_on_one_days)
@@ -202,7 +203,7 @@ def run_demo(settings: Settings, *, language: Language | None, now: datetime, st
     from knowledge.demo import PLANTED, seed_demo
 
     started = time.perf_counter()
-    say: Language = language or "en"
+    say: Language = language or DEFAULT_LANGUAGE
     engine = make_engine(settings.effective_database_url)
     try:
         upgrade(engine)  # the demo does all its set-up itself, the schema included

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.schemas import Language
 from api.deps import NowDep, PrincipalDep, SessionDep
 from api.errors import PROBLEM_RESPONSES, ApiError, forbidden
+from knowledge.i18n import DEFAULT_LANGUAGE
 from knowledge.queries import get_person
 from knowledge.rhythm import MAX_DAYS, MIN_DAYS, Rhythm, RhythmNotAllowed, get_rhythm, set_rhythm
 from tools.nudges import NudgeList, nudges_for
@@ -46,10 +47,10 @@ def nudges(
     """
     if principal.person_id is None:
         raise ApiError(403, "Nudges are personal: a service key needs X-On-Behalf-Of.", slug="person-required")
-    lang: Language = language or "en"
+    lang: Language = language or DEFAULT_LANGUAGE
     if language is None:
         me = get_person(session, principal=principal, person_id=principal.person_id)
-        lang = me.language if me is not None else "en"
+        lang = me.language if me is not None else DEFAULT_LANGUAGE
     return nudges_for(session, principal=principal, today=now.date(), language=lang)
 
 
