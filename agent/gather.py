@@ -52,8 +52,9 @@ GUIDANCE = 4
 """Passages of coaching guidance and policy."""
 CATALOGUE = 12
 """Development actions of the shipped catalogue offered to the drafter, best matches first
-(with places kept for social and formal learning). The eval recordings cite actions from
-these 12: a smaller number needs `coach eval record` against a real model."""
+(with places kept for social and formal learning). Fewer is not free: at 8, 9 or 10 the
+offline drafter misses the testing action of the Dutch testing cases (it ranks 11th), so
+the prompt saves tokens by leaving the descriptions out instead (agent/prompts/data.py)."""
 
 # Guidance queries in the reader's language (locales/*/search.yaml): lexical search needs the
 # corpus's own words.
