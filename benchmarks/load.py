@@ -645,14 +645,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         t = time.perf_counter()
         if "concurrency" in want:
             print("1. concurrency", flush=True)
-            data["concurrency"] += await concurrency(stub, root, "sqlite", None, levels, args.call_s, args.token_s)
-            single = await concurrency(stub, root, "sqlite-1", None, [1], args.call_s, args.token_s)
+            tasks = args.tasks.split(",")
+            data["concurrency"] += await concurrency(stub, root, "sqlite", None, levels, args.call_s, args.token_s,
+                                                     tasks=tasks)
+            single = await concurrency(stub, root, "sqlite-1", None, [1], args.call_s, args.token_s, tasks=["agenda"])
             data["one_task_s"] = next(r["wall_s"] for r in single if r["task"] == "agenda")
             if pg:
                 url, drop = postgres_database(pg)
                 try:
                     data["concurrency"] += await concurrency(stub, root, "postgres", url, levels, args.call_s,
-                                                             args.token_s)
+                                                             args.token_s, tasks=tasks)
                 finally:
                     drop()
             data["sections_s"]["concurrency"] = round(time.perf_counter() - t)
@@ -709,6 +711,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--sections", default="concurrency,overhead,react,retrieval,cpu",
                         help="which sections to run (comma-separated; default all)")
+    parser.add_argument("--tasks", default=",".join((*TASKS, "chat")),
+                        help="endpoints of the concurrency section (comma-separated; default all and chat)")
     parser.add_argument("--quick", action="store_true", help="levels 20,50; 10..1,000 records; 1k/10k chunks")
     parser.add_argument("--out", default="benchmarks/load.json")
     args = parser.parse_args(argv)
