@@ -36,14 +36,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
+from agent.schemas import Draft, Task
 from benchmarks.stub_model import CHAT_TOKENS, StubProcess
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-TASKS = ("agenda", "smart_goal", "feedback", "development")
+TASKS: tuple[Task, ...] = ("agenda", "smart_goal", "feedback", "development")
 PATHS = {"agenda": "/v1/coach/agenda", "smart_goal": "/v1/coach/smart-goal", "feedback": "/v1/coach/feedback",
          "development": "/v1/coach/development"}
 SCHEMAS = {"agenda": "AgendaDraft", "smart_goal": "SmartGoalDraft", "feedback": "FeedbackDraft",
@@ -77,7 +78,7 @@ class World:
     people: dict[str, str]
 
 
-def bodies(world: World) -> dict[str, dict[str, Any]]:
+def bodies(world: World) -> dict[Task, dict[str, Any]]:
     daan = world.people["daan"]
     return {
         "agenda": {"employee_id": daan, "minutes": 30},
@@ -261,7 +262,7 @@ async def one_call(client: httpx.AsyncClient, world: World, task: str) -> tuple[
         return status, time.perf_counter() - start, first
     try:
         r = await client.post(PATHS[task], headers={"Authorization": f"Bearer {world.secrets['femke']}"},
-                              json=bodies(world)[task])
+                              json=bodies(world)[cast(Task, task)])
         status = r.status_code
         if status == 200 and r.json().get("degraded"):
             status = 597
@@ -473,14 +474,14 @@ async def react_baseline(stub: StubProcess, root: Path, repeat: int) -> list[dic
             stub.model.reset()
             for _ in range(repeat):
                 result = await coach.run(task, request, principal=femke, now=NOW)
-                draft = schema.model_validate(result.model_dump(mode="json"))
+                draft = cast(Draft, schema.model_validate(result.model_dump(mode="json")))
                 ours_pass += run_checks(task, draft, request, evidence).ok
             ours = stub.model.reset()
             system = render_system(BUILTIN_PROMPTS[task], language=evidence.language, today=NOW.date())
             agent = create_react_agent(model, tools=record_tools(ctx), prompt=system, response_format=schema)
             for _ in range(repeat):
                 out = await agent.ainvoke({"messages": [("user", json.dumps(bodies(world)[task]))]})
-                base_pass += run_checks(task, out["structured_response"], request, evidence).ok
+                base_pass += run_checks(task, cast(Draft, out["structured_response"]), request, evidence).ok
             base = stub.model.reset()
             rows.append({
                 "task": task, "ours_calls": ours.calls / repeat, "react_calls": base.calls / repeat,
