@@ -4,18 +4,31 @@ Plain files shipped inside the package (``api/web``), no build step. The app tal
 this server's public API; the Content-Security-Policy below lets the browser load nothing
 from anywhere else (no CDN, no inline script), and ``frame-ancestors 'none'`` keeps the page
 out of other sites' frames.
+
+The page's languages are data: ``/web/i18n/languages.json`` lists the languages that have both
+a catalogue folder on the server (:func:`knowledge.i18n.available_languages`) and a web
+catalogue ``api/web/i18n/<code>.json``, each with its own name (the ``endonym`` of its
+``_language.yaml``) and its locale for the browser's date formats. A language lacking either
+is not offered. Like the other files, the list is sent with ``no-cache`` and an ETag, so a
+browser revalidates it and gets a 304 while it is unchanged.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.preconditions import etag_of, parse_tags
+from knowledge.i18n.languages import DEFAULT_LANGUAGE, LanguageInfo, available_languages, language_info
+
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+WEB_CATALOGUES = WEB_DIR / "i18n"
+"""The web app's message catalogues, one ``<code>.json`` per language."""
 
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -38,6 +51,40 @@ def index() -> FileResponse:
         **SECURITY_HEADERS, "cache-control": "no-cache"})
 
 
+def web_languages(catalogues: Path | None = None, root: Path | None = None) -> list[LanguageInfo]:
+    """The languages the web app offers, sorted by code.
+
+    Those with a catalogue folder under ``root`` (default: the catalogue root in use) and a
+    web catalogue ``<code>.json`` in ``catalogues`` (default :data:`WEB_CATALOGUES`).
+    """
+    folder = catalogues or WEB_CATALOGUES
+    return [language_info(code, root) for code in available_languages(root) if (folder / f"{code}.json").is_file()]
+
+
+def languages_document(infos: list[LanguageInfo]) -> dict[str, object]:
+    """The body of ``/web/i18n/languages.json``.
+
+    The default language and, per language, its code, its own name and its BCP 47 locale.
+    """
+    return {
+        "default": DEFAULT_LANGUAGE,
+        "languages": [{"code": i.code, "name": i.endonym, "locale": i.bcp47} for i in infos],
+    }
+
+
+@router.get("/web/i18n/languages.json")
+def languages(request: Request) -> Response:
+    """The languages the web app offers (a plain def: it lists folders, FastAPI runs it in a thread)."""
+    document = languages_document(web_languages())
+    etag = etag_of(document)  # the same strong tag as the API's JSON reads
+    headers = {**SECURITY_HEADERS, "cache-control": "no-cache", "etag": etag}
+    tags = [tag.removeprefix("W/") for tag in parse_tags(request.headers.get("if-none-match", ""))]
+    if etag in tags or "*" in tags:
+        return Response(status_code=304, headers=headers)
+    body = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return Response(body, media_type="application/json", headers=headers)
+
+
 class _WebFiles:
     """The static files, with the security headers on every response."""
 
@@ -57,6 +104,6 @@ class _WebFiles:
 
 
 def install_web(app: FastAPI) -> None:
-    """Serve the web app from ``app`` (``/`` and ``/web``)."""
+    """Serve the web app from ``app`` (``/`` and ``/web``; the language list's route comes first)."""
     app.include_router(router)
     app.mount("/web", _WebFiles(StaticFiles(directory=WEB_DIR)), name="web")

@@ -1,8 +1,9 @@
 """The supported languages and what each one needs from the libraries.
 
 A language's settings live in its catalogue folder, ``locales/<code>/_language.yaml``: its
-name, the Babel locale for dates and numbers, the lingua language for detection and the
-Snowball stemmer. Adding a language is adding a folder; no line of code names the languages.
+name in English and in itself (the web app's language switch shows the latter), the Babel
+locale for dates and numbers, the lingua language for detection and the Snowball stemmer.
+Adding a language is adding a folder; no line of code names the languages.
 The :data:`Language` type the records, the agent and the API schemas use is a string that
 validates against the folders found when it is validated, and its JSON schema (the OpenAPI
 document, the model's structured-output schemas) lists them as an ``enum``.
@@ -97,6 +98,14 @@ class LanguageInfo:
     date_pattern: str = "d MMMM y"
     """CLDR pattern of a date written out (``30 June 2025``; German would use ``d. MMMM y``). Keep
     the month as a word: the offline drafter's grounding check reads dates back by month name."""
+    endonym: str = ""
+    """The language's name in itself, shown to people choosing it (``Nederlands``, ``Deutsch``);
+    ``_language.yaml`` may leave it out, then it is :attr:`name`."""
+
+    @property
+    def bcp47(self) -> str:
+        """The locale as a BCP 47 tag, for browsers' ``Intl`` (``en_GB`` -> ``en-GB``)."""
+        return self.locale.replace("_", "-")
 
 
 def language_info(code: str, root: Path | None = None) -> LanguageInfo:
@@ -124,5 +133,6 @@ def _infos(root: Path) -> dict[str, LanguageInfo]:
             code=folder.name, name=str(raw["name"]), locale=str(raw["locale"]),
             detector=str(raw["detector"]), stemmer=str(raw["stemmer"]),
             date_pattern=str(raw.get("date_pattern", LanguageInfo.date_pattern)),
+            endonym=str(raw.get("endonym") or raw["name"]),
         )
     return infos

@@ -75,12 +75,13 @@ async def test_the_web_app_is_served_with_a_policy_that_allows_only_this_server(
     assert (await api.client.get("/v1/no-such-route")).headers["content-type"] == "application/problem+json"
 
 
-def test_the_message_catalogues_have_every_text_in_both_languages() -> None:
-    en = json.loads((WEB / "i18n" / "en.json").read_text(encoding="utf-8"))
-    nl = json.loads((WEB / "i18n" / "nl.json").read_text(encoding="utf-8"))
-    assert en.keys() == nl.keys()
-    for key in en:
-        assert set(re.findall(r"\{(\w+)\}", en[key])) == set(re.findall(r"\{(\w+)\}", nl[key])), key
+def test_the_message_catalogues_have_every_text_in_every_language() -> None:
+    catalogues = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in (WEB / "i18n").glob("*.json")}
+    en, nl = catalogues["en"], catalogues["nl"]
+    for lang, catalogue in catalogues.items():
+        assert catalogue.keys() == en.keys(), (lang, sorted(en.keys() ^ catalogue.keys()))
+        for key in en:
+            assert set(re.findall(r"\{(\w+)\}", en[key])) == set(re.findall(r"\{(\w+)\}", catalogue[key])), (lang, key)
     used = set()
     for script in WEB.rglob("*.js"):
         used |= set(re.findall(r'\bt\("([a-z0-9_.]+)"', script.read_text(encoding="utf-8")))

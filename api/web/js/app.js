@@ -3,8 +3,8 @@
 // only: it never goes into a URL, a cookie or localStorage.
 
 import { configure, get, Problem, setKey } from "./api.js";
-import { clear, field, h, options } from "./dom.js";
-import { language, LANGUAGES, loadLanguage, t } from "./i18n.js";
+import { clear, field, h } from "./dom.js";
+import { language, languages, loadLanguage, t } from "./i18n.js";
 import { pageHeading, problemBox } from "./ui.js";
 import { PAGES } from "./pages/index.js";
 
@@ -55,7 +55,8 @@ function setReachable(ok) {
 
 function languageSwitch() {
   const select = h("select", { id: "language", name: "language" });
-  options(select, LANGUAGES.map((l) => [l, t(`language.${l}`)]), language());
+  // each language by its own name, marked as that language for screen readers
+  for (const l of languages()) select.append(h("option", { value: l.code, lang: l.code, selected: l.code === language() }, l.name));
   select.addEventListener("change", async () => {
     sessionStorage.setItem(LANG, select.value);
     await loadLanguage(select.value);

@@ -1,5 +1,6 @@
-"""The English / Dutch switch: the profile language by default, every text of the page and the
-coach's answers follow the choice, which the tab keeps."""
+"""The language switch: the profile language by default, every text of the page and the
+coach's answers follow the choice, which the tab keeps. The switch offers the languages the
+server lists (/web/i18n/languages.json), each by its own name."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ def test_the_language_switch(web: Web) -> None:
     assert page.evaluate("() => document.documentElement.lang") == "nl"
     assert page.locator("#nav a").first.inner_text() == nl["nav.team"]
     assert page.locator("h1").inner_text() == nl["team.title"]
+    offered = web.server.api("GET", "/web/i18n/languages.json", "manager").json()["languages"]
+    switch = page.get_by_label(nl["language.label"])
+    shown = switch.locator("option").evaluate_all("(os) => os.map((o) => [o.value, o.textContent, o.lang])")
+    assert shown == [[lang["code"], lang["name"], lang["code"]] for lang in offered]
+    assert [lang["name"] for lang in offered] == ["English", "Nederlands"]  # the endonyms, whatever the page's language
+    assert switch.input_value() == "nl"
 
     web.go("agenda")
     with page.expect_request("**/v1/coach/agenda") as dutch:
@@ -35,7 +42,7 @@ def test_the_language_switch(web: Web) -> None:
     assert dutch.value.post_data_json["language"] == "nl"
     page.get_by_test_id("agenda").wait_for()
 
-    page.get_by_label(nl["language.label"]).select_option("en")
+    switch.select_option("en")
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert page.evaluate("() => document.activeElement.id") == "language"  # focus stays on the switch
     assert page.locator("h1").inner_text() == en["agenda.title"]

@@ -3,7 +3,7 @@
 
 import { call, get } from "../api.js";
 import { clear, field, h, options } from "../dom.js";
-import { formatDate, t } from "../i18n.js";
+import { formatDate, languages, t } from "../i18n.js";
 import { busy, pageHeading } from "../ui.js";
 
 function formatOf(file) {
@@ -32,7 +32,7 @@ export async function documents({ root, me }) {
   if (me.role === "hr") {
     const file = h("input", { type: "file", name: "file", accept: ".md,.markdown,.txt,.pdf,text/markdown,text/plain,application/pdf", required: true });
     const name = h("input", { type: "text", name: "name", maxlength: "200" });
-    const lang = options(h("select", { name: "language" }), [["", t("docs.language.auto")], ["en", t("language.en")], ["nl", t("language.nl")]], "");
+    const lang = options(h("select", { name: "language" }), [["", t("docs.language.auto")], ...languages().map((l) => [l.code, l.name])], "");
     const submit = h("button", { type: "submit" }, t("docs.upload"));
     file.addEventListener("change", () => {
       if (file.files[0] && !name.value) name.value = file.files[0].name;
