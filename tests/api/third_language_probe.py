@@ -87,6 +87,8 @@ async def api_answers(data_dir: Path) -> dict[str, Any]:
             r = await client.post("/v1/coach/agenda", headers=auth("femke"),
                                   json={"employee_id": daan, "language": "fr"})
             out["french"] = {"status": r.status_code, "type": r.headers["content-type"], "body": r.json()}
+            offered = (await client.get("/web/i18n/languages.json")).json()["languages"]
+            out["web_languages"] = [language["code"] for language in offered]
     await coach.aclose()
     engine.dispose()
     return out
