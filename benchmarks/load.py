@@ -186,9 +186,9 @@ def request_of(task: str, body: dict[str, Any]) -> Any:
 
 SERVER = """
 import uvicorn
-from api.app import create_app
-from knowledge.settings import Settings
-uvicorn.run(create_app(Settings()), host="127.0.0.1", port={port}, log_level="error", backlog=4096)
+from api.serve import app_from_env
+# As `coach serve` runs it (api/cli.py): its logging, tracing and access log, the eval suite wired in.
+uvicorn.run(app_from_env(), host="127.0.0.1", port={port}, access_log=False, log_config=None, backlog=4096)
 """
 
 
@@ -205,7 +205,10 @@ class Server:
         if model_url:
             env.update({"COACH_OPENAI_BASE_URL": model_url, "COACH_OPENAI_API_KEY": "sk-bench"})
         env.update(extra or {})
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVER.format(port=self.port)], env=env)
+        self.log = world.data_dir / f"server-{self.port}.log"
+        with self.log.open("wb") as log:  # the server's own log lines stay out of the benchmark's output
+            self.proc = subprocess.Popen([sys.executable, "-c", SERVER.format(port=self.port)], env=env,
+                                         stdout=log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def wait(self) -> None:
@@ -216,7 +219,7 @@ class Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start")
+        raise RuntimeError(f"server did not start; its log: {self.log}")
 
     def rss_mib(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
