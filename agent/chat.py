@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 from langgraph.graph import END, START, StateGraph
@@ -49,6 +49,7 @@ from knowledge.plain_text import plain
 from tools.chat_tools import NOTHING_FOUND, resolve_colleague, resolve_subject
 from tools.context import CoachContext
 from tools.errors import NotVisible
+from tools.tool_cache import turn_tool
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
     async def subject(person: str | None) -> str | None:
         return await run_sync(_lookup, ctx, person)
 
-    @tool
+    @turn_tool
     async def check_smart_goal(
         goal_text: Annotated[str, "The goal as it now stands, in the user's words."],
         parent_goal_id: Annotated[str | None, "Id of the team or organisation goal it serves, if known."] = None,
@@ -167,7 +168,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         return await run("smart_goal", lambda: SmartGoalRequest(
             text=goal_text, parent_goal_id=parent_goal_id, language=language))
 
-    @tool
+    @turn_tool
     async def prepare_conversation(
         employee: Annotated[str | None, "Name or id of the employee; empty for the user."] = None,
         kind: Annotated[ConversationKind, "Kind of conversation."] = "one_on_one",
@@ -182,7 +183,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         return await run("agenda", lambda: AgendaRequest(
             employee_id=employee_id, kind=kind, minutes=minutes, topics=topics or [], language=language))
 
-    @tool
+    @turn_tool
     async def phrase_feedback(
         notes: Annotated[str, "The user's rough feedback notes, verbatim."],
         recipient: Annotated[str | None, "Name or id of the colleague it is for, if given."] = None,
@@ -196,7 +197,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         return await run("feedback", lambda: FeedbackRequest(
             text=notes, recipient_id=recipient_id, intent=intent, language=language))
 
-    @tool
+    @turn_tool
     async def suggest_development(
         employee: Annotated[str | None, "Name or id of the employee; empty for the user."] = None,
         focus: Annotated[str | None, "What to develop, if the user said."] = None,
@@ -209,7 +210,7 @@ def task_tools(ctx: CoachContext, run_task: TaskRunner) -> list[BaseTool]:
         return await run("development", lambda: DevelopmentRequest(
             employee_id=employee_id, focus=focus, language=language))
 
-    @tool
+    @turn_tool
     async def draft_review(
         employee: Annotated[str | None, "Name or id of the employee; empty for the user's own self-review."] = None,
         period_start: Annotated[str | None, "First day of the period (YYYY-MM-DD); default 12 months ago."] = None,

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -26,6 +26,7 @@ from tools.chat_tools import NOTHING_FOUND, resolve_subject
 from tools.context import CoachContext
 from tools.errors import NotVisible
 from tools.notes_record import NotesRecord, RecordItem, RecordRefused, save_notes_record
+from tools.tool_cache import turn_tool
 from tools.views import PersonView
 
 TaskRunner = Callable[[Task, Request], Awaitable[Result]]
@@ -116,7 +117,7 @@ async def confirm_save(ctx: CoachContext, save: dict[str, Any] | None, language:
 def notes_tool(ctx: CoachContext, run_task: TaskRunner) -> BaseTool:
     """The notes task as a tool for the model (it extracts; saving stays an explicit API call)."""
 
-    @tool
+    @turn_tool
     async def record_notes(
         notes: Annotated[str, "The user's notes or transcript of the conversation, verbatim."],
         employee: Annotated[str | None, "Name or id of the employee the conversation was with; empty for the user."

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from langchain_core.tools import BaseTool, StructuredTool, tool
+from langchain_core.tools import BaseTool
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -21,6 +21,7 @@ from knowledge.offload import run_sync
 from tools import records
 from tools.context import CoachContext
 from tools.guidance import search_guidance
+from tools.tool_cache import structured_tool, turn_tool
 from tools.views import PersonView
 
 NOTHING_FOUND = "Nothing found."
@@ -117,7 +118,7 @@ def _person_tool(ctx: CoachContext, name: str, description: str, label: str, fet
     async def arun(person: PersonArg = None) -> str:
         return await run_sync(run, person)
 
-    return StructuredTool.from_function(run, coroutine=arun, name=name, description=description)
+    return structured_tool(run, coroutine=arun, name=name, description=description)
 
 
 def record_tools(ctx: CoachContext) -> list[BaseTool]:
@@ -130,7 +131,7 @@ def record_tools(ctx: CoachContext) -> list[BaseTool]:
             return NOTHING_FOUND
         return json.dumps([p.model_dump(mode="json", exclude={"score"}) for p in passages], ensure_ascii=False)
 
-    @tool
+    @turn_tool
     async def search_coaching_guidance(query: Annotated[str, "What to look up, in a few words."]) -> str:
         """Search the coaching guides and the organisation's HR policies; returns passages with ids."""
         return await run_sync(search, query)

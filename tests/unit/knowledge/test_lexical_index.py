@@ -21,7 +21,8 @@ ORG = "org_lexical00000000000000"
 OTHER = "org_lexical11111111111111"
 
 
-def _policy(store: Store, org: str, chunk_id: str, text: str) -> None:
+def policy_chunk(store: Store, org: str, chunk_id: str, text: str) -> None:
+    """Store one policy chunk of ``org`` (also used by test_store_handles)."""
     store.upsert("policy", ids=[chunk_id], texts=[text], metadatas=[{
         "org_id": org, "source_type": "policy", "doc_key": chunk_id, "title": "Policy", "heading": "",
         "language": "en"}])
@@ -31,8 +32,8 @@ def _policy(store: Store, org: str, chunk_id: str, text: str) -> None:
 def store(tmp_path: Path) -> Store:
     store = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
     store.check()
-    _policy(store, ORG, "p-remote", "Remote work allowance: a monthly thuiswerkvergoeding for home offices.")
-    _policy(store, OTHER, "p-other", "Zebracrossing stipend of the other organisation.")
+    policy_chunk(store, ORG, "p-remote", "Remote work allowance: a monthly thuiswerkvergoeding for home offices.")
+    policy_chunk(store, OTHER, "p-other", "Zebracrossing stipend of the other organisation.")
     return store
 
 
@@ -58,7 +59,7 @@ def test_the_pool_is_read_once_per_revision(store: Store, monkeypatch: pytest.Mo
 
 def test_an_ingest_invalidates_the_index(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     assert search_guidance(store, org_id=ORG, query="bicycle lease", mode="lexical") == []
-    _policy(store, ORG, "p-bike", "Bicycle lease: every employee may lease a bicycle.")
+    policy_chunk(store, ORG, "p-bike", "Bicycle lease: every employee may lease a bicycle.")
     assert [p.id for p in search_guidance(store, org_id=ORG, query="bicycle lease", mode="lexical")] == ["p-bike"]
     store.delete("policy", ids=["p-bike"])
     assert search_guidance(store, org_id=ORG, query="bicycle lease", mode="lexical") == []
@@ -67,7 +68,7 @@ def test_an_ingest_invalidates_the_index(store: Store, monkeypatch: pytest.Monke
 def test_an_ingest_by_another_client_invalidates_it_too(store: Store, tmp_path: Path) -> None:
     assert search_guidance(store, org_id=ORG, query="sabbatical", mode="lexical") == []
     other_replica = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
-    _policy(other_replica, ORG, "p-sabbatical", "Sabbatical: after five years, three months of unpaid leave.")
+    policy_chunk(other_replica, ORG, "p-sabbatical", "Sabbatical: after five years, three months of unpaid leave.")
     assert [p.id for p in search_guidance(store, org_id=ORG, query="sabbatical", mode="lexical")] == ["p-sabbatical"]
 
 

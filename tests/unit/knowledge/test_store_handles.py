@@ -16,14 +16,13 @@ from knowledge.retrieval import search_guidance
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
 from tests.api.conftest import HashEmbedder
+from tests.unit.knowledge.test_lexical_index import policy_chunk
 
 ORG = "org_handles0000000000000000"
 
 
 def _policy(store: Store, chunk_id: str, text: str) -> None:
-    store.upsert("policy", ids=[chunk_id], texts=[text], metadatas=[{
-        "org_id": ORG, "source_type": "policy", "doc_key": chunk_id, "title": "Policy", "heading": "",
-        "language": "en"}])
+    policy_chunk(store, ORG, chunk_id, text)
 
 
 @pytest.fixture
