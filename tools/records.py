@@ -7,6 +7,8 @@ the principal may not read raises :class:`~tools.errors.NotVisible` (the API ans
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import Session
 
 from knowledge import queries, ranked
@@ -189,9 +191,14 @@ def recent_conversations(
 ) -> list[ConversationView]:
     """The employee's latest conversations with their action items, newest first."""
     convs = queries.latest_conversations(session, principal=principal, employee_id=employee_id, limit=limit)
+    by_conversation: dict[str, list[tuple[ActionItem, Conversation]]] = {c.id: [] for c in convs}
+    if convs:
+        for item, owner in queries.list_action_items(session, principal=principal,
+                                                     conversation_ids=list(by_conversation)):
+            by_conversation[owner.id].append((item, owner))
     out: list[ConversationView] = []
     for conv in convs:
-        items = queries.list_action_items(session, principal=principal, conversation_id=conv.id)
+        items = by_conversation[conv.id]
         out.append(
             ConversationView(
                 id=conv.id,
@@ -220,11 +227,16 @@ def open_action_items(
 
 # --- feedback -----------------------------------------------------------------------------
 
-def feedback_view(session: Session, *, principal: Principal, fb: Feedback) -> FeedbackView:
-    """The model-facing view of ``fb``; the giver is named only when the principal may know them."""
+def feedback_view(session: Session, *, principal: Principal, fb: Feedback,
+                  givers: Mapping[str, Person] | None = None) -> FeedbackView:
+    """The model-facing view of ``fb``; the giver is named only when the principal may know them.
+
+    ``givers``: the people the principal may read, by id, when the caller read them at once.
+    """
     giver_name = None
     if fb.giver_id is not None:  # already None when anonymous to this reader
-        giver = queries.get_person(session, principal=principal, person_id=fb.giver_id)
+        giver = (givers.get(fb.giver_id) if givers is not None
+                 else queries.get_person(session, principal=principal, person_id=fb.giver_id))
         giver_name = giver.name if giver is not None else None
     return FeedbackView(
         id=fb.id,
@@ -241,7 +253,9 @@ def recent_feedback(
 ) -> list[FeedbackView]:
     """The newest feedback about the recipient that the principal may read, newest first."""
     rows = queries.recent_feedback(session, principal=principal, recipient_id=recipient_id, limit=limit)
-    return [feedback_view(session, principal=principal, fb=f) for f in rows]
+    # The givers in one read (one per giver before).
+    givers = queries.people_by_id(session, principal=principal, person_ids={f.giver_id for f in rows if f.giver_id})
+    return [feedback_view(session, principal=principal, fb=f, givers=givers) for f in rows]
 
 
 # --- development actions ------------------------------------------------------------------
