@@ -24,7 +24,7 @@ import unicodedata
 import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -95,6 +95,22 @@ class _Bm25:
     chunks: list[StoredChunk]
     position: dict[str, int]
     postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    answers: OrderedDict[tuple[str, int, str, int], tuple[Passage, ...]] = field(default_factory=OrderedDict)
+    """Answers given from this index, by (query, k, mode, max_per_doc): see :func:`search_guidance`."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, key: tuple[str, int, str, int]) -> tuple[Passage, ...] | None:
+        with self.lock:
+            found = self.answers.get(key)
+            if found is not None:
+                self.answers.move_to_end(key)
+            return found
+
+    def remember(self, key: tuple[str, int, str, int], passages: Sequence[Passage]) -> None:
+        with self.lock:
+            self.answers[key] = tuple(passages)
+            while len(self.answers) > ANSWER_CACHE_SIZE:
+                self.answers.popitem(last=False)
 
     @classmethod
     def build(cls, chunks: Sequence[StoredChunk], k1: float = 1.2, b: float = 0.75) -> _Bm25:
@@ -127,6 +143,8 @@ class _Bm25:
         return out
 
 
+ANSWER_CACHE_SIZE = 256
+"""Answers kept per lexical index (so per organisation, language and revision of both collections)."""
 LEXICAL_CACHE_SIZE = 32
 """Lexical indexes kept per store: one per (organisation, language) in use."""
 
@@ -222,10 +240,31 @@ def search_guidance(
     if language is not None and language not in available_languages():
         raise ValueError(f"language must be one of {', '.join(available_languages())}, not {language!r}")
     lang = str(language) if language is not None else None
+    if mode == "dense":
+        return _search(store, None, org_id=org_id, query=query, k=k, language=lang, mode=mode,
+                       max_per_doc=max_per_doc)
+    # The answer is a function of the query and of both collections as they are now, which the
+    # index's key pins (their revisions): the index remembers what it answered. The guidance
+    # queries of most tasks are built from the task, the conversation kind and the language
+    # alone, so a whole organisation's agendas share a handful of them (issue 9's profile: the
+    # search was 15 of an agenda's 65 ms). Any write to either collection makes a new index.
+    bm25 = _lexical_index(store, org_id=org_id, language=lang)
+    key = (query, k, mode, max_per_doc)
+    known = bm25.answer(key)
+    if known is not None:
+        return list(known)
+    out = _search(store, bm25, org_id=org_id, query=query, k=k, language=lang, mode=mode, max_per_doc=max_per_doc)
+    bm25.remember(key, out)
+    return out
+
+
+def _search(store: Store, bm25: _Bm25 | None, *, org_id: str, query: str, k: int, language: str | None,
+            mode: SearchMode, max_per_doc: int) -> list[Passage]:
+    """:func:`search_guidance` itself, over ``bm25`` (None in dense mode)."""
+    lang = language
     texts: dict[str, StoredChunk] = {}
     dense: dict[str, float] = {}
     lexical: dict[str, float] = {}
-    bm25 = _lexical_index(store, org_id=org_id, language=lang) if mode in ("lexical", "hybrid") else None
     if bm25 is not None and mode == "hybrid":
         # The lexical pool holds exactly the texts a dense hit may be (the reader's guidance and
         # the organisation's policies): ask Chroma for ids alone and take the texts from it.
