@@ -58,7 +58,7 @@ from knowledge.corpus import sync_corpus
 from knowledge.db import engine_for
 from knowledge.index_sync import attach_record_index
 from knowledge.migrations import require_current
-from knowledge.offload import run_sync, set_cpu_threads, set_worker_threads
+from knowledge.offload import run_sync, set_cpu_threads, set_worker_threads, settle_heap, unsettle_heap
 from knowledge.reconcile import Reconciler
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
@@ -171,9 +171,11 @@ def create_app(settings: Settings, *, coach: Coach | None = None, store: Store |
         app.state.reconciler = reconciler
         watch_pool(engine)
         stop_mcp = await _start_mcp(mcp_server)
+        settle_heap()
         try:
             yield
         finally:
+            unsettle_heap()
             await stop_mcp()
             await run_sync(reconciler.stop)
             index.detach()
