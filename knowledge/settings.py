@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     )
     worker_threads: int | None = Field(
         None, ge=1, le=1000,
-        description="Worker threads for blocking work (database, store, embeddings, files); default: 2 x cores.",
+        description="Worker threads for blocking work (database, store, embeddings, files); default: the cores.",
     )
     cpu_threads: int | None = Field(
         None, ge=1, le=64,
@@ -131,14 +131,17 @@ class Settings(BaseSettings):
 
     @property
     def effective_worker_threads(self) -> int:
-        """The worker threads to run with: ``worker_threads``, or twice the cores.
+        """The worker threads to run with: ``worker_threads``, or one per core.
 
         Our blocking work is mostly CPU under the GIL (SQLite, Chroma, BM25), so threads beyond
-        a few only take turns with the event loop: on 2 cores, 200 concurrent agendas ran
-        faster with 4 threads than with 40 (9.4 against 8.0 tasks/s) and ``/healthz`` p95 fell
-        from 540 to 140 ms (issue 9; ``benchmarks/load.py``).
+        a few only take turns with the event loop, which then waits for the GIL. On 2 cores,
+        200 concurrent agendas ran faster with 4 threads than with 40 (9.4 against 8.0 tasks/s;
+        ``/healthz`` p95 540 -> 140 ms), and, once a task's own work had shrunk, faster with 2
+        than with 4: p95 latency 11.3 against 12.1 s on SQLite, 16.6 against 18.4 s on
+        PostgreSQL, ``/healthz`` p95 30 against 66 ms and 26 against 80 ms (issue 9;
+        ``benchmarks/load.py``). Raise it for a database that is far away (its waits release the GIL).
         """
-        return self.worker_threads or 2 * max(1, os.cpu_count() or 1)
+        return self.worker_threads or max(1, os.cpu_count() or 1)
 
     @property
     def llm_configured(self) -> bool:
