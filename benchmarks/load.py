@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -536,16 +537,22 @@ def retrieval(root: Path, sizes: Sequence[int], queries: int) -> list[dict[str, 
         t = time.perf_counter()
         search_guidance(store, org_id=org, query="first query builds the lexical index", k=5)
         cold = time.perf_counter() - t
-        times = []
-        for q in range(queries):
-            t = time.perf_counter()
-            search_guidance(store, org_id=org, query=f"{words[q % len(words)]} {words[(q * 3) % len(words)]} policy",
-                            k=5)
-            times.append(time.perf_counter() - t)
+        # Distinct queries (pairs of words, none twice): each is searched, not remembered. The
+        # same queries again are the remembered answers (knowledge.retrieval), reported apart.
+        pairs = list(itertools.combinations(words, 2))
+        asked = [f"{a} {b} policy" for a, b in (pairs[(q * 7) % len(pairs)] for q in range(queries))]
+        assert len(set(asked)) == len(asked)
+        times, again = [], []
+        for timed in (times, again):
+            for query in asked:
+                t = time.perf_counter()
+                search_guidance(store, org_id=org, query=query, k=5)
+                timed.append(time.perf_counter() - t)
         rows.append({"chunks": size, "p50_ms": round(pct(times, 0.5) * 1000, 1),
-                     "p95_ms": round(pct(times, 0.95) * 1000, 1), "first_query_ms": round(cold * 1000)})
+                     "p95_ms": round(pct(times, 0.95) * 1000, 1), "first_query_ms": round(cold * 1000),
+                     "remembered_p95_ms": round(pct(again, 0.95) * 1000, 2)})
         print(f"  chunks={size}: p50={rows[-1]['p50_ms']}ms p95={rows[-1]['p95_ms']}ms "
-              f"cold={rows[-1]['first_query_ms']}ms",
+              f"cold={rows[-1]['first_query_ms']}ms remembered p95={rows[-1]['remembered_p95_ms']}ms",
               flush=True)
     return rows
 
