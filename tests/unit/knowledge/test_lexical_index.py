@@ -28,25 +28,37 @@ def policy_chunk(store: Store, org: str, chunk_id: str, text: str) -> None:
         "language": "en"}])
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
+def store_with(folder: Path, *chunks: tuple[str, str, str]) -> Store:
+    """A store in ``folder`` holding these (org, chunk id, text) policy chunks (also used by test_search_answers)."""
+    store = open_store(Settings(data_dir=folder), embedder=HashEmbedder())
     store.check()
-    policy_chunk(store, ORG, "p-remote", "Remote work allowance: a monthly thuiswerkvergoeding for home offices.")
-    policy_chunk(store, OTHER, "p-other", "Zebracrossing stipend of the other organisation.")
+    for org, chunk_id, text in chunks:
+        policy_chunk(store, org, chunk_id, text)
     return store
 
 
-def _counting_gets(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    calls: list[Any] = []
-    real = store.get
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return store_with(tmp_path,
+                      (ORG, "p-remote", "Remote work allowance: a monthly thuiswerkvergoeding for home offices."),
+                      (OTHER, "p-other", "Zebracrossing stipend of the other organisation."))
 
-    def get(*args: Any, **kwargs: Any) -> Any:
+
+def counting_calls(store: Store, method: str, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The arguments of every call of ``store.<method>`` from now on (also used by test_search_answers)."""
+    calls: list[Any] = []
+    real = getattr(store, method)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "get", get)
+    monkeypatch.setattr(store, method, counted)
     return calls
+
+
+def _counting_gets(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    return counting_calls(store, "get", monkeypatch)
 
 
 def test_the_pool_is_read_once_per_revision(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

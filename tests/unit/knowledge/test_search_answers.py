@@ -10,7 +10,6 @@ changes a revision, and the next search answers from the collections as they are
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,7 +17,7 @@ from knowledge.retrieval import search_guidance
 from knowledge.settings import Settings
 from knowledge.store import Store, open_store
 from tests.api.conftest import HashEmbedder
-from tests.unit.knowledge.test_lexical_index import policy_chunk
+from tests.unit.knowledge.test_lexical_index import counting_calls, policy_chunk, store_with
 
 ORG = "org_answers0000000000000000"
 OTHER = "org_answers1111111111111111"
@@ -26,27 +25,12 @@ OTHER = "org_answers1111111111111111"
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    store = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
-    store.check()
-    policy_chunk(store, ORG, "p-lease", "Bicycle lease: every employee may lease a bicycle.")
-    policy_chunk(store, OTHER, "p-other", "Bicycle lease of the other organisation.")
-    return store
-
-
-def _counting_queries(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    calls: list[Any] = []
-    real = store.nearest
-
-    def nearest(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store, "nearest", nearest)
-    return calls
+    return store_with(tmp_path, (ORG, "p-lease", "Bicycle lease: every employee may lease a bicycle."),
+                      (OTHER, "p-other", "Bicycle lease of the other organisation."))
 
 
 def test_the_same_search_asks_chroma_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = _counting_queries(store, monkeypatch)
+    calls = counting_calls(store, "nearest", monkeypatch)
     first = search_guidance(store, org_id=ORG, query="bicycle lease", k=3)
     asked = len(calls)
     assert asked > 0 and [p.id for p in first] == ["p-lease"]
