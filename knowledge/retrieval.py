@@ -95,9 +95,10 @@ class _Bm25:
     chunks: list[StoredChunk]
     position: dict[str, int]
     postings: dict[str, tuple[np.ndarray, np.ndarray]]
-    answers: OrderedDict[tuple[str, int, str, int], tuple[Passage, ...]] = field(default_factory=OrderedDict)
+    answers: OrderedDict[tuple[str, int, str, int], tuple[Passage, ...]] = field(
+        default_factory=OrderedDict, compare=False)
     """Answers given from this index, by (query, k, mode, max_per_doc): see :func:`search_guidance`."""
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
     def answer(self, key: tuple[str, int, str, int]) -> tuple[Passage, ...] | None:
         with self.lock:
@@ -241,27 +242,26 @@ def search_guidance(
         raise ValueError(f"language must be one of {', '.join(available_languages())}, not {language!r}")
     lang = str(language) if language is not None else None
     if mode == "dense":
-        return _search(store, None, org_id=org_id, query=query, k=k, language=lang, mode=mode,
+        return _search(store, None, org_id=org_id, query=query, k=k, lang=lang, mode=mode,
                        max_per_doc=max_per_doc)
     # The answer is a function of the query and of both collections as they are now, which the
     # index's key pins (their revisions): the index remembers what it answered. The guidance
     # queries of most tasks are built from the task, the conversation kind and the language
     # alone, so a whole organisation's agendas share a handful of them (issue 9's profile: the
-    # search was 15 of an agenda's 65 ms). Any write to either collection makes a new index.
+    # search was 11 of an agenda's 65 ms). Any write to either collection makes a new index.
     bm25 = _lexical_index(store, org_id=org_id, language=lang)
     key = (query, k, mode, max_per_doc)
     known = bm25.answer(key)
     if known is not None:
         return list(known)
-    out = _search(store, bm25, org_id=org_id, query=query, k=k, language=lang, mode=mode, max_per_doc=max_per_doc)
+    out = _search(store, bm25, org_id=org_id, query=query, k=k, lang=lang, mode=mode, max_per_doc=max_per_doc)
     bm25.remember(key, out)
     return out
 
 
-def _search(store: Store, bm25: _Bm25 | None, *, org_id: str, query: str, k: int, language: str | None,
+def _search(store: Store, bm25: _Bm25 | None, *, org_id: str, query: str, k: int, lang: str | None,
             mode: SearchMode, max_per_doc: int) -> list[Passage]:
-    """:func:`search_guidance` itself, over ``bm25`` (None in dense mode)."""
-    lang = language
+    """:func:`search_guidance` itself, over ``bm25`` (None in dense mode); ``lang`` as a plain code."""
     texts: dict[str, StoredChunk] = {}
     dense: dict[str, float] = {}
     lexical: dict[str, float] = {}

@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     )
     worker_threads: int | None = Field(
         None, ge=1, le=1000,
-        description="Worker threads for blocking work (database, store, embeddings, files); default: the cores.",
+        description="Worker threads for blocking work (database, store, embeddings, files); default: the cores (>= 2).",
     )
     cpu_threads: int | None = Field(
         None, ge=1, le=64,
@@ -131,7 +131,9 @@ class Settings(BaseSettings):
 
     @property
     def effective_worker_threads(self) -> int:
-        """The worker threads to run with: ``worker_threads``, or one per core.
+        """The worker threads to run with: ``worker_threads``, or one per core, at least two.
+
+        At least two, so that one long blocking call never holds every thread of a one-core container.
 
         Our blocking work is mostly CPU under the GIL (SQLite, Chroma, BM25), so threads beyond
         a few only take turns with the event loop, which then waits for the GIL. On 2 cores,
@@ -141,7 +143,7 @@ class Settings(BaseSettings):
         PostgreSQL, ``/healthz`` p95 30 against 66 ms and 26 against 80 ms (issue 9;
         ``benchmarks/load.py``). Raise it for a database that is far away (its waits release the GIL).
         """
-        return self.worker_threads or max(1, os.cpu_count() or 1)
+        return self.worker_threads or max(2, os.cpu_count() or 1)
 
     @property
     def llm_configured(self) -> bool:
