@@ -542,7 +542,8 @@ def retrieval(root: Path, sizes: Sequence[int], queries: int) -> list[dict[str, 
         pairs = list(itertools.combinations(words, 2))
         asked = [f"{a} {b} policy" for a, b in (pairs[(q * 7) % len(pairs)] for q in range(queries))]
         assert len(set(asked)) == len(asked)
-        times, again = [], []
+        times: list[float] = []
+        again: list[float] = []
         for timed in (times, again):
             for query in asked:
                 t = time.perf_counter()
