@@ -3,15 +3,21 @@
 The SQL narrows to rows the principal could see (own org; own and direct reports' records,
 or the whole org for HR); :func:`knowledge.policy.can_read` then re-checks each row, so the
 visibility rules live in one place and the SQL is only an optimisation.
+
+The reads a task makes on every run (gather's latest conversations, their action items,
+recent feedback, the givers; :mod:`knowledge.ranked`) build their statement once per shape
+and bind the values per call (:mod:`knowledge.shapes`). The paged ``list_*`` reads, with
+their many optional filters, are built per call.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, bindparam, false, true
 from sqlmodel import Session, col, select
 
 from knowledge.models import (
@@ -28,9 +34,9 @@ from knowledge.models import (
     Team,
 )
 from knowledge.policy import Principal, can_read, principal_for_person, redact_feedback, service_principal
+from knowledge.shapes import MAX_LIMIT, Scope, bound, bounded, scope_of, subjects_in
 
 T = TypeVar("T")
-MAX_LIMIT = 200
 
 
 def _subjects(principal: Principal, column: Any) -> ColumnElement[bool]:
@@ -100,8 +106,14 @@ def people_by_id(session: Session, *, principal: Principal, person_ids: Collecti
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    stmt = select(Person).where(Person.org_id == principal.org_id, col(Person.id).in_(ids))
-    return {p.id: p for p in session.exec(stmt).all() if can_read(principal, p)}
+    rows = session.exec(_people_shape(), params=bound(principal, ids=ids)).all()
+    return {p.id: p for p in rows if can_read(principal, p)}
+
+
+@functools.cache
+def _people_shape() -> Any:
+    return select(Person).where(Person.org_id == bindparam("org_id"),
+                                col(Person.id).in_(bindparam("ids", expanding=True)))
 
 
 def list_people(
@@ -224,15 +236,21 @@ def latest_conversations(
     before: datetime | None = None,
 ) -> list[Conversation]:
     """The employee's most recent conversations the principal may see, newest first."""
+    stmt = _latest_conversations_shape(scope_of(principal), before is not None)
+    rows = session.exec(stmt, params=bound(principal, employee_id=employee_id, before=before, limit=bounded(limit)))
+    return [c for c in rows.all() if can_read(principal, c)]
+
+
+@functools.cache
+def _latest_conversations_shape(scope: Scope, before: bool) -> Any:
     stmt = select(Conversation).where(
-        Conversation.org_id == principal.org_id,
-        Conversation.employee_id == employee_id,
-        _conversation_scope(principal),
+        Conversation.org_id == bindparam("org_id"),
+        Conversation.employee_id == bindparam("employee_id"),
+        subjects_in(scope, Conversation.employee_id),
     )
-    if before is not None:
-        stmt = stmt.where(col(Conversation.held_at) < before)
-    stmt = stmt.order_by(col(Conversation.held_at).desc(), col(Conversation.id)).limit(max(1, min(limit, MAX_LIMIT)))
-    return [c for c in session.exec(stmt).all() if can_read(principal, c)]
+    if before:
+        stmt = stmt.where(col(Conversation.held_at) < bindparam("before"))
+    return stmt.order_by(col(Conversation.held_at).desc(), col(Conversation.id)).limit(bindparam("limit"))
 
 
 def list_action_items(
@@ -250,25 +268,34 @@ def list_action_items(
     ``conversation_ids`` reads the items of several conversations in one statement (gather
     lists three conversations: one read, not three).
     """
+    stmt = _action_items_shape(scope_of(principal), conversation_id is not None, conversation_ids is not None,
+                               employee_id is not None, open_only)
+    values = bound(principal, conversation_id=conversation_id, conversation_ids=list(conversation_ids or ()),
+                   employee_id=employee_id, limit=bounded(limit))
+    return [
+        (item, conv)
+        for item, conv in session.exec(stmt, params=values).all()
+        if can_read(principal, item, conversation=conv)
+    ]
+
+
+@functools.cache
+def _action_items_shape(scope: Scope, conversation_id: bool, conversation_ids: bool, employee_id: bool,
+                        open_only: bool) -> Any:
     stmt = (
         select(ActionItem, Conversation)
         .join(Conversation, col(ActionItem.conversation_id) == col(Conversation.id))
-        .where(Conversation.org_id == principal.org_id, _conversation_scope(principal))
+        .where(Conversation.org_id == bindparam("org_id"), subjects_in(scope, Conversation.employee_id))
     )
-    if conversation_id is not None:
-        stmt = stmt.where(ActionItem.conversation_id == conversation_id)
-    if conversation_ids is not None:
-        stmt = stmt.where(col(ActionItem.conversation_id).in_(list(conversation_ids)))
-    if employee_id is not None:
-        stmt = stmt.where(Conversation.employee_id == employee_id)
+    if conversation_id:
+        stmt = stmt.where(ActionItem.conversation_id == bindparam("conversation_id"))
+    if conversation_ids:
+        stmt = stmt.where(col(ActionItem.conversation_id).in_(bindparam("conversation_ids", expanding=True)))
+    if employee_id:
+        stmt = stmt.where(Conversation.employee_id == bindparam("employee_id"))
     if open_only:
         stmt = stmt.where(col(ActionItem.done).is_(False))
-    stmt = stmt.order_by(col(Conversation.held_at), col(ActionItem.id)).limit(max(1, min(limit, MAX_LIMIT)))
-    return [
-        (item, conv)
-        for item, conv in session.exec(stmt).all()
-        if can_read(principal, item, conversation=conv)
-    ]
+    return stmt.order_by(col(Conversation.held_at), col(ActionItem.id)).limit(bindparam("limit"))
 
 
 # --- feedback -----------------------------------------------------------------------------
@@ -318,17 +345,22 @@ def recent_feedback(
     session: Session, *, principal: Principal, recipient_id: str, limit: int = 10
 ) -> list[Feedback]:
     """The newest feedback about ``recipient_id`` the principal may read, newest first."""
-    stmt = (
+    rows = session.exec(_recent_feedback_shape(scope_of(principal)),
+                        params=bound(principal, recipient_id=recipient_id, limit=bounded(limit)))
+    return [redact_feedback(principal, f) for f in rows.all() if can_read(principal, f)]
+
+
+@functools.cache
+def _recent_feedback_shape(scope: Scope) -> Any:
+    visible = subjects_in(scope, Feedback.recipient_id)
+    if scope == "people":
+        visible = visible | (Feedback.giver_id == bindparam("me"))
+    return (
         select(Feedback)
-        .where(
-            Feedback.org_id == principal.org_id,
-            Feedback.recipient_id == recipient_id,
-            _feedback_scope(principal),
-        )
+        .where(Feedback.org_id == bindparam("org_id"), Feedback.recipient_id == bindparam("recipient_id"), visible)
         .order_by(col(Feedback.created_at).desc(), col(Feedback.id))
-        .limit(max(1, min(limit, MAX_LIMIT)))
+        .limit(bindparam("limit"))
     )
-    return [redact_feedback(principal, f) for f in session.exec(stmt).all() if can_read(principal, f)]
 
 
 # --- development actions ------------------------------------------------------------------

@@ -13,19 +13,22 @@ rows, so the cost of a task is flat in the size of the history:
   then the newest.
 
 Like :mod:`knowledge.queries`, every function takes the principal: the SQL narrows to rows
-the principal could see and :func:`knowledge.policy.can_read` re-checks each row.
+the principal could see and :func:`knowledge.policy.can_read` re-checks each row. Each
+statement is built once per shape (a ``*_shape`` function) and its values bound per call
+(:mod:`knowledge.shapes`).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import bindparam, case
 from sqlmodel import Session, col, select
 
 from knowledge.models import ActionItem, Conversation, DevelopmentAction, DevStatus, Goal, GoalLevel, GoalStatus
 from knowledge.policy import Principal, can_read
-from knowledge.queries import MAX_LIMIT, _conversation_scope, _subjects
+from knowledge.shapes import Scope, bound, bounded, scope_of, subjects_in
 
 GOAL_RANK = {GoalStatus.off_track: 0, GoalStatus.at_risk: 1, GoalStatus.on_track: 2, GoalStatus.done: 3}
 DEV_RANK = {DevStatus.in_progress: 0, DevStatus.planned: 1, DevStatus.done: 2, DevStatus.dropped: 3}
@@ -35,25 +38,31 @@ def _rank(column: Any, ranks: dict[Any, int]) -> Any:
     return case(*((col(column) == value, rank) for value, rank in ranks.items()), else_=len(ranks))
 
 
-def _bounded(limit: int) -> int:
-    return max(1, min(limit, MAX_LIMIT))
-
-
 def top_goals(session: Session, *, principal: Principal, owner_person_id: str, limit: int) -> list[Goal]:
     """The person's individual goals that most need attention, at most ``limit``."""
-    stmt = (
+    rows = session.exec(_top_goals_shape(scope_of(principal)),
+                        params=bound(principal, owner_person_id=owner_person_id, limit=bounded(limit)))
+    return [g for g in rows.all() if can_read(principal, g)]
+
+
+def _goal_order() -> tuple[Any, ...]:
+    return (_rank(Goal.status, GOAL_RANK), col(Goal.due_date).is_(None), col(Goal.due_date),
+            col(Goal.updated_at).desc(), col(Goal.id))
+
+
+@functools.cache
+def _top_goals_shape(scope: Scope) -> Any:
+    return (
         select(Goal)
         .where(
-            Goal.org_id == principal.org_id,
-            Goal.owner_person_id == owner_person_id,
+            Goal.org_id == bindparam("org_id"),
+            Goal.owner_person_id == bindparam("owner_person_id"),
             Goal.level == GoalLevel.individual,
-            _subjects(principal, Goal.owner_person_id),
+            subjects_in(scope, Goal.owner_person_id),
         )
-        .order_by(_rank(Goal.status, GOAL_RANK), col(Goal.due_date).is_(None), col(Goal.due_date),
-                  col(Goal.updated_at).desc(), col(Goal.id))
-        .limit(_bounded(limit))
+        .order_by(*_goal_order())
+        .limit(bindparam("limit"))
     )
-    return [g for g in session.exec(stmt).all() if can_read(principal, g)]
 
 
 def top_shared_goals(
@@ -62,47 +71,65 @@ def top_shared_goals(
     """Team or organisation goals not done yet, ranked like :func:`top_goals`, at most ``limit``."""
     if principal.is_bare_service:
         return []
-    stmt = select(Goal).where(Goal.org_id == principal.org_id, Goal.level == level, Goal.status != GoalStatus.done)
-    if owner_team_id is not None:
-        stmt = stmt.where(Goal.owner_team_id == owner_team_id)
-    stmt = stmt.order_by(_rank(Goal.status, GOAL_RANK), col(Goal.due_date).is_(None), col(Goal.due_date),
-                         col(Goal.updated_at).desc(), col(Goal.id)).limit(_bounded(limit))
-    return [g for g in session.exec(stmt).all() if can_read(principal, g)]
+    rows = session.exec(_shared_goals_shape(owner_team_id is not None),
+                        params=bound(principal, level=level, owner_team_id=owner_team_id, limit=bounded(limit)))
+    return [g for g in rows.all() if can_read(principal, g)]
+
+
+@functools.cache
+def _shared_goals_shape(team: bool) -> Any:
+    stmt = select(Goal).where(Goal.org_id == bindparam("org_id"), Goal.level == bindparam("level"),
+                              Goal.status != GoalStatus.done)
+    if team:
+        stmt = stmt.where(Goal.owner_team_id == bindparam("owner_team_id"))
+    return stmt.order_by(*_goal_order()).limit(bindparam("limit"))
 
 
 def top_open_action_items(
     session: Session, *, principal: Principal, employee_id: str, limit: int
 ) -> list[tuple[ActionItem, Conversation]]:
     """The employee's open action items that are due first, then the newest, at most ``limit``."""
-    stmt = (
+    rows = session.exec(_open_action_items_shape(scope_of(principal)),
+                        params=bound(principal, employee_id=employee_id, limit=bounded(limit)))
+    return [(item, conv) for item, conv in rows.all() if can_read(principal, item, conversation=conv)]
+
+
+@functools.cache
+def _open_action_items_shape(scope: Scope) -> Any:
+    return (
         select(ActionItem, Conversation)
         .join(Conversation, col(ActionItem.conversation_id) == col(Conversation.id))
         .where(
-            Conversation.org_id == principal.org_id,
-            Conversation.employee_id == employee_id,
+            Conversation.org_id == bindparam("org_id"),
+            Conversation.employee_id == bindparam("employee_id"),
             col(ActionItem.done).is_(False),
-            _conversation_scope(principal),
+            subjects_in(scope, Conversation.employee_id),
         )
         .order_by(col(ActionItem.due).is_(None), col(ActionItem.due), col(Conversation.held_at).desc(),
                   col(ActionItem.id))
-        .limit(_bounded(limit))
+        .limit(bindparam("limit"))
     )
-    return [(item, conv) for item, conv in session.exec(stmt).all() if can_read(principal, item, conversation=conv)]
 
 
 def top_development_actions(
     session: Session, *, principal: Principal, person_id: str, limit: int
 ) -> list[DevelopmentAction]:
     """The person's development actions, current ones first, at most ``limit``."""
-    stmt = (
+    rows = session.exec(_development_actions_shape(scope_of(principal)),
+                        params=bound(principal, person_id=person_id, limit=bounded(limit)))
+    return [a for a in rows.all() if can_read(principal, a)]
+
+
+@functools.cache
+def _development_actions_shape(scope: Scope) -> Any:
+    return (
         select(DevelopmentAction)
         .where(
-            DevelopmentAction.org_id == principal.org_id,
-            DevelopmentAction.person_id == person_id,
-            _subjects(principal, DevelopmentAction.person_id),
+            DevelopmentAction.org_id == bindparam("org_id"),
+            DevelopmentAction.person_id == bindparam("person_id"),
+            subjects_in(scope, DevelopmentAction.person_id),
         )
         .order_by(_rank(DevelopmentAction.status, DEV_RANK), col(DevelopmentAction.due).is_(None),
                   col(DevelopmentAction.due), col(DevelopmentAction.created_at).desc(), col(DevelopmentAction.id))
-        .limit(_bounded(limit))
+        .limit(bindparam("limit"))
     )
-    return [a for a in session.exec(stmt).all() if can_read(principal, a)]
