@@ -68,3 +68,32 @@ async def test_task_runs_count_tokens_inline_and_leave_no_hooks_behind(
     assert len(tracer_context._configure_hooks) == hooks, "a task run must not register a global hook"
     assert executor.handler_events == [], "callback handlers run inline, not through the thread pool"
     assert len(audited) == 3 and all(t.input > 0 and t.output > 0 for t in audited), "tokens still counted"
+
+
+async def test_our_handlers_hear_the_model_calls_and_no_chain_event(
+    llm_settings: Settings, demo_engine: Engine, chat_model: Any, fake_llm: FakeLLM,
+    principal_of: Callable[[str], Principal], monkeypatch: Any,
+) -> None:
+    """LangGraph reports every node as a chain event; dispatching those to handlers that only
+    watch model calls cost every task run about 1.5 ms (issue 9)."""
+    from agent import telemetry
+
+    heard: list[str] = []
+    for cls in (telemetry.Telemetry, telemetry.TokenUsage):
+        for event in ("on_chain_start", "on_chain_end", "on_chat_model_start", "on_llm_end"):
+            original = getattr(cls, event)
+
+            def spy(self: Any, *args: Any, _event: str = event, _original: Any = original, **kwargs: Any) -> Any:
+                heard.append(f"{type(self).__name__}.{_event}")
+                return _original(self, *args, **kwargs)
+
+            monkeypatch.setattr(cls, event, spy)
+    key, request = english_case("smart_goal")
+    principal = principal_of(key)
+    evidence = gather("smart_goal", request, CoachContext(principal=principal, engine=demo_engine, now=NOW, store=None))
+    async with Coach(settings=llm_settings, engine=demo_engine, store=None, chat_model=chat_model) as coach:
+        fake_llm.then(answer(good_draft("smart_goal", request, evidence)))
+        result = await coach.run("smart_goal", request, principal=principal, now=NOW)
+    assert result.engine == "llm"
+    assert sorted(heard) == ["Telemetry.on_chat_model_start", "Telemetry.on_llm_end",
+                             "TokenUsage.on_chat_model_start", "TokenUsage.on_llm_end"]
