@@ -126,7 +126,7 @@ class TaskService:
             degraded=result.degraded,
             tokens=Tokens(input=sum(c.get("input_tokens", 0) for c in counts),
                           output=sum(c.get("output_tokens", 0) for c in counts)),
-            at=now,
+            at=now, private=evidence.private_ids() if evidence is not None else set(),
         )
 
     def _active_prompt(self, org_id: str, task: Task) -> PromptSpec:

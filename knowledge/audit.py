@@ -20,7 +20,7 @@ EU AI Act, access requests under the GDPR) without becoming a second copy of the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,11 +79,16 @@ def record_coach_run(
     degraded: bool,
     tokens: Tokens,
     at: datetime,
+    private: Collection[str],
 ) -> str:
-    """Write the audit event of one coach run; returns its id. ``records`` are (type, id) pairs."""
+    """Write the audit event of one coach run; returns its id. ``records`` are (type, id) pairs.
+
+    ``private``: which of them are private to the manager, as the run read them (gather's
+    evidence knows; reading them again cost every run two statements, issue 9).
+    """
     pairs = sorted({(t, i) for t, i in records if t in RECORD_TYPES})
-    with Session(engine) as session:
-        private = _private_ids(session, pairs)
+    # Not expired on commit: reading the id back would cost a SELECT per run.
+    with Session(engine, expire_on_commit=False) as session:
         event = AuditEvent(
             org_id=org_id, actor=actor, action=COACH_RUN, target_type="person", target_id=subject_id,
             detail={

@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from sqlmodel import Session
 
 from knowledge import queries, ranked
-from knowledge.models import ActionItem, Conversation, DevelopmentAction, Feedback, Goal, GoalLevel, Person
+from knowledge.models import (
+    ActionItem,
+    Conversation,
+    DevelopmentAction,
+    Feedback,
+    Goal,
+    GoalLevel,
+    Person,
+    Visibility,
+)
 from knowledge.policy import Principal
 from tools.errors import NotVisible
 from tools.views import (
@@ -245,6 +254,7 @@ def feedback_view(session: Session, *, principal: Principal, fb: Feedback,
         created_at=fb.created_at,
         giver_name=giver_name,
         anonymous=fb.anonymous,
+        private_to_manager=fb.visibility == Visibility.private_to_manager,
     )
 
 

@@ -85,6 +85,8 @@ class FeedbackView(View):
     created_at: datetime
     giver_name: str | None = Field(None, description="None when anonymous to this reader.")
     anonymous: bool = False
+    private_to_manager: bool = Field(False, exclude=True,
+                                     description="Kept from the recipient; for the audit, never dumped.")
 
 
 class DevelopmentActionView(View):
@@ -219,6 +221,14 @@ class Evidence(View):
         for p in self.guidance:
             known.add((p.source_type, p.id))
         return known
+
+    def private_ids(self) -> set[str]:
+        """The ids of the records here that are private to the manager (the audit marks them)."""
+        private = {c.id for c in self.conversations if c.private_to_manager}
+        private.update(f.id for f in self.feedback if f.private_to_manager)
+        if self.review is not None:
+            private.update(self.review.private_ids)
+        return private
 
     def is_known(self, source: Source) -> bool:
         """Whether ``source`` names a record or passage in this evidence (a citation may use it)."""
