@@ -407,21 +407,26 @@ async def overhead(stub: StubProcess, root: Path, sizes: Sequence[int], repeat: 
             for task in TASKS:
                 request = request_of(task, bodies(world)[task])
                 stub.model.reset()
-                times, calls, prompt_tokens = [], 0, 0
+                times, cpu, calls, prompt_tokens = [], [], 0, 0
                 for _ in range(repeat):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     await coach.run(task, request, principal=femke, now=NOW)
-                    wall = time.perf_counter() - t
+                    wall, cpu_s = time.perf_counter() - t, time.process_time() - c
                     stats = stub.model.reset()  # between runs: the stub's own time of this run
                     times.append(wall - stats.busy_s)
+                    cpu.append(cpu_s)
                     calls, prompt_tokens = calls + stats.calls, prompt_tokens + stats.prompt_tokens
                 rows.append({"records": size, "task": task, "p50_ms": round(pct(times, 0.5) * 1000, 1),
                              "p95_ms": round(pct(times, 0.95) * 1000, 1),
+                             # The service's own CPU per run (every thread of this process; the stub is
+                             # another process): what a slow, shared machine does not inflate.
+                             "cpu_p50_ms": round(pct(cpu, 0.5) * 1000, 1),
                              "prompt_tokens_per_task": prompt_tokens // max(1, calls),
                              "calls_per_task": round(calls / repeat, 2)})
             unsettle_heap()
         engine.dispose()
-        print(f"  records={size}: " + ", ".join(f"{r['task']} p95={r['p95_ms']}ms tokens={r['prompt_tokens_per_task']}"
+        print(f"  records={size}: " + ", ".join(f"{r['task']} p95={r['p95_ms']}ms cpu p50={r['cpu_p50_ms']}ms "
+                                                f"tokens={r['prompt_tokens_per_task']}"
                                                 for r in rows if r["records"] == size), flush=True)
     return rows
 
@@ -710,6 +715,11 @@ def table(data: dict[str, Any]) -> str:
         lines.append(f"| {r['db']} | {r['task']} | {r['n']} | {r['errors'] or 0} | {r['throughput_per_s']} | "
                      f"{r['p50_ms_minus_stub']} | {r['p95_ms_minus_stub']} | {r['ttft_p95_ms'] or '-'} | "
                      f"{r['rss_peak_mib']} | {r['healthz_p95_ms']} |")
+    if data["overhead"]:
+        lines += ["", "| records | task | overhead p50 ms | p95 ms | CPU p50 ms | prompt tokens |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['records']} | {r['task']} | {r['p50_ms']} | {r['p95_ms']} | {r['cpu_p50_ms']} | "
+                  f"{r['prompt_tokens_per_task']} |" for r in data["overhead"]]
     lines += ["", "| target | goal | measured | met |", "|---|---|---|---|"]
     for t in data["targets"]:
         met = "-" if t["met"] is None else ("yes" if t["met"] else "**no**")

@@ -36,6 +36,7 @@ def test_a_small_load_run_answers_everything_and_reports_each_section(tmp_path: 
     assert data["one_task_s"] > 0.2, "one task waits at least the stub's 0.2 s"
     assert {r["task"] for r in data["overhead"]} == set(load.TASKS)
     assert all(r["calls_per_task"] == 1.0 and r["prompt_tokens_per_task"] > 0 for r in data["overhead"])
+    assert all(0 < r["cpu_p50_ms"] for r in data["overhead"])  # the service's own CPU is measured
     assert {r["task"] for r in data["react"]} == set(load.TASKS)
     assert all(r["react_calls"] > r["ours_calls"] == 1.0 for r in data["react"])
     assert data["cpu"]["cpu_ms_per_offline_task"] > 0
