@@ -33,7 +33,7 @@ from agent.chat import (
 )
 from agent.chat_audit import records_sent, tools_used, turn_messages
 from agent.faults import reason_text
-from agent.output_guard import leaks
+from agent.output_guard import LeakWatch
 from agent.prompts.chat import render_chat_system
 from agent.schemas import Language
 from agent.task_service import TaskService
@@ -215,17 +215,15 @@ class _TokenGuard:
     """
 
     def __init__(self, context: ChatContext) -> None:
-        self._system = context.system
         self._hosts = context.link_hosts
         self._stream = PlainStream(allowed_hosts=self._hosts)
-        self._seen = ""
+        self._watch = LeakWatch(context.system)
         self._withheld = False
 
     def _check(self, text: str) -> str:
         if self._withheld or not text:
             return ""
-        self._seen += text
-        if leaks(self._seen, self._system):
+        if self._watch.feed(text):
             self._withheld = True
             return ""
         return text

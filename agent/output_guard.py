@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -66,13 +67,64 @@ def _shingles(text: str, n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+@functools.lru_cache(maxsize=32)
+def _prompt_shingles(system: str) -> frozenset[tuple[str, ...]]:
+    """The runs of :data:`QUOTE_WORDS` words of a system prompt, kept for the prompts in use.
+
+    A system prompt is the same text for every run of a task in one language on one day, and
+    for every streamed token of a chat answer (which is checked as it grows): computed once,
+    not on every check (issue 9: 1-2 ms of event-loop time a check, per token while streaming).
+    """
+    return frozenset(_shingles(system.replace(CANARY_LINE, ""), QUOTE_WORDS))
+
+
 def leaks(answer: Any, system: str) -> bool:
     """Whether ``answer`` (a string, a model or nested data) holds the canary or quotes ``system``."""
     texts = list(strings(answer))
     if any(CANARY in t for t in texts):
         return True
-    prompt = _shingles(system.replace(CANARY_LINE, ""), QUOTE_WORDS)
+    prompt = _prompt_shingles(system)
     return any(not prompt.isdisjoint(_shingles(t, QUOTE_WORDS)) for t in texts)
+
+
+class LeakWatch:
+    """:func:`leaks` for an answer that arrives in pieces (a streamed chat answer), each piece read once.
+
+    ``leaks(seen_so_far, system)`` on every token re-read the whole answer: 35 ms of event-loop
+    time for a 280-token answer, growing with the square of its length (issue 9). This keeps
+    the words already read and checks only the runs of :data:`QUOTE_WORDS` words that end in
+    new ones; the word still being written counts as a word, as it does for :func:`leaks`.
+    """
+
+    def __init__(self, system: str) -> None:
+        self._prompt = _prompt_shingles(system)
+        self._text = ""
+        self._read = 0  # self._text[:self._read] is split into words for good (the last ones kept)
+        self._words: list[str] = []  # the last QUOTE_WORDS - 1 complete words, casefolded
+
+    def feed(self, piece: str) -> bool:
+        """Add ``piece``; whether the answer so far leaks."""
+        start = max(0, len(self._text) - len(CANARY) + 1)
+        self._text += piece
+        if CANARY in self._text[start:]:
+            return True
+        trailing = _TRAILING_WORD.search(self._text, self._read)
+        complete_end = trailing.start() if trailing is not None else len(self._text)
+        new = [w.casefold() for w in _WORD.findall(self._text, self._read, complete_end)]
+        pending = [trailing.group().casefold()] if trailing is not None else []
+        words = [*self._words, *new, *pending]
+        first = max(0, len(self._words) - QUOTE_WORDS + 1)
+        if any(tuple(words[i : i + QUOTE_WORDS]) in self._prompt for i in range(first, len(words) - QUOTE_WORDS + 1)):
+            return True
+        self._words = [*self._words, *new][-(QUOTE_WORDS - 1):]
+        self._read = complete_end
+        # Only the canary's length of text is needed again; the words are kept.
+        keep = max(0, min(self._read, len(self._text) - len(CANARY)))
+        self._text, self._read = self._text[keep:], self._read - keep
+        return False
+
+
+_TRAILING_WORD = regex.compile(r"\w+\Z")
 
 
 def _plain_value(value: Any, allowed: frozenset[str]) -> Any:
