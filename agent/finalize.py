@@ -69,7 +69,7 @@ def _finalize(state: TaskState, ctx: TaskContext) -> dict[str, Any]:
         engine=state.engine,
         degraded_reason=state.degraded_reason,
         warnings=warnings,
-        prompt_version=ctx.prompt.version if llm else OFFLINE_VERSION,
+        prompt_version=state.prompt.version if llm and state.prompt is not None else OFFLINE_VERSION,
         model=ctx.model.model_name if llm and ctx.model is not None else None,
     )
     # Records are data: whatever markup they carried into the answer (images, links outside

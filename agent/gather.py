@@ -63,18 +63,23 @@ the prompt saves tokens by leaving the descriptions out instead (agent/prompts/d
 def gather(task: Task, request: Request, ctx: CoachContext) -> Evidence:
     """Everything the drafter may use for ``task``, read as ``ctx.principal``."""
     with Session(ctx.engine, expire_on_commit=False) as session:
-        if isinstance(request, AgendaRequest):
-            return _agenda(session, request, ctx)
-        if isinstance(request, SmartGoalRequest):
-            return _smart_goal(session, request, ctx)
-        if isinstance(request, FeedbackRequest):
-            return _feedback(session, request, ctx)
-        if isinstance(request, DevelopmentRequest):
-            return _development(session, request, ctx)
-        if isinstance(request, NotesRequest):
-            return _notes(session, request, ctx)
-        if isinstance(request, ReviewRequest):
-            return _review(session, request, ctx)
+        return gather_in(session, task, request, ctx)
+
+
+def gather_in(session: Session, task: Task, request: Request, ctx: CoachContext) -> Evidence:
+    """:func:`gather` in the caller's session (the task graph reads the active prompt in it too)."""
+    if isinstance(request, AgendaRequest):
+        return _agenda(session, request, ctx)
+    if isinstance(request, SmartGoalRequest):
+        return _smart_goal(session, request, ctx)
+    if isinstance(request, FeedbackRequest):
+        return _feedback(session, request, ctx)
+    if isinstance(request, DevelopmentRequest):
+        return _development(session, request, ctx)
+    if isinstance(request, NotesRequest):
+        return _notes(session, request, ctx)
+    if isinstance(request, ReviewRequest):
+        return _review(session, request, ctx)
     raise TypeError(f"no gather step for {type(request).__name__}")
 
 

@@ -12,20 +12,23 @@ from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
+from sqlmodel import Session
 
 from agent.checks import CheckReport, run_checks
 from agent.checks.notes import REPAIRED_EXACTLY
 from agent.faults import ModelFailure
-from agent.gather import gather
+from agent.gather import gather_in
 from agent.llm import with_appended
 from agent.offline import draft_offline
 from agent.output_guard import count, leaks
-from agent.prompts import language_name, render_system
+from agent.prompt_registry import active_prompt
+from agent.prompts import PromptSpec, language_name, render_system
 from agent.prompts.common import REVISE_INSTRUCTION
 from agent.prompts.data import escape, human_message
 from agent.schemas import DRAFT_SCHEMAS, Draft
 from agent.state import TaskContext, TaskState
 from knowledge.offload import run_cpu, run_sync
+from tools.views import Evidence
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +40,9 @@ MAX_REVISIONS = 2
 
 def _messages(state: TaskState, ctx: TaskContext) -> list[BaseMessage]:
     evidence = state.evidence
-    if evidence is None:
+    if evidence is None or state.prompt is None:
         raise RuntimeError("gather runs before draft")
-    system = render_system(ctx.prompt, language=evidence.language, today=ctx.coach.now.date())
+    system = render_system(state.prompt, language=evidence.language, today=ctx.coach.now.date())
     human = human_message(state.request, evidence, language_name=language_name(evidence.language))
     return [SystemMessage(system), HumanMessage(human)]
 
@@ -51,9 +54,19 @@ def _offline(state: TaskState) -> Draft:
 
 
 async def gather_evidence(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:
-    """Read what the task needs, as the principal (database work runs off the event loop)."""
-    evidence = await run_sync(gather, state.task, state.request, runtime.context.coach)
-    return {"evidence": evidence}
+    """Read what the task needs, as the principal, and the prompt to run with (off the event loop)."""
+    evidence, prompt = await run_sync(_read, state, runtime.context)
+    return {"evidence": evidence, "prompt": prompt}
+
+
+def _read(state: TaskState, ctx: TaskContext) -> tuple[Evidence, PromptSpec]:
+    """Gather, and the organisation's active prompt unless the run brought one.
+
+    One session and one thread hop: a session and a hop of their own cost a run about a millisecond.
+    """
+    with Session(ctx.coach.engine, expire_on_commit=False) as session:
+        prompt = ctx.prompt or active_prompt(session, org_id=ctx.coach.principal.org_id, task=state.task)
+        return gather_in(session, state.task, state.request, ctx.coach), prompt
 
 
 async def draft_output(state: TaskState, runtime: Runtime[TaskContext]) -> dict[str, Any]:

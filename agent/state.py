@@ -40,6 +40,9 @@ class TaskState:
     """What was removed, repaired or is missing; shown to the user with the result."""
     result: Result | None = None
     """The finished result, set by finalize."""
+    prompt: PromptSpec | None = None
+    """The system prompt of this run: the context's, else the organisation's active version
+    (read by gather, in its session and thread hop)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +51,8 @@ class TaskContext:
 
     coach: CoachContext
     """Principal, records, store and time; whose data may be read is decided here, not by the model."""
-    prompt: PromptSpec
-    """The system prompt of this run (built-in or HR's active version)."""
+    prompt: PromptSpec | None = None
+    """The system prompt to run with (HR's preview or an eval); None runs the organisation's active one."""
     model: StructuredModel | None = None
     """Structured output from the configured model; None runs the offline drafter."""
     link_hosts: frozenset[str] = frozenset()

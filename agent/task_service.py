@@ -13,14 +13,12 @@ from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from agent import telemetry
 from agent.chat import TaskRunner
 from agent.graph import build_graph
 from agent.llm import StructuredModel
 from agent.nodes import MAX_REVISIONS
-from agent.prompt_registry import active_prompt
 from agent.prompts import PromptSpec
 from agent.schemas import (
     AgendaRequest,
@@ -78,8 +76,6 @@ class TaskService:
         """Run one task as ``principal`` (see :meth:`agent.service.Coach.run`)."""
         if not isinstance(request, REQUEST_TYPES[task]):
             raise TypeError(f"task {task!r} takes a {REQUEST_TYPES[task].__name__}, not {type(request).__name__}")
-        if prompt is None:
-            prompt = await run_sync(self._active_prompt, principal.org_id, task)
         context = TaskContext(
             coach=CoachContext(principal=principal, engine=self.engine, now=now, store=self.store),
             prompt=prompt,
@@ -128,11 +124,3 @@ class TaskService:
                           output=sum(c.get("output_tokens", 0) for c in counts)),
             at=now, private=evidence.private_ids() if evidence is not None else set(),
         )
-
-    def _active_prompt(self, org_id: str, task: Task) -> PromptSpec:
-        """The organisation's active prompt version for ``task`` (the built-in one if none).
-
-        Blocking (a worker thread's job); its session is closed before the model is called.
-        """
-        with Session(self.engine) as session:
-            return active_prompt(session, org_id=org_id, task=task)

@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, or_, select
@@ -491,3 +492,32 @@ async def test_a_run_uses_the_organisations_active_prompt_version(
 
     assert result.prompt_version == version != BUILTIN_PROMPTS["agenda"].version
     assert marker in fake_llm.text_of("system")
+
+
+async def test_a_run_reads_in_one_session_and_holds_none_across_the_model_call(
+    llm_coach: Coach, fake_llm: FakeLLM, demo_engine: Engine, principal_of: Callable[[str], Principal],
+    evidence_of: Callable[..., Evidence],
+) -> None:
+    """Gather and the active prompt share one session (and one thread hop); then the audit writes (issue 9)."""
+    from sqlalchemy import event
+
+    key, request = english_case("agenda")
+    principal = principal_of(key)
+    draft = good_draft("agenda", request, evidence_of("agenda", request, principal))
+    held_during_call: list[int] = []
+
+    def reply(body: dict[str, Any]) -> httpx.Response:
+        held_during_call.append(demo_engine.pool.checkedout())  # type: ignore[attr-defined]
+        return answer(draft)(body)
+
+    checkouts: list[str] = []
+    listener = lambda *_args: checkouts.append("out")  # noqa: E731
+    event.listen(demo_engine, "checkout", listener)
+    try:
+        fake_llm.then(reply)
+        result = await llm_coach.run("agenda", request, principal=principal, now=NOW)
+    finally:
+        event.remove(demo_engine, "checkout", listener)
+    assert result.engine == "llm" and result.prompt_version == BUILTIN_PROMPTS["agenda"].version
+    assert held_during_call == [0], "no connection is held while the model is called"
+    assert len(checkouts) == 2, "one read session (gather and the prompt), one audit write"
