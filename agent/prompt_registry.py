@@ -21,12 +21,13 @@ evaluating function as an argument and holds no connection while it runs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, get_args
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlmodel import Session, col, select
 
 # Split out by job; re-exported so callers keep one import.
@@ -221,9 +222,15 @@ def find_version(session: Session, *, principal: Principal, task: str, version: 
 
 
 def _active_row(session: Session, *, org_id: str, task: str) -> PromptVersion | None:
-    return session.exec(select(PromptVersion).where(
-        PromptVersion.org_id == org_id, PromptVersion.task == task, PromptVersion.status == PromptStatus.active
-    )).first()
+    return session.exec(_active_shape(), params={"org_id": org_id, "task": task}).first()
+
+
+@functools.cache
+def _active_shape() -> Any:
+    """The active version's statement, built once (every task run reads it: knowledge/shapes.py)."""
+    return select(PromptVersion).where(PromptVersion.org_id == bindparam("org_id"),
+                                       PromptVersion.task == bindparam("task"),
+                                       PromptVersion.status == PromptStatus.active)
 
 
 def active_prompt(session: Session, *, org_id: str, task: Task) -> PromptSpec:

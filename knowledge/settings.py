@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="URL of a Chroma server; default: embedded Chroma under data_dir.")
     chroma_tenant: str = Field("default_tenant", description="Tenant on the Chroma server (chroma_url only).")
     chroma_database: str = Field("default_database", description="Database on the Chroma server (chroma_url only).")
+    store_revision_ttl_s: float = Field(
+        1.0, ge=0, description="How soon a guidance or policy change made by another replica reaches this one's "
+                               "search caches, in seconds (changes made through this process: at once)."
+    )
 
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("COACH_OPENAI_API_KEY", "OPENAI_API_KEY")

@@ -14,8 +14,9 @@ models are never mixed. Collection handles are cached per store (looking one up 
 a millisecond, five times per guidance search before: issue 9). A re-index by another process
 or replica deletes the collection: the next call on the stale handle raises Chroma's
 ``NotFoundError``, and :meth:`Store._call` looks the collection up again and retries once.
-:meth:`Store.revision` always reads the collection's current metadata, so caches keyed on it
-see another client's writes at once.
+:meth:`Store.revision` reads the collection's current metadata through
+:mod:`knowledge.revisions`: caches keyed on it see a write through this process at once and
+another replica's within ``COACH_STORE_REVISION_TTL_S`` (1 s).
 
 ``where`` filters are plain dicts built fresh by the caller on every call, with
 :func:`all_of`, :func:`any_of`, :func:`field_is` and :func:`field_in`.
@@ -34,6 +35,7 @@ from urllib.parse import urlsplit
 from opentelemetry import trace
 
 from knowledge.embeddings import Embedder, make_embedder
+from knowledge.revisions import REVISION_TTL_S, REVISIONS
 from knowledge.settings import Settings
 from knowledge.where import MetadataValue, Where, all_of, any_of, field_in, field_is
 
@@ -125,9 +127,13 @@ def _chunks(result: Any) -> list[StoredChunk]:
 class Store:
     """Embeds and stores texts, and finds them again by meaning, one collection per kind."""
 
-    def __init__(self, client: ClientAPI, embedder: Embedder) -> None:
+    def __init__(self, client: ClientAPI, embedder: Embedder, *, location: str | None = None,
+                 revision_ttl_s: float = REVISION_TTL_S) -> None:
         self._client = client
         self.embedder = embedder
+        self.location = location or f"client-{id(client)}"
+        """Where the collections live (folder or server): stores at one location share revisions."""
+        self._revision_ttl_s = revision_ttl_s
         self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._query_lock = threading.Lock()
         self._handles: dict[CollectionKind, Collection] = {}
@@ -180,7 +186,10 @@ class Store:
             return op(self._collection(kind, fresh=True))
 
     def revision(self, kind: CollectionKind) -> str:
-        """Changes whenever ``kind``'s texts change, through this store or any other client."""
+        """Changes whenever ``kind``'s texts change: through this process at once, elsewhere within the TTL."""
+        return REVISIONS.read((self.location, kind), lambda: self._read_revision(kind), ttl_s=self._revision_ttl_s)
+
+    def _read_revision(self, kind: CollectionKind) -> str:
         from chromadb.errors import NotFoundError
 
         try:
@@ -196,6 +205,7 @@ class Store:
     def _revised(self, kind: CollectionKind, collection: Collection) -> None:
         if kind in _REVISED:
             collection.modify(metadata={**(collection.metadata or {}), REVISION_KEY: uuid.uuid4().hex})
+            REVISIONS.invalidate((self.location, kind))
 
     def check(self) -> None:
         """Raise :class:`EmbeddingMismatchError` now if any collection needs a re-index."""
@@ -211,6 +221,7 @@ class Store:
         except NotFoundError:
             pass
         self._collection(kind, fresh=True)
+        REVISIONS.invalidate((self.location, kind))
 
     def upsert(
         self,
@@ -382,4 +393,7 @@ def make_client(settings: Settings) -> ClientAPI:
 
 def open_store(settings: Settings, embedder: Embedder | None = None) -> Store:
     """The store the settings point at, embedding with ``embedder`` (default: the configured one)."""
-    return Store(make_client(settings), embedder or make_embedder(settings))
+    location = (f"{settings.chroma_url}|{settings.chroma_tenant}|{settings.chroma_database}" if settings.chroma_url
+                else str(settings.chroma_path.resolve()))
+    return Store(make_client(settings), embedder or make_embedder(settings), location=location,
+                 revision_ttl_s=settings.store_revision_ttl_s)

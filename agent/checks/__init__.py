@@ -54,6 +54,7 @@ from agent.schemas import (
     Task,
 )
 from knowledge.i18n import detect
+from knowledge.i18n.detect import Ask, detect_each
 from knowledge.i18n.languages import language_info
 from tools.views import Evidence
 
@@ -157,16 +158,23 @@ def check_language(task: Task, draft: Draft, request: Request, evidence: Evidenc
     """
     target = evidence.language
     author_text = getattr(request, "text", None)
+    fields = user_texts(task, draft, request)
+    # One detector call for everything (lingua reads the texts in parallel, off the GIL).
+    author, whole, *each = detect_each([
+        author_text or "", " ".join(t for _, t in fields),
+        *(Ask(text, min_words=5, min_confidence=FIELD_CONFIDENCE) for _, text in fields)])
     # The rewrite keeps the author's wording: it only counts when they wrote in the target language.
-    own_words_ok = author_text is None or detect(author_text) in (None, target)
-    fields = [(p, t) for p, t in user_texts(task, draft, request) if own_words_ok or not p.startswith(_OWN_WORDS)]
+    own_words_ok = author_text is None or author in (None, target)
+    if not own_words_ok:
+        kept = [i for i, (p, _) in enumerate(fields) if not p.startswith(_OWN_WORDS)]
+        whole = detect(" ".join(fields[i][1] for i in kept))
+        fields, each = [fields[i] for i in kept], [each[i] for i in kept]
     name = language_info(target).name
-    whole = detect(" ".join(t for _, t in fields))
     if whole is not None and whole != target:
         return [issue("language_mismatch", f"The draft is not in {name}. Write every user-facing string "
                                            f"in {name}.", "")]
     return [
         issue("language_mismatch", f"{path} is not in {name}; write it in {name}.", path, "warning")
-        for path, text in fields
-        if detect(text, min_words=5, min_confidence=FIELD_CONFIDENCE) not in (None, target)
+        for (path, _), found in zip(fields, each, strict=True)
+        if found not in (None, target)
     ]

@@ -11,6 +11,8 @@ Measured on short chat messages (5 words and up) in English and Dutch: see docs/
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
@@ -40,6 +42,15 @@ def _detector() -> tuple[LanguageDetector, dict[LinguaLanguage, str]]:
     return LanguageDetectorBuilder.from_languages(*codes).build(), codes
 
 
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One text for :func:`detect_each`, with the bars :func:`detect` takes as keywords."""
+
+    text: str
+    min_words: int = MIN_WORDS
+    min_confidence: float = MIN_CONFIDENCE
+
+
 def detect(text: str, *, min_words: int = MIN_WORDS, min_confidence: float = MIN_CONFIDENCE) -> Language | None:
     """The supported language ``text`` is written in, or None when it cannot tell.
 
@@ -56,3 +67,32 @@ def detect(text: str, *, min_words: int = MIN_WORDS, min_confidence: float = MIN
     if not values or values[0].value < min_confidence:
         return None
     return cast(Language, codes[values[0].language])
+
+
+def detect_each(asks: Sequence[Ask | str]) -> list[Language | None]:
+    """:func:`detect` of each text (a plain string takes the default bars), in one call.
+
+    The same answers as :func:`detect` one by one, but lingua reads the texts in parallel on
+    every core and lets go of the GIL meanwhile. The language check of a draft (the whole draft
+    and each of its 20 or so fields) held the GIL for about 4 ms; it now holds it for 0.5 ms, so
+    the event loop and the other requests' threads run while lingua reads (issue 9). Its own
+    wall time stays about the same: lingua's models are large, and after other work they are
+    read from memory, not cache. Texts with too few words are not read at all.
+    """
+    items = [ask if isinstance(ask, Ask) else Ask(ask) for ask in asks]
+    cleaned = [_PLACEHOLDER.sub(" ", item.text[:MAX_CHARS]) for item in items]
+    read = [i for i, (item, text) in enumerate(zip(items, cleaned, strict=True))
+            if len(_WORD.findall(text)) >= item.min_words]
+    out: list[Language | None] = [None] * len(items)
+    if not read:
+        return out
+    detector, codes = _detector()
+    if detector is None:
+        for i in read:
+            out[i] = cast(Language, next(iter(codes.values())))
+        return out
+    for i, values in zip(read, detector.compute_language_confidence_values_in_parallel([cleaned[i] for i in read]),
+                         strict=True):
+        if values and values[0].value >= items[i].min_confidence:
+            out[i] = cast(Language, codes[values[0].language])
+    return out

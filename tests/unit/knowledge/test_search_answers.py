@@ -3,8 +3,9 @@
 An organisation's agendas, SMART-goal and feedback drafts search with a handful of queries
 (built from the task, the conversation kind and the language), so the same search ran on every
 call: 15 of an agenda's 65 ms. The lexical index of a revision pair now remembers its answers.
-Nothing may go stale: a write through this store or through another client (another replica)
-changes a revision, and the next search answers from the collections as they are.
+Nothing may go stale: a write through this store or through another store of this process
+changes a revision, and the next search answers from the collections as they are; a write by
+another replica is seen once the revision TTL has passed (knowledge/revisions.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from knowledge.retrieval import search_guidance
+from knowledge.revisions import REVISIONS
 from knowledge.settings import Settings
-from knowledge.store import Store, open_store
+from knowledge.store import Store, make_client, open_store
 from tests.api.conftest import HashEmbedder
 from tests.unit.knowledge.test_lexical_index import counting_calls, policy_chunk, store_with
 
@@ -60,9 +62,29 @@ def test_a_write_through_this_store_is_seen_at_once(store: Store) -> None:
         "p-sabbatical"]
 
 
-def test_a_write_through_another_client_is_seen_at_once(store: Store, tmp_path: Path) -> None:
+def test_a_write_through_another_store_of_this_process_is_seen_at_once(store: Store, tmp_path: Path) -> None:
     assert [p.id for p in search_guidance(store, org_id=ORG, query="bicycle lease", k=3)] == ["p-lease"]
     replica = open_store(Settings(data_dir=tmp_path), embedder=HashEmbedder())
     policy_chunk(replica, ORG, "p-lease-2", "Bicycle lease, second scheme: an e-bike lease.")
     assert sorted(p.id for p in search_guidance(store, org_id=ORG, query="bicycle lease", k=3)) == [
         "p-lease", "p-lease-2"]
+
+
+def test_another_replicas_write_is_seen_once_the_revision_ttl_has_passed(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1_000.0]
+    monkeypatch.setattr(REVISIONS, "clock", lambda: now[0])
+    reads = counting_calls(store, "_read_revision", monkeypatch)
+    assert [p.id for p in search_guidance(store, org_id=ORG, query="bicycle lease", k=3)] == ["p-lease"]
+    assert len(reads) == 2  # guidance and policy, read from Chroma once
+    # Another process at the same Chroma folder (a store this process does not know of).
+    replica = Store(make_client(Settings(data_dir=tmp_path)), HashEmbedder(), location="another-replica")
+    policy_chunk(replica, ORG, "p-lease-2", "Bicycle lease, second scheme: an e-bike lease.")
+    now[0] += 0.9
+    for _ in range(5):
+        assert [p.id for p in search_guidance(store, org_id=ORG, query="bicycle lease", k=3)] == ["p-lease"]
+    assert len(reads) == 2  # within the TTL: no lookups at all
+    now[0] += 0.2
+    assert sorted(p.id for p in search_guidance(store, org_id=ORG, query="bicycle lease", k=3)) == [
+        "p-lease", "p-lease-2"]
+    assert len(reads) == 4
