@@ -915,6 +915,20 @@ def test_a_single_field_in_the_wrong_language_is_a_warning() -> None:
     assert [(i.code, i.path) for i in report.warnings] == [("language_mismatch", "items[0].why")]
 
 
+def test_the_draft_as_a_whole_is_in_the_language_most_of_its_text_is_in() -> None:
+    draft = good_agenda_nl()
+    english = "This is what the employee wanted to talk about with you in this conversation."
+    items = list(draft.items)
+    # Most of the text in English, one item left in Dutch: the draft is not in Dutch.
+    for i in range(len(items) - 1):
+        items[i] = items[i].model_copy(update={"title": "A look back at the last weeks", "why": english,
+                                               "questions": ["What went well for you in the last weeks?"]})
+    mostly_english = with_items(draft, items).model_copy(update={"summary": english})
+    report = run_checks("agenda", mostly_english, AGENDA_NL, evidence_nl())
+    assert [(i.code, i.severity, i.path) for i in report.issues if i.code == "language_mismatch"] == [
+        ("language_mismatch", "error", "")]
+
+
 def test_the_authors_own_words_may_stay_in_their_language() -> None:
     draft, request, evidence = smart_case("nl")
     english_evidence = evidence.model_copy(update={"language": "en"})
