@@ -42,15 +42,6 @@ def _detector() -> tuple[LanguageDetector, dict[LinguaLanguage, str]]:
     return LanguageDetectorBuilder.from_languages(*codes).build(), codes
 
 
-@dataclass(frozen=True, slots=True)
-class Ask:
-    """One text for :func:`detect_each`, with the bars :func:`detect` takes as keywords."""
-
-    text: str
-    min_words: int = MIN_WORDS
-    min_confidence: float = MIN_CONFIDENCE
-
-
 def detect(text: str, *, min_words: int = MIN_WORDS, min_confidence: float = MIN_CONFIDENCE) -> Language | None:
     """The supported language ``text`` is written in, or None when it cannot tell.
 
@@ -102,14 +93,3 @@ def guess_each(texts: Sequence[str], *, min_words: int = MIN_WORDS) -> list[Gues
         if values:
             out[i] = Guess(cast(Language, codes[values[0].language]), values[0].value, words[i])
     return out
-
-
-def detect_each(asks: Sequence[Ask | str]) -> list[Language | None]:
-    """:func:`detect` of each text (a plain string takes the default bars), in one :func:`guess_each` call."""
-    items = [ask if isinstance(ask, Ask) else Ask(ask) for ask in asks]
-    if not items:
-        return []
-    guesses = guess_each([item.text for item in items], min_words=min(item.min_words for item in items))
-    return [guess.language if guess is not None and guess.words >= item.min_words
-            and guess.confidence >= item.min_confidence else None
-            for item, guess in zip(items, guesses, strict=True)]

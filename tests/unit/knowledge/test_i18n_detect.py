@@ -6,7 +6,7 @@ import pytest
 
 from benchmarks.language_detection import labelled, score
 from knowledge.i18n import detect
-from knowledge.i18n.detect import Ask, detect_each
+from knowledge.i18n.detect import MIN_CONFIDENCE, MIN_WORDS, guess_each
 
 
 def test_short_chat_messages_are_detected_at_least_95_percent_right() -> None:
@@ -46,16 +46,14 @@ def test_a_long_document_is_read_from_its_start() -> None:
     assert detect(dutch + "This part is English and comes at the very end of the text. " * 400) == "nl"
 
 
-def test_detect_each_answers_what_detect_answers_one_by_one() -> None:
+def test_guess_each_gives_what_detect_decides_on() -> None:
     texts = [text for text, _ in labelled()]
     texts += ["", "OK", "[situation: when and where?]", "maak het 45 minuten", "Dutch " * 3000]
-    assert detect_each(texts) == [detect(text) for text in texts]
-    asks = [Ask(text, min_words=5, min_confidence=0.8) for text in texts]
-    assert detect_each(asks) == [detect(text, min_words=5, min_confidence=0.8) for text in texts]
-    assert detect_each([]) == []
-
-
-def test_detect_each_takes_each_texts_own_bars() -> None:
-    assert detect_each([Ask("maak het 45 minuten", min_words=5), "maak het 45 minuten",
-                        Ask("Wat wil je uit dit gesprek met je leidinggevende halen?", min_confidence=1.01)]) == [
-        None, "nl", None]
+    guesses = guess_each(texts)
+    for bars in ({}, {"min_words": 5, "min_confidence": 0.8}):
+        words, confidence = bars.get("min_words", MIN_WORDS), bars.get("min_confidence", MIN_CONFIDENCE)
+        told = [g.language if g is not None and g.words >= words and g.confidence >= confidence else None
+                for g in guesses]
+        assert told == [detect(text, **bars) for text in texts]  # type: ignore[arg-type]
+    assert guess_each([]) == []
+    assert guess_each(["maak het 45 minuten"], min_words=5) == [None]
