@@ -21,6 +21,7 @@ from agent.lexicon import (
 )
 from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, IssueKind, Language, SBIParts
 from knowledge.i18n import detect, t
+from knowledge.i18n.detect import MIN_CONFIDENCE, guess_each
 from tools.views import Evidence
 
 PHRASE_KINDS: tuple[IssueKind, ...] = ("absolute", "personality_label", "vague", "protected_attribute")
@@ -49,6 +50,15 @@ def text_languages(text: str, language: Language) -> list[Language]:
     """The word lists to lint ``text`` with: the requested language, plus the detected one."""
     detected = detect(text)
     return [language] if detected in (None, language) else [language, detected]
+
+
+def texts_languages(texts: Sequence[str], language: Language) -> list[list[Language]]:
+    """:func:`text_languages` of each text, with one detector call (off the GIL, knowledge.i18n.detect)."""
+    out: list[list[Language]] = []
+    for guess in guess_each(texts):
+        detected = guess.language if guess is not None and guess.confidence >= MIN_CONFIDENCE else None
+        out.append([language] if detected in (None, language) else [language, detected])
+    return out
 
 
 def _is_specific(sentence: str, hit: Hit, languages: list[Language]) -> bool:
@@ -86,15 +96,17 @@ def suggestion(kind: IssueKind, language: Language, words: str = "", group: str 
     return t(f"feedback.suggestion.{template}", language, w=words, group=group_name)
 
 
-def lint_feedback_text(text: str, language: Language) -> list[FeedbackIssue]:
+def lint_feedback_text(text: str, language: Language,
+                       languages: Sequence[Language] | None = None) -> list[FeedbackIssue]:
     """Every problem in raw feedback ``text``: offending phrases, then a missing situation or impact.
 
-    Pure and deterministic; suggestions in ``language``. Each phrase is reported once.
+    Pure and deterministic; suggestions in ``language``. Each phrase is reported once. The
+    word lists are ``languages``' if given, else :func:`text_languages`'.
     """
-    langs = text_languages(text, language)
+    langs = list(languages) if languages is not None else text_languages(text, language)
     found: list[FeedbackIssue] = []
     seen: set[tuple[str, str]] = set()
-    for hit in offending_hits(text, language):
+    for hit in offending_hits(text, language, langs):
         kind = _KIND_OF_CATEGORY[hit.category]
         key = (kind, hit.words.lower())
         if key not in seen:
@@ -129,15 +141,16 @@ def check_feedback(draft: FeedbackDraft, request: FeedbackRequest, evidence: Evi
     """
     lang = evidence.language
     issues: list[CheckIssue] = []
-    for path, text in _output_fields(draft):
-        clean = strip_placeholders(text)
-        for hit in offending_hits(clean, lang):
+    fields = [(path, strip_placeholders(text)) for path, text in _output_fields(draft)]
+    # Which word lists each text is linted with: one detector call for the fields and the notes.
+    *field_langs, langs = texts_languages([*(clean for _, clean in fields), request.text], lang)
+    for (path, clean), clean_langs in zip(fields, field_langs, strict=True):
+        for hit in offending_hits(clean, lang, clean_langs):
             if hit.category == "vague_praise" and path != "rewrite":
                 continue
             code = "vague_praise" if hit.category == "vague_praise" else hit.category
             issues.append(issue(code, _message(code, hit.words, path), path))
 
-    langs = text_languages(request.text, lang)
     parts: tuple[tuple[str, Category, Category, re.Pattern[str], str], ...] = (
         ("situation", "situation", "situation", _SITUATION_CUE, SITUATION_QUESTION),
         ("impact", "impact", "impact_claim", _IMPACT_CUE, IMPACT_QUESTION),
@@ -165,7 +178,7 @@ def check_feedback(draft: FeedbackDraft, request: FeedbackRequest, evidence: Evi
                 "questions",
             ))
     issues += _check_balance(draft, request)
-    issues += _check_reported(draft, request, lang)
+    issues += _check_reported(draft, request, lang, langs)
     return issues
 
 
@@ -200,8 +213,9 @@ def _overlaps(a: str, b: str) -> bool:
     return bool(a and b) and (a in b or b in a)
 
 
-def _check_reported(draft: FeedbackDraft, request: FeedbackRequest, lang: Language) -> list[CheckIssue]:
-    expected = [i for i in lint_feedback_text(request.text, lang) if i.kind in PHRASE_KINDS]
+def _check_reported(draft: FeedbackDraft, request: FeedbackRequest, lang: Language,
+                    langs: list[Language]) -> list[CheckIssue]:
+    expected = [i for i in lint_feedback_text(request.text, lang, langs) if i.kind in PHRASE_KINDS]
     issues = [
         issue(
             "unreported_issue",
