@@ -65,6 +65,7 @@ MARKUP = {
     "autolink": ("Go <http://evil.example/x> now", "Go now"),
     "bare URL": ("See https://evil.example/a?b=1 now", "See now"),
     "www link": ("See www.evil.example now", "See now"),
+    "upper-case www link, no other letter w": ("ZIE WWW.EVIL.EXAMPLE", "ZIE"),
     "bare host with path": ("See evil.example/collect?x=1 now", "See now"),
     "script tag": ("<script>fetch('http://evil.example')</script>Hello", "Hello"),
     "inline HTML": ("<b>Bold</b> and <a href='http://evil.example'>link</a>", "Bold and link"),
