@@ -131,7 +131,7 @@ class Store:
                  revision_ttl_s: float = REVISION_TTL_S) -> None:
         self._client = client
         self.embedder = embedder
-        self.location = location or f"client-{id(client)}"
+        self.location = location or f"client-{uuid.uuid4().hex}"
         """Where the collections live (folder or server): stores at one location share revisions."""
         self._revision_ttl_s = revision_ttl_s
         self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
