@@ -194,7 +194,18 @@ class Conversation(SQLModel, table=True):
 
 
 class ActionItem(SQLModel, table=True):
-    """Something agreed in a conversation: who does what, by when, for which goal."""
+    """Something agreed in a conversation: who does what, by when, for which goal.
+
+    ``employee_id`` and ``conversation_held_at`` are copies of the conversation's, made on
+    insert (:func:`_copy_from_conversation`; a conversation's employee and date never change),
+    so that "an employee's open items, due first, then the newest undated" is two reads of
+    one index instead of a join and sort of every open item (issue 9: 6.2 ms of an agenda at
+    10,000 records). Reads still join the conversation: its columns decide who may see an item.
+    """
+
+    __table_args__ = (
+        Index("ix_actionitem_employee_open", "employee_id", "done", "due", "conversation_held_at"),
+    )
 
     id: str = Field(default_factory=lambda: new_id("act"), primary_key=True)
     org_id: str = Field(foreign_key="organization.id", index=True)
@@ -206,6 +217,21 @@ class ActionItem(SQLModel, table=True):
     done: bool = False
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = utc_timestamp()
+    employee_id: str | None = Field(default=None, max_length=64, description="The conversation's employee (a copy).")
+    conversation_held_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="When the conversation was held (a copy).")
+
+
+@event.listens_for(ActionItem, "before_insert")
+def _copy_from_conversation(_mapper: Any, connection: Any, item: ActionItem) -> None:
+    """Fill the item's copies of its conversation's employee and date (in the same flush, after it)."""
+    if item.employee_id is not None and item.conversation_held_at is not None:
+        return
+    table = Conversation.__table__  # type: ignore[attr-defined]
+    row = connection.execute(table.select().with_only_columns(table.c.employee_id, table.c.held_at)
+                             .where(table.c.id == item.conversation_id)).first()
+    if row is not None:
+        item.employee_id, item.conversation_held_at = row.employee_id, row.held_at
 
 
 class Feedback(SQLModel, table=True):

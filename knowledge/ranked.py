@@ -8,7 +8,8 @@ rows, so the cost of a task is flat in the size of the history:
 * goals: off track, then at risk, then on track, then done; within a rank the nearest due
   date first (undated last), then the most recently updated;
 * open action items: the nearest (or most overdue) due date first, then undated items of
-  the most recent conversations;
+  the most recent conversations (two reads of one index, on the items' copies of their
+  conversation's employee and date);
 * development actions: in progress, then planned, then done or dropped; nearest due first,
   then the newest.
 
@@ -88,27 +89,39 @@ def _shared_goals_shape(team: bool) -> Any:
 def top_open_action_items(
     session: Session, *, principal: Principal, employee_id: str, limit: int
 ) -> list[tuple[ActionItem, Conversation]]:
-    """The employee's open action items that are due first, then the newest, at most ``limit``."""
-    rows = session.exec(_open_action_items_shape(scope_of(principal)),
-                        params=bound(principal, employee_id=employee_id, limit=bounded(limit)))
-    return [(item, conv) for item, conv in rows.all() if can_read(principal, item, conversation=conv)]
+    """The employee's open action items that are due first, then the newest, at most ``limit``.
+
+    Two reads of ``ix_actionitem_employee_open`` (the items' copies of their conversation's
+    employee and date): the dated items by due date, then, if rows are left, the undated ones
+    of the newest conversations. Each read stops at the limit, however long the history.
+    """
+    limit = bounded(limit)
+    rows: list[tuple[ActionItem, Conversation]] = []
+    for dated in (True, False):
+        if len(rows) < limit:
+            rows += session.exec(_open_action_items_shape(scope_of(principal), dated),
+                                 params=bound(principal, employee_id=employee_id, limit=limit - len(rows))).all()
+    return [(item, conv) for item, conv in rows if can_read(principal, item, conversation=conv)]
 
 
 @functools.cache
-def _open_action_items_shape(scope: Scope) -> Any:
-    return (
+def _open_action_items_shape(scope: Scope, dated: bool) -> Any:
+    due = col(ActionItem.due)
+    stmt = (
         select(ActionItem, Conversation)
         .join(Conversation, col(ActionItem.conversation_id) == col(Conversation.id))
         .where(
+            ActionItem.employee_id == bindparam("employee_id"),
+            col(ActionItem.done).is_(False),
+            due.is_not(None) if dated else due.is_(None),
+            # The conversation's own columns decide whose item it is and who may see it.
             Conversation.org_id == bindparam("org_id"),
             Conversation.employee_id == bindparam("employee_id"),
-            col(ActionItem.done).is_(False),
             subjects_in(scope, Conversation.employee_id),
         )
-        .order_by(col(ActionItem.due).is_(None), col(ActionItem.due), col(Conversation.held_at).desc(),
-                  col(ActionItem.id))
-        .limit(bindparam("limit"))
     )
+    newest = (col(ActionItem.conversation_held_at).desc(), col(ActionItem.id))
+    return stmt.order_by(*((due, *newest) if dated else newest)).limit(bindparam("limit"))
 
 
 def top_development_actions(

@@ -5,6 +5,7 @@
 * from the baseline to the newest revision, with records kept;
 * a database made before migrations existed (no ``alembic_version``) is adopted;
 * the language columns are plain strings from 0005 on (a new language needs no migration),
+* from 0006 on an action item carries copies of its conversation's employee and date,
   and the SQLite table copies that change needs keep the rows that refer to the copied table;
 * an un-migrated database is refused, naming ``coach db upgrade``; one head only.
 """
@@ -129,6 +130,27 @@ def test_from_0005_a_language_is_any_short_code_and_the_downgrade_restores_the_e
     if empty.dialect.name == "postgresql":
         with empty.begin() as conn, pytest.raises(Exception, match="invalid input value for enum language"):
             conn.execute(text("UPDATE person SET language = 'de' WHERE id = 'per_old_report'"))
+
+
+def test_from_0006_an_action_item_carries_its_conversations_employee_and_date(empty: Engine) -> None:
+    migrations.upgrade(empty, "0005_language_as_string")
+    add_org(empty, "org_items")
+    add_people(empty, "org_items")
+    with empty.begin() as conn:  # an item an older release wrote, without the copies
+        conn.execute(text("INSERT INTO conversation (id, org_id, kind, employee_id, manager_id, held_at, notes, "
+                          "visibility, employee_topics, created_at) VALUES ('conv_old', 'org_items', 'one_on_one', "
+                          "'per_old_report', 'per_old_manager', '2026-02-03 09:30:00+00:00', '', 'shared', '[]', "
+                          "'2026-02-03 10:00:00+00:00')"))
+        conn.execute(text("INSERT INTO actionitem (id, org_id, conversation_id, text, done, created_at) VALUES "
+                          "('act_old', 'org_items', 'conv_old', 'Send the plan', false, '2026-02-03 10:00:00+00:00')"))
+    migrations.upgrade(empty)
+    with empty.connect() as conn:
+        row = conn.execute(text("SELECT employee_id, conversation_held_at FROM actionitem WHERE id = 'act_old'")).one()
+    assert row[0] == "per_old_report" and str(row[1]).startswith("2026-02-03 09:30:00")
+    assert drift(empty) == []
+    assert migrations.downgrade(empty, "0005_language_as_string") == "0005_language_as_string"
+    with empty.connect() as conn:
+        assert conn.execute(text("SELECT text FROM actionitem WHERE id = 'act_old'")).scalar() == "Send the plan"
 
 
 def test_a_database_made_before_migrations_is_adopted_at_the_baseline(empty: Engine) -> None:

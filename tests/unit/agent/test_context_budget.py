@@ -102,3 +102,44 @@ def test_open_items_due_first_then_newest(sqlite_engine: Engine, world: World) -
     order = [a.id for a in evidence.open_action_items]
     # overdue (1 Nov), 5 Dec (the world's item), 20 Dec; then the undated ones, newest conversation first
     assert order == ["act_x2", world.action_item, "act_x1", world.private_action_item, "act_x0"]
+
+
+def test_an_item_carries_its_conversations_employee_and_date(sqlite_engine: Engine, world: World) -> None:
+    held = NOW - timedelta(days=3)
+    with Session(sqlite_engine) as s:  # the conversation and its item in one transaction, as the API writes them
+        s.add(Conversation(id="conv_copy", org_id=world.org_a, employee_id=world.employee, manager_id=world.manager,
+                           held_at=held))
+        s.flush()
+        s.add(ActionItem(id="act_copy", org_id=world.org_a, conversation_id="conv_copy", text="Send the plan"))
+        s.commit()
+        item = s.get(ActionItem, "act_copy")
+        assert item is not None and item.employee_id == world.employee and item.conversation_held_at == held
+
+
+def test_the_open_items_are_read_from_their_index_whatever_the_history(sqlite_engine: Engine, world: World) -> None:
+    from sqlalchemy import event
+
+    from knowledge import ranked
+
+    _long_history(sqlite_engine, world)
+    ctx = _ctx(sqlite_engine, world)
+    ran: list[tuple[str, object]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        ran.append((statement, parameters))
+
+    event.listen(sqlite_engine, "before_cursor_execute", seen)
+    try:
+        with Session(sqlite_engine) as s:
+            items = ranked.top_open_action_items(s, principal=ctx.principal, employee_id=world.employee, limit=10)
+    finally:
+        event.remove(sqlite_engine, "before_cursor_execute", seen)
+    assert len(items) == 10 and items[0][0].id == world.action_item  # the dated one, then the newest undated
+    assert len(ran) == 2  # the dated items, then the undated ones
+    with sqlite_engine.connect() as conn:
+        for statement, parameters in ran:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                         parameters))  # type: ignore[arg-type]
+            # An index range read of the employee's open items, not a walk of all 1,000 conversations.
+            assert "USING INDEX ix_actionitem_employee_open" in plan, plan
+            assert "ix_conversation_org_employee_held" not in plan, plan
