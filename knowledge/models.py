@@ -224,7 +224,11 @@ class ActionItem(SQLModel, table=True):
 
 @event.listens_for(ActionItem, "before_insert")
 def _copy_from_conversation(_mapper: Any, connection: Any, item: ActionItem) -> None:
-    """Fill the item's copies of its conversation's employee and date (in the same flush, after it)."""
+    """Fill the item's copies of its conversation's employee and date, read from its row.
+
+    The conversation's row is written first: with no ``relationship()`` between the two, every
+    writer flushes a new conversation before adding its items (the foreign key needs it too).
+    """
     if item.employee_id is not None and item.conversation_held_at is not None:
         return
     table = Conversation.__table__  # type: ignore[attr-defined]
