@@ -74,7 +74,7 @@ def guess_each(texts: Sequence[str], *, min_words: int = MIN_WORDS) -> list[Gues
 
     lingua reads the texts in parallel on every core and lets go of the GIL meanwhile: the
     language check of a draft (each of its 20 or so fields) held the GIL for about 4 ms, now
-    for 0.5 ms, so the event loop and the other requests' threads run while lingua reads
+    for about 0.3 ms, so the event loop and the other requests' threads run while lingua reads
     (issue 9). Texts with too few words are not read at all.
     """
     cleaned = [_PLACEHOLDER.sub(" ", text[:MAX_CHARS]) for text in texts]
