@@ -54,7 +54,7 @@ from agent.schemas import (
     SmartGoalRequest,
     Task,
 )
-from knowledge.i18n.detect import MIN_CONFIDENCE, MIN_WORDS, Guess, guess_each
+from knowledge.i18n.detect import Guess, decided, guess_each
 from knowledge.i18n.languages import language_info
 from tools.views import Evidence
 
@@ -164,7 +164,7 @@ def check_language(task: Task, draft: Draft, request: Request, evidence: Evidenc
     fields = user_texts(task, draft, request)
     author, *each = guess_each([author_text or "", *(text for _, text in fields)])
     # The rewrite keeps the author's wording: it only counts when they wrote in the target language.
-    if author_text is not None and _told(author) not in (None, target):
+    if author_text is not None and decided(author) not in (None, target):
         kept = [i for i, (path, _) in enumerate(fields) if not path.startswith(_OWN_WORDS)]
         fields, each = [fields[i] for i in kept], [each[i] for i in kept]
     name = language_info(target).name
@@ -175,19 +175,12 @@ def check_language(task: Task, draft: Draft, request: Request, evidence: Evidenc
     return [
         issue("language_mismatch", f"{path} is not in {name}; write it in {name}.", path, "warning")
         for (path, _), guess in zip(fields, each, strict=True)
-        if _told(guess, min_words=FIELD_WORDS, min_confidence=FIELD_CONFIDENCE) not in (None, target)
+        if decided(guess, min_words=FIELD_WORDS, min_confidence=FIELD_CONFIDENCE) not in (None, target)
     ]
 
 
 FIELD_WORDS = 5
 """Words a field needs before a warning about it (see :data:`FIELD_CONFIDENCE`)."""
-
-
-def _told(guess: Guess | None, *, min_words: int = MIN_WORDS, min_confidence: float = MIN_CONFIDENCE) -> str | None:
-    """The guess's language if it clears the bars (what :func:`knowledge.i18n.detect` would answer)."""
-    if guess is None or guess.words < min_words or guess.confidence < min_confidence:
-        return None
-    return guess.language
 
 
 def _most_of(fields: list[tuple[str, str]], guesses: list[Guess | None]) -> str | None:
@@ -197,7 +190,7 @@ def _most_of(fields: list[tuple[str, str]], guesses: list[Guess | None]) -> str 
     for (_, text), guess in zip(fields, guesses, strict=True):
         if guess is not None:
             read += len(text)
-            if (language := _told(guess)) is not None:
+            if (language := decided(guess)) is not None:
                 votes[language] += len(text)
     if not votes:
         return None

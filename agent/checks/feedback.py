@@ -21,7 +21,7 @@ from agent.lexicon import (
 )
 from agent.schemas import FeedbackDraft, FeedbackIssue, FeedbackRequest, IssueKind, Language, SBIParts
 from knowledge.i18n import detect, t
-from knowledge.i18n.detect import MIN_CONFIDENCE, guess_each
+from knowledge.i18n.detect import decided, guess_each
 from tools.views import Evidence
 
 PHRASE_KINDS: tuple[IssueKind, ...] = ("absolute", "personality_label", "vague", "protected_attribute")
@@ -48,17 +48,16 @@ _KIND_OF_CATEGORY: dict[str, IssueKind] = {
 
 def text_languages(text: str, language: Language) -> list[Language]:
     """The word lists to lint ``text`` with: the requested language, plus the detected one."""
-    detected = detect(text)
-    return [language] if detected in (None, language) else [language, detected]
+    return _word_lists(detect(text), language)
 
 
 def texts_languages(texts: Sequence[str], language: Language) -> list[list[Language]]:
     """:func:`text_languages` of each text, with one detector call (off the GIL, knowledge.i18n.detect)."""
-    out: list[list[Language]] = []
-    for guess in guess_each(texts):
-        detected = guess.language if guess is not None and guess.confidence >= MIN_CONFIDENCE else None
-        out.append([language] if detected in (None, language) else [language, detected])
-    return out
+    return [_word_lists(decided(guess), language) for guess in guess_each(texts)]
+
+
+def _word_lists(detected: Language | None, language: Language) -> list[Language]:
+    return [language] if detected in (None, language) else [language, detected]
 
 
 def _is_specific(sentence: str, hit: Hit, languages: list[Language]) -> bool:

@@ -48,16 +48,7 @@ def detect(text: str, *, min_words: int = MIN_WORDS, min_confidence: float = MIN
     Explicit gaps (``[target: ?]``) are ignored. None when fewer than ``min_words`` words
     remain, or when the best language has less than ``min_confidence`` of the confidence.
     """
-    cleaned = _PLACEHOLDER.sub(" ", text[:MAX_CHARS])
-    if len(_WORD.findall(cleaned)) < min_words:
-        return None
-    detector, codes = _detector()
-    if detector is None:
-        return cast(Language, next(iter(codes.values())))
-    values = detector.compute_language_confidence_values(cleaned)
-    if not values or values[0].value < min_confidence:
-        return None
-    return cast(Language, codes[values[0].language])
+    return decided(_guesses([text], min_words=min_words, parallel=False)[0], min_confidence=min_confidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +60,14 @@ class Guess:
     words: int
 
 
+def decided(guess: Guess | None, *, min_words: int = MIN_WORDS,
+            min_confidence: float = MIN_CONFIDENCE) -> Language | None:
+    """The guess's language if it clears both bars (what :func:`detect` answers with them), else None."""
+    if guess is None or guess.words < min_words or guess.confidence < min_confidence:
+        return None
+    return guess.language
+
+
 def guess_each(texts: Sequence[str], *, min_words: int = MIN_WORDS) -> list[Guess | None]:
     """The best language of each text (None below ``min_words`` words), in one call.
 
@@ -77,6 +76,10 @@ def guess_each(texts: Sequence[str], *, min_words: int = MIN_WORDS) -> list[Gues
     for about 0.3 ms, so the event loop and the other requests' threads run while lingua reads
     (issue 9). Texts with too few words are not read at all.
     """
+    return _guesses(texts, min_words=min_words, parallel=True)
+
+
+def _guesses(texts: Sequence[str], *, min_words: int, parallel: bool) -> list[Guess | None]:
     cleaned = [_PLACEHOLDER.sub(" ", text[:MAX_CHARS]) for text in texts]
     words = [len(_WORD.findall(text)) for text in cleaned]
     read = [i for i, n in enumerate(words) if n >= min_words]
@@ -88,8 +91,12 @@ def guess_each(texts: Sequence[str], *, min_words: int = MIN_WORDS) -> list[Gues
         for i in read:
             out[i] = Guess(cast(Language, next(iter(codes.values()))), 1.0, words[i])
         return out
-    for i, values in zip(read, detector.compute_language_confidence_values_in_parallel([cleaned[i] for i in read]),
-                         strict=True):
+    batch = [cleaned[i] for i in read]
+    if parallel:
+        found = detector.compute_language_confidence_values_in_parallel(batch)
+    else:  # one text: the calling thread is quicker than a hand-over to lingua's pool
+        found = [detector.compute_language_confidence_values(text) for text in batch]
+    for i, values in zip(read, found, strict=True):
         if values:
             out[i] = Guess(cast(Language, codes[values[0].language]), values[0].value, words[i])
     return out

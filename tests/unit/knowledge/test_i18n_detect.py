@@ -6,7 +6,7 @@ import pytest
 
 from benchmarks.language_detection import labelled, score
 from knowledge.i18n import detect
-from knowledge.i18n.detect import MIN_CONFIDENCE, MIN_WORDS, guess_each
+from knowledge.i18n.detect import MIN_CONFIDENCE, MIN_WORDS, decided, guess_each
 
 
 def test_short_chat_messages_are_detected_at_least_95_percent_right() -> None:
@@ -50,10 +50,8 @@ def test_guess_each_gives_what_detect_decides_on() -> None:
     texts = [text for text, _ in labelled()]
     texts += ["", "OK", "[situation: when and where?]", "maak het 45 minuten", "Dutch " * 3000]
     guesses = guess_each(texts)
-    for bars in ({}, {"min_words": 5, "min_confidence": 0.8}):
-        words, confidence = bars.get("min_words", MIN_WORDS), bars.get("min_confidence", MIN_CONFIDENCE)
-        told = [g.language if g is not None and g.words >= words and g.confidence >= confidence else None
-                for g in guesses]
-        assert told == [detect(text, **bars) for text in texts]  # type: ignore[arg-type]
+    for words, confidence in ((MIN_WORDS, MIN_CONFIDENCE), (5, 0.8)):
+        told = [decided(g, min_words=words, min_confidence=confidence) for g in guesses]
+        assert told == [detect(text, min_words=words, min_confidence=confidence) for text in texts]
     assert guess_each([]) == []
     assert guess_each(["maak het 45 minuten"], min_words=5) == [None]
